@@ -1,0 +1,61 @@
+"""One JSON error format for the whole API:
+
+    {"error": {"key": "upload.too_large", "message": "...", "params": {...}}}
+
+`key` is stable (the SPA translates it); `message` is in the request's language for others.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..errors import AppError
+from ..i18n import pick_language, translate
+
+log = logging.getLogger(__name__)
+
+_HTTP_KEYS = {
+    400: "request.malformed",
+    401: "auth.required",
+    403: "auth.forbidden",
+    404: "not_found",
+    405: "request.malformed",
+    413: "request.too_large",
+    415: "upload.unsupported_type",
+}
+
+
+def error_body(key: str, params: dict | None = None) -> dict:
+    lang = pick_language(request.headers.get("Accept-Language")) if request else "zh"
+    params = params or {}
+    return {"key": key, "message": translate(f"error.{key}", lang, params), "params": params}
+
+
+def error_response(key: str, status: int, params: dict | None = None):
+    return jsonify(error=error_body(key, params)), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def app_error(exc: AppError):
+        return error_response(exc.key, exc.http_status, exc.params)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc):
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return error_response("request.too_large", 413, {"limit_mb": round(limit / 2**20)})
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not request.path.startswith("/api/"):
+            return exc
+        key = _HTTP_KEYS.get(exc.code or 500, "request.malformed")
+        return error_response(key, exc.code or 500, {"detail": exc.description or ""})
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response("server", 500)

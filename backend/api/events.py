@@ -1,0 +1,29 @@
+"""Catch-up: the events of my teams after a cursor. Clients call this on every (re)connect."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from ..serializers import event_public
+from ..services import events
+from .auth import login_required
+from .params import int_arg
+
+bp = Blueprint("events", __name__, url_prefix="/api/events")
+
+PAGE = 500
+
+
+@bp.get("")
+@login_required
+def after_cursor():
+    cursor = int_arg("after", 0, 0, 2**62)
+    limit = int_arg("limit", PAGE, 1, PAGE)
+    rows = events.after(g.access.team_ids, cursor, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "events": [event_public(e) for e in rows],
+        "cursor": rows[-1].id if rows else cursor,
+        "has_more": more,
+    }

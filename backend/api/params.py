@@ -1,0 +1,36 @@
+"""Query-string parsing with the API's error format."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request
+
+from ..errors import AppError
+
+
+def int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise AppError("request.invalid", field=name) from None
+    if not lo <= value <= hi:
+        raise AppError("request.invalid", field=name)
+    return value
+
+
+def datetime_arg(name: str) -> dt.datetime | None:
+    """An ISO timestamp as naive UTC (how the database stores time)."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise AppError("request.invalid", field=name) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed

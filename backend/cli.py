@@ -1,0 +1,144 @@
+"""The `fapiao` console script.
+
+    fapiao run            migrate, make the first admin, start web + worker, print the URL
+    fapiao serve          the web server alone (Flask-SocketIO)
+    fapiao worker         the background worker alone (Huey consumer, separate processes)
+    fapiao db upgrade     apply pending migrations
+    fapiao user create    add a user (and put them in a team)
+    fapiao jobs recover   deliver again lost jobs and jobs of dead workers
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import socket
+import sys
+import time
+
+from .settings import Settings, SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fapiao", description="Fapiao Tracker")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="set up and start everything (web + worker)")
+    sub.add_parser("serve", help="start the web server only")
+    sub.add_parser("worker", help="start the background worker only")
+    db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply pending migrations")
+    user = sub.add_parser("user", help="user commands").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user")
+    create.add_argument("username")
+    create.add_argument("--password", help="read from the terminal when omitted")
+    create.add_argument("--admin", action="store_true")
+    create.add_argument("--team", default=None, help="team to join (created if missing)")
+    jobs = sub.add_parser("jobs", help="job commands").add_subparsers(dest="jobs_command", required=True)
+    jobs.add_parser("recover", help="re-deliver lost jobs")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"fapiao: {exc}", file=sys.stderr)
+        return 2
+    command = {"run": _run, "serve": _serve, "worker": _worker, "db": _db, "user": _user, "jobs": _jobs}
+    return command[args.command](settings, args) or 0
+
+
+def _serve(settings: Settings, args) -> int:
+    from .server import serve
+
+    serve(settings)
+    return 0
+
+
+def _worker(settings: Settings, args) -> int:
+    from .jobs.worker import run_worker
+
+    run_worker(settings)
+    return 0
+
+
+def _migrate(settings: Settings) -> list[str]:
+    from .db import open_database, upgrade
+
+    open_database(settings.db_url)
+    return upgrade()
+
+
+def _db(settings: Settings, args) -> int:
+    applied = _migrate(settings)
+    print("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+    return 0
+
+
+def _user(settings: Settings, args) -> int:
+    from .clock import SystemClock
+    from .errors import AppError
+    from .services.users import DEFAULT_TEAM, create_user
+
+    _migrate(settings)
+    password = args.password or getpass.getpass(f"password for {args.username}: ")
+    try:
+        user = create_user(SystemClock(), args.username, password, is_admin=args.admin,
+                           team_name=args.team or DEFAULT_TEAM)
+    except AppError as exc:
+        print(f"fapiao: cannot create user: {exc.key} {exc.params}", file=sys.stderr)
+        return 1
+    print(f"created user {user.username} (id {user.id})")
+    return 0
+
+
+def _jobs(settings: Settings, args) -> int:
+    from .jobs.queue import make_huey
+    from .jobs.runner import recover
+    from .jobs.worker import WorkerRuntime, build_tasks
+
+    _migrate(settings)
+    runtime = WorkerRuntime(settings)
+    runtime.tasks = build_tasks(make_huey(settings), runtime)
+    print(f"delivered again: {recover(runtime())}")
+    return 0
+
+
+def _run(settings: Settings, args) -> int:
+    from .clock import SystemClock
+    from .services.users import ensure_admin
+    from .supervisor import children, supervise
+
+    applied = _migrate(settings)
+    if applied:
+        print(f"database ready ({', '.join(applied)})")
+    boot = ensure_admin(SystemClock(), settings.admin_password)
+    if boot.password:
+        print("\n  First admin created.  user: admin   password: " + boot.password)
+        print("  (shown once; set FAPIAO_ADMIN_PASSWORD to choose it)\n")
+    url = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}/"
+
+    def announce() -> None:
+        if _wait_for_port(settings.host, settings.port, 30):
+            print(f"\n  Fapiao Tracker is running at {url}   (Ctrl-C stops it)\n", flush=True)
+
+    return supervise(children(settings), on_ready=announce)
+
+
+def _wait_for_port(host: str, port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((target, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())

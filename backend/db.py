@@ -1,0 +1,54 @@
+"""The database handle: one unbound proxy, bound to SQLite or PostgreSQL by the settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect as connect_url
+from playhouse.migrations import Runner
+
+database = peewee.DatabaseProxy()
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# WAL lets the web process read while a worker writes; FULL sync because an upload answered
+# "accepted" must survive a power cut, not only a crash.
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+}
+
+
+def open_database(url: str) -> peewee.Database:
+    """Bind the proxy to the database at `url` and return the concrete database."""
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        db = connect_url(url, pragmas=SQLITE_PRAGMAS)
+    else:
+        db = connect_url(url, autorollback=True)
+    database.initialize(db)
+    return db
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+def upgrade() -> list[str]:
+    """Apply pending numbered migrations; returns their names."""
+    with database.obj.connection_context():
+        return Runner(database.obj, str(MIGRATIONS_DIR)).up()
+
+
+class JSONField(peewee.TextField):
+    """JSON stored as text, so SQLite and PostgreSQL behave the same."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)

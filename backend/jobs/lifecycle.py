@@ -1,0 +1,99 @@
+"""Job state transitions. Every transition is one conditional UPDATE, so two deliveries of the
+same job (the queue guarantees at-least-once, recovery may add more) never run it twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import socket
+
+from ..models import Job, JobState
+
+WORKER_HOST = socket.gethostname()
+
+
+def worker_id() -> str:
+    return f"{WORKER_HOST}:{os.getpid()}"
+
+
+def create(invoice_id: int, kind: str, now: dt.datetime, max_attempts: int) -> Job:
+    return Job.create(
+        invoice=invoice_id, kind=kind, max_attempts=max_attempts, created_at=now, updated_at=now
+    )
+
+
+def claim(job_id: int, worker: str, now: dt.datetime, lease_seconds: int) -> Job | None:
+    """Take a due job for this worker; None when it is not ours to run (done, running, not due)."""
+    due = (Job.run_after.is_null()) | (Job.run_after <= now)
+    rows = (
+        Job.update(
+            state=JobState.RUNNING.value,
+            attempts=Job.attempts + 1,
+            worker=worker,
+            lease_until=now + dt.timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
+        .where(Job.id == job_id, Job.state.in_([JobState.QUEUED.value, JobState.RETRY.value]), due)
+        .execute()
+    )
+    return Job.get_by_id(job_id) if rows else None
+
+
+def finish(job: Job, now: dt.datetime) -> None:
+    _leave_running(job, now, state=JobState.DONE.value, lease_until=None)
+
+
+def fail(job: Job, now: dt.datetime, key: str, detail: str = "") -> None:
+    _leave_running(job, now, state=JobState.FAILED.value, last_error=key, last_error_detail=detail[:2000])
+
+
+def retry_later(job: Job, now: dt.datetime, delay: float, key: str, detail: str = "") -> None:
+    _leave_running(
+        job,
+        now,
+        state=JobState.RETRY.value,
+        run_after=now + dt.timedelta(seconds=delay),
+        last_error=key,
+        last_error_detail=detail[:2000],
+    )
+
+
+def backoff_seconds(attempt: int, base: float) -> float:
+    """5 s, 20 s, 80 s ... with ±20% jitter so retries of a batch spread out."""
+    return base * (4 ** max(0, attempt - 1)) * random.uniform(0.8, 1.2)
+
+
+def _leave_running(job: Job, now: dt.datetime, **fields) -> None:
+    # Only the claim that is still current may move the job on: a worker declared dead that
+    # comes back to life must not overwrite what recovery decided since.
+    (
+        Job.update(updated_at=now, worker=None, **fields)
+        .where(Job.id == job.id, Job.state == JobState.RUNNING.value, Job.worker == job.worker,
+               Job.attempts == job.attempts)
+        .execute()
+    )
+
+
+def is_dead(worker: str | None, lease_until: dt.datetime | None, now: dt.datetime) -> bool:
+    """A running job's worker is gone: its process is dead on this host, or its lease ran out."""
+    if lease_until is not None and lease_until < now:
+        return True
+    host, _, pid = (worker or "").rpartition(":")
+    if host != WORKER_HOST or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(int(pid))
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False

@@ -1,0 +1,83 @@
+"""Run one delivered job, and recover jobs whose delivery or worker was lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from ..db import database
+from ..errors import InputError
+from ..models import Invoice, InvoiceStatus, Job, JobState
+from ..runtime import Runtime
+from ..services import invoices
+from ..services.processing import process_invoice
+from . import lifecycle
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Runtime, Job], None]
+HANDLERS: dict[str, Handler] = {"process": process_invoice}
+
+# A queued job this old was never picked up: its queue message was lost (e.g. the web process
+# died between commit and enqueue), so recovery delivers it again.
+LOST_DELIVERY_SECONDS = 60
+
+
+def run_job(rt: Runtime, job_id: int) -> None:
+    with database.connection_context():
+        job = lifecycle.claim(job_id, lifecycle.worker_id(), rt.clock.now(), rt.settings.job_lease_seconds)
+        if job is None:
+            return
+        try:
+            HANDLERS[job.kind](rt, job)
+        except InputError as exc:
+            _give_up(rt, job, exc.key, exc.params, detail=exc.key)
+        except Exception as exc:  # noqa: BLE001 - anything else may be transient: retry
+            log.exception("job %s attempt %s failed", job.id, job.attempts)
+            _retry_or_give_up(rt, job, f"{type(exc).__name__}: {exc}")
+        else:
+            lifecycle.finish(job, rt.clock.now())
+
+
+def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> None:
+    if job.attempts < job.max_attempts:
+        delay = lifecycle.backoff_seconds(job.attempts, rt.settings.job_retry_base_seconds)
+        lifecycle.retry_later(job, rt.clock.now(), delay, "job.failed", detail)
+        rt.dispatch(job.id, delay)
+    else:
+        _give_up(rt, job, "job.failed", {"attempts": job.attempts, "detail": detail[:200]}, detail)
+
+
+def _give_up(rt: Runtime, job: Job, key: str, params: dict, detail: str) -> None:
+    lifecycle.fail(job, rt.clock.now(), key, detail)
+    invoice = Invoice.get_by_id(job.invoice_id)
+    invoices.set_status(rt, invoice, InvoiceStatus.FAILED.value, key, **params)
+
+
+def recover(rt: Runtime) -> list[int]:
+    """Re-deliver lost jobs and jobs whose worker died; fail those that died too often.
+
+    Returns the ids delivered again. Safe to run anywhere, any number of times at once."""
+    now = rt.clock.now()
+    redeliver: list[int] = []
+    with database.connection_context():
+        for job in Job.select().where(Job.state == JobState.RUNNING.value):
+            if not lifecycle.is_dead(job.worker, job.lease_until, now):
+                continue
+            log.warning("job %s: worker %s is gone (attempt %s)", job.id, job.worker, job.attempts)
+            if job.attempts < job.max_attempts:
+                lifecycle.retry_later(job, now, 0, "job.worker_died", f"worker {job.worker} died")
+                redeliver.append(job.id)
+            else:
+                _give_up(rt, job, "job.worker_died", {"attempts": job.attempts}, f"worker {job.worker} died")
+        stale = now - dt.timedelta(seconds=LOST_DELIVERY_SECONDS)
+        waiting = Job.select(Job.id).where(
+            ((Job.state == JobState.QUEUED.value) & (Job.updated_at < stale))
+            | ((Job.state == JobState.RETRY.value) & (Job.run_after < stale))
+        )
+        redeliver.extend(j.id for j in waiting)
+    for job_id in redeliver:
+        rt.dispatch(job_id, 0)
+    return redeliver
+

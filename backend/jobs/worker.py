@@ -1,0 +1,62 @@
+"""The worker process: a Huey consumer whose tasks run our jobs. No web machinery, no eventlet."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from huey import Huey
+
+from ..db import open_database
+from ..realtime.notifier import worker_notifier
+from ..runtime import Runtime
+from ..settings import Settings
+from .queue import Tasks, make_huey
+from .runner import recover, run_job
+
+log = logging.getLogger(__name__)
+
+# With SQLite the consumer polls; cap its idle back-off so a new upload waits ≤ 0.25 s.
+IDLE_POLL_MAX_SECONDS = 0.25
+
+
+class WorkerRuntime:
+    """Builds the Runtime lazily in each process: forked workers must not share sockets."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.tasks: Tasks | None = None
+        self._rt: Runtime | None = None
+        self._pid = 0
+
+    def __call__(self) -> Runtime:
+        if self._rt is None or self._pid != os.getpid():
+            assert self.tasks is not None
+            self._rt = Runtime(self.settings, dispatch=self.tasks.dispatch,
+                               notifier=worker_notifier(self.settings.redis_url))
+            self._pid = os.getpid()
+        return self._rt
+
+
+def build_tasks(huey: Huey, get_runtime) -> Tasks:
+    return Tasks(huey, run_job=lambda job_id: run_job(get_runtime(), job_id),
+                 recover=lambda: recover(get_runtime()))
+
+
+def run_worker(settings: Settings) -> None:
+    open_database(settings.db_url)
+    huey = make_huey(settings)
+    runtime = WorkerRuntime(settings)
+    runtime.tasks = build_tasks(huey, runtime)
+    # Resume: deliver again what a previous run left queued or running.
+    again = recover(runtime())
+    if again:
+        log.info("recovered %d job(s) from the previous run", len(again))
+    consumer = huey.create_consumer(
+        workers=settings.workers,
+        worker_type="process",
+        max_delay=IDLE_POLL_MAX_SECONDS,
+        check_worker_health=True,
+        health_check_interval=1,
+    )
+    consumer.run()

@@ -1,0 +1,128 @@
+"""Peewee models. Schema changes go through numbered files in backend/migrations/."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import peewee as pw
+
+from .db import JSONField, database
+
+
+class InvoiceStatus(StrEnum):
+    """Stable keys, mirrored by frontend/src/state/types.ts and translated there."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    PROCESSED = "processed"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRY = "retry"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    ACCOUNTANT = "accountant"
+    ADMIN = "admin"
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    username = pw.CharField(max_length=64, unique=True)
+    password_hash = pw.CharField(max_length=256)
+    display_name = pw.CharField(max_length=128, default="")
+    is_admin = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField()
+
+
+class Team(BaseModel):
+    name = pw.CharField(max_length=128, unique=True)
+    created_at = pw.DateTimeField()
+
+
+class Membership(BaseModel):
+    user = pw.ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+    team = pw.ForeignKeyField(Team, backref="memberships", on_delete="CASCADE")
+    role = pw.CharField(max_length=16, default=Role.MEMBER.value)
+
+    class Meta:
+        indexes = ((("user", "team"), True),)
+
+
+class StoredFile(BaseModel):
+    """One file's bytes, stored once under data_dir/files by their SHA-256."""
+
+    sha256 = pw.CharField(max_length=64, unique=True)
+    size = pw.BigIntegerField()
+    kind = pw.CharField(max_length=8)  # jpeg png webp heic pdf ofd
+    mime = pw.CharField(max_length=64)
+    width = pw.IntegerField(null=True)
+    height = pw.IntegerField(null=True)
+    created_at = pw.DateTimeField()
+
+
+class Invoice(BaseModel):
+    team = pw.ForeignKeyField(Team, backref="invoices", on_delete="CASCADE")
+    file = pw.ForeignKeyField(StoredFile, backref="invoices")
+    uploaded_by = pw.ForeignKeyField(User, backref="uploads", null=True, on_delete="SET NULL")
+    original_name = pw.CharField(max_length=255)
+    status = pw.CharField(max_length=24, default=InvoiceStatus.RECEIVED.value, index=True)
+    # Why the status is what it is: a stable key (translated by the UI) plus its parameters.
+    reason = pw.CharField(max_length=64, null=True)
+    reason_params = JSONField(null=True)
+    duplicate_of = pw.ForeignKeyField("self", null=True, backref="duplicates", on_delete="SET NULL")
+    page_count = pw.IntegerField(null=True)
+    width = pw.IntegerField(null=True)
+    height = pw.IntegerField(null=True)
+    has_thumbnail = pw.BooleanField(default=False)
+    version = pw.IntegerField(default=1)  # bumped on every change; clients keep the newest
+    created_at = pw.DateTimeField(index=True)
+    updated_at = pw.DateTimeField(index=True)
+
+    class Meta:
+        indexes = ((("team", "file"), False),)
+
+
+class Event(BaseModel):
+    """Append-only log. The auto-increment id is the cursor clients resume from."""
+
+    team = pw.ForeignKeyField(Team, on_delete="CASCADE")
+    invoice = pw.ForeignKeyField(Invoice, null=True, on_delete="CASCADE")
+    kind = pw.CharField(max_length=32)
+    data = JSONField()
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("team", "id"), False),)
+
+
+class Job(BaseModel):
+    """The durable record of background work; the task queue only delivers job ids."""
+
+    invoice = pw.ForeignKeyField(Invoice, backref="jobs", on_delete="CASCADE")
+    kind = pw.CharField(max_length=32)
+    state = pw.CharField(max_length=16, default=JobState.QUEUED.value, index=True)
+    attempts = pw.IntegerField(default=0)
+    max_attempts = pw.IntegerField(default=3)
+    worker = pw.CharField(max_length=128, null=True)  # host:pid of the process running it
+    lease_until = pw.DateTimeField(null=True)
+    run_after = pw.DateTimeField(null=True)
+    last_error = pw.CharField(max_length=64, null=True)
+    last_error_detail = pw.TextField(null=True)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+
+
+ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job)

@@ -1,0 +1,140 @@
+"""Stage 1: bytes in, a Document out. Raises InputError with a stable key for bad files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from xml.etree import ElementTree
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+from ..errors import InputError
+from .types import Document, Limits
+
+MAX_PDF_RENDER_PAGES = 1  # the foundation renders the first page only; extraction reads the rest
+
+
+def decode(data: bytes, kind: str, limits: Limits) -> Document:
+    if kind == "pdf":
+        return _decode_pdf(data, limits)
+    if kind == "ofd":
+        return _decode_ofd(data)
+    if kind == "heic":
+        return Document(kind, 1, (_decode_heic(data, limits),))
+    return Document(kind, 1, (_decode_raster(data, kind, limits),))
+
+
+def _check_pixels(width: int, height: int, limits: Limits) -> None:
+    if width * height > limits.max_pixels:
+        raise InputError("upload.too_many_pixels", width=width, height=height,
+                         limit_mp=round(limits.max_pixels / 1e6))
+
+
+def _decode_raster(data: bytes, kind: str, limits: Limits) -> np.ndarray:
+    # Read the header first so a decompression bomb is refused before any pixel is allocated.
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            _check_pixels(*im.size, limits)
+            if kind == "jpeg":
+                _check_complete_jpeg(im)
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - any parser failure means a damaged file
+        raise InputError("file.corrupt") from None
+    # IMREAD_COLOR applies the EXIF orientation, so phone photos come out upright.
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise InputError("file.corrupt")
+    return image
+
+
+def _check_complete_jpeg(im: Image.Image) -> None:
+    """libjpeg fills a cut-off JPEG with grey and only warns; Pillow raises, so ask Pillow.
+
+    draft() decodes at 1/8 scale through the DCT, which reads every byte for a fraction of
+    the cost of a full decode."""
+    im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+    try:
+        im.load()
+    except OSError as exc:
+        if "truncated" in str(exc):
+            raise InputError("file.truncated") from None
+        raise InputError("file.corrupt") from None
+
+
+def _decode_heic(data: bytes, limits: Limits) -> np.ndarray:
+    from ..sniff import register_heif
+
+    register_heif()
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            _check_pixels(*im.size, limits)
+            rgb = ImageOps.exif_transpose(im).convert("RGB")
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001
+        raise InputError("file.corrupt") from None
+    return cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
+
+
+def _decode_pdf(data: bytes, limits: Limits) -> Document:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise InputError("pdf.encrypted") from None
+        raise InputError("file.corrupt") from None
+    try:
+        count = len(pdf)
+        if count == 0:
+            raise InputError("file.corrupt")
+        if count > limits.max_pdf_pages:
+            raise InputError("pdf.too_many_pages", pages=count, limit=limits.max_pdf_pages)
+        pages = tuple(_render(pdf[i], limits) for i in range(min(count, MAX_PDF_RENDER_PAGES)))
+        return Document("pdf", count, pages)
+    finally:
+        pdf.close()
+
+
+def _render(page, limits: Limits) -> np.ndarray:
+    width, height = page.get_size()  # PDF points
+    scale = min(limits.render_long_side / max(width, height, 1), 4.0)
+    _check_pixels(int(width * scale), int(height * scale), limits)
+    bitmap = page.render(scale=scale)
+    rgb = bitmap.to_numpy()[:, :, :3].copy()
+    # pdfium renders BGR(A) by default, which is already OpenCV's order.
+    return rgb
+
+
+def _decode_ofd(data: bytes) -> Document:
+    """An OFD is a zip whose OFD.xml names its documents; count their pages without rendering."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = {n.lstrip("/"): n for n in zf.namelist()}
+            root_name = next((n for n in names if n.upper() == "OFD.XML"), None)
+            if root_name is None:
+                raise InputError("ofd.corrupt")
+            root = ElementTree.fromstring(_read_limited(zf, names[root_name]))
+            pages = 0
+            for node in root.iter():
+                if node.tag.endswith("DocRoot") and node.text:
+                    doc = ElementTree.fromstring(_read_limited(zf, names.get(node.text.strip().lstrip("/"), "")))
+                    pages += sum(1 for n in doc.iter() if n.tag.endswith("}Page") or n.tag == "Page")
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError):
+        raise InputError("ofd.corrupt") from None
+    return Document("ofd", max(pages, 1))
+
+
+def _read_limited(zf: zipfile.ZipFile, name: str, limit: int = 8 << 20) -> bytes:
+    """Read one member, refusing zip bombs: the XML parts of an invoice are kilobytes."""
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise InputError("ofd.corrupt")
+    with zf.open(info) as fh:
+        return fh.read(limit + 1)[:limit]

@@ -1,0 +1,29 @@
+"""What a process (web or worker) holds while it runs: settings, clock, store, queue, notifier."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .clock import Clock, SystemClock
+from .settings import Settings
+from .storage import FileStore
+
+if TYPE_CHECKING:
+    from .realtime.notifier import Notifier
+
+# dispatch(job_id, delay_seconds) hands a job id to the task queue.
+Dispatch = Callable[[int, float], None]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    dispatch: Dispatch
+    notifier: Notifier
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def store(self) -> FileStore:
+        return FileStore(self.settings.files_dir)

@@ -1,0 +1,41 @@
+"""The web server entry point: the only module that touches eventlet.
+
+eventlet is deprecated upstream, so it stays here: everything else uses Flask-SocketIO's own
+helpers (start_background_task, sleep), and FAPIAO_ASYNC_MODE=threading (or gevent) swaps it
+without touching other code.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings) -> None:
+    if settings.async_mode == "eventlet":
+        import eventlet
+
+        # Before Flask, peewee or socket-using modules are imported by create_app.
+        eventlet.monkey_patch()
+
+    from . import create_app
+    from .extensions import socketio
+    from .realtime.notifier import SocketNotifier
+    from .realtime.relay import EventRelay
+    from .services.events import latest_cursor
+
+    app = create_app(settings)
+    if settings.embedded:
+        with app.app_context():
+            from .db import database
+
+            with database.connection_context():
+                start = latest_cursor()
+        relay = EventRelay(SocketNotifier(socketio), start_after=start)
+        socketio.start_background_task(relay.run_forever, socketio.sleep, settings.relay_interval_seconds)
+    log.info("web server listening on http://%s:%s/", settings.host, settings.port)
+    socketio.run(app, host=settings.host, port=settings.port, log_output=False,
+                 allow_unsafe_werkzeug=settings.async_mode == "threading")

@@ -1,0 +1,49 @@
+"""The append-only event log: every invoice change appends one event in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from ..db import database, is_postgres
+from ..models import Event, Invoice
+from ..serializers import invoice_public
+
+# Arbitrary constant naming the PostgreSQL advisory lock that orders event inserts.
+_EVENT_LOCK = 0x46415049
+
+
+class EventKind(StrEnum):
+    """Stable keys, mirrored by frontend/src/state/types.ts."""
+
+    INVOICE_CREATED = "invoice.created"
+    INVOICE_UPDATED = "invoice.updated"
+
+
+def append(invoice: Invoice, kind: EventKind, now: dt.datetime) -> Event:
+    """Append an event carrying the invoice's current public state. Call inside a transaction."""
+    if is_postgres():
+        # Sequence values are handed out before commit, so without this an event with a smaller
+        # id could become visible after a client has already read past it. Holding one lock until
+        # commit makes ids visible in order, which is what the cursor promises.
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_EVENT_LOCK,))
+    return Event.create(
+        team=invoice.team_id,
+        invoice=invoice.id,
+        kind=kind.value,
+        data={"invoice": invoice_public(invoice)},
+        created_at=now,
+    )
+
+
+def after(team_ids: list[int], cursor: int, limit: int) -> list[Event]:
+    return list(
+        Event.select()
+        .where(Event.team.in_(team_ids), Event.id > cursor)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+
+
+def latest_cursor() -> int:
+    return Event.select(Event.id).order_by(Event.id.desc()).scalar() or 0

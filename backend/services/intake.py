@@ -1,0 +1,80 @@
+"""Accept one uploaded file: store it by content, create its invoice and job, queue the job.
+
+The file is fsynced and the invoice + job rows committed before the caller answers
+"accepted", so an accepted upload survives any crash after that answer. Queue delivery happens
+after commit; if it is lost, recovery (jobs.runner.recover) delivers the job again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ..clock import iso
+from ..db import database
+from ..jobs import lifecycle
+from ..models import Invoice, InvoiceStatus, StoredFile, Team, User
+from ..runtime import Runtime
+from ..sniff import sniff
+from .events import EventKind, append
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    invoice: Invoice
+    duplicate: bool
+
+
+def accept(rt: Runtime, user: User, team: Team, filename: str, stream: BinaryIO) -> Accepted:
+    store = rt.store
+    received = store.receive(stream, rt.settings.max_upload_bytes)
+    try:
+        sniffed = sniff(received.temp_path, rt.settings.max_pixels)
+    except BaseException:
+        store.discard(received)
+        raise
+    store.commit(received)
+    now = rt.clock.now()
+    name = (filename or "upload")[-255:]
+    with database.atomic():
+        stored, _ = StoredFile.get_or_create(
+            sha256=received.sha256,
+            defaults={"size": received.size, "kind": sniffed.kind, "mime": sniffed.mime,
+                      "width": sniffed.width, "height": sniffed.height, "created_at": now},
+        )
+        original = (
+            Invoice.select()
+            .where(Invoice.team == team, Invoice.file == stored, Invoice.duplicate_of.is_null())
+            .order_by(Invoice.id)
+            .first()
+        )
+        invoice = Invoice.create(
+            team=team, file=stored, uploaded_by=user, original_name=name,
+            status=(InvoiceStatus.DUPLICATE if original else InvoiceStatus.RECEIVED).value,
+            reason="note.duplicate_of" if original else None,
+            reason_params=_duplicate_params(original) if original else None,
+            duplicate_of=original, width=sniffed.width, height=sniffed.height,
+            created_at=now, updated_at=now,
+        )
+        job = None if original else lifecycle.create(invoice.id, "process", now, rt.settings.job_max_attempts)
+        event = append(invoice, EventKind.INVOICE_CREATED, now)
+    if job is not None:
+        _dispatch_quietly(rt, job.id)
+    rt.notifier.publish([event])
+    return Accepted(invoice, duplicate=original is not None)
+
+
+def _duplicate_params(original: Invoice) -> dict:
+    return {"invoice_id": original.id, "uploaded_at": iso(original.created_at)}
+
+
+def _dispatch_quietly(rt: Runtime, job_id: int) -> None:
+    # The job row is committed: if the queue is unreachable right now, recovery will deliver
+    # it later, so the upload is still accepted.
+    try:
+        rt.dispatch(job_id, 0)
+    except Exception:  # noqa: BLE001
+        log.exception("enqueue of job %s failed; recovery will retry", job_id)

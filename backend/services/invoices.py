@@ -1,0 +1,25 @@
+"""Invoice state changes: each bumps the version, appends an event, then notifies after commit."""
+
+from __future__ import annotations
+
+from ..db import database
+from ..models import Invoice
+from ..runtime import Runtime
+from .events import EventKind, append
+
+
+def update(rt: Runtime, invoice: Invoice, **changes) -> None:
+    """Apply `changes` to the invoice, log the event and push it once committed."""
+    now = rt.clock.now()
+    with database.atomic():
+        for name, value in changes.items():
+            setattr(invoice, name, value)
+        invoice.version += 1
+        invoice.updated_at = now
+        invoice.save()
+        event = append(invoice, EventKind.INVOICE_UPDATED, now)
+    rt.notifier.publish([event])
+
+
+def set_status(rt: Runtime, invoice: Invoice, status: str, reason: str | None = None, **params) -> None:
+    update(rt, invoice, status=status, reason=reason, reason_params=params or None)

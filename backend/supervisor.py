@@ -1,0 +1,87 @@
+"""`fapiao run`: start the web server and the worker as child processes, restart a child that
+crashes, and stop them all cleanly on Ctrl-C (SIGINT) or SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from .settings import Settings
+
+STOP_GRACE_SECONDS = 15
+MAX_RESTARTS_PER_MINUTE = 5
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    stop_signal: int
+    proc: subprocess.Popen | None = None
+    restarts: list[float] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv)
+
+    def exited(self) -> int | None:
+        return None if self.proc is None else self.proc.poll()
+
+
+def children(settings: Settings, extra: list[tuple[str, list[str]]] = ()) -> list[Child]:
+    py = [sys.executable, "-m", "backend.cli"]
+    base = [
+        # huey stops gracefully (finishing running tasks) on SIGINT.
+        Child("worker", [*py, "worker"], signal.SIGINT),
+        Child("web", [*py, "serve"], signal.SIGTERM),
+    ]
+    return base + [Child(name, argv, signal.SIGTERM) for name, argv in extra]
+
+
+def supervise(kids: list[Child], on_ready=None) -> int:
+    stopping = False
+
+    def request_stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    for kid in kids:
+        kid.start()
+    if on_ready:
+        on_ready()
+    code = 0
+    while not stopping:
+        time.sleep(0.2)
+        for kid in kids:
+            rc = kid.exited()
+            if rc is None or stopping:
+                continue
+            now = time.monotonic()
+            kid.restarts = [t for t in kid.restarts if now - t < 60] + [now]
+            if len(kid.restarts) > MAX_RESTARTS_PER_MINUTE:
+                print(f"fapiao: {kid.name} keeps exiting (code {rc}); stopping.", file=sys.stderr)
+                stopping, code = True, 1
+                break
+            print(f"fapiao: {kid.name} exited with code {rc}; restarting it.", file=sys.stderr)
+            kid.start()
+    _stop_all(kids)
+    return code
+
+
+def _stop_all(kids: list[Child]) -> None:
+    for kid in kids:
+        if kid.exited() is None:
+            kid.proc.send_signal(kid.stop_signal)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for kid in kids:
+        if kid.proc is None:
+            continue
+        try:
+            kid.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            kid.proc.kill()
+            kid.proc.wait()
