@@ -8,6 +8,7 @@ without touching other code.
 from __future__ import annotations
 
 import logging
+import warnings
 
 from .settings import Settings
 
@@ -16,12 +17,15 @@ log = logging.getLogger(__name__)
 
 def serve(settings: Settings) -> None:
     if settings.async_mode == "eventlet":
-        import eventlet
+        with warnings.catch_warnings():
+            # Known and accepted (see the module docstring); keep the log readable.
+            warnings.simplefilter("ignore")
+            import eventlet
 
         # Before Flask, peewee or socket-using modules are imported by create_app.
         eventlet.monkey_patch()
 
-    from . import create_app
+    from .app import create_app
     from .extensions import socketio
     from .realtime.notifier import SocketNotifier
     from .realtime.relay import EventRelay

@@ -52,7 +52,7 @@ def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> None:
 def _give_up(rt: Runtime, job: Job, key: str, params: dict, detail: str) -> None:
     lifecycle.fail(job, rt.clock.now(), key, detail)
     invoice = Invoice.get_by_id(job.invoice_id)
-    invoices.set_status(rt, invoice, InvoiceStatus.FAILED.value, key, **params)
+    invoices.set_status(rt, invoice, InvoiceStatus.FAILED.value, f"error.{key}", **params)
 
 
 def recover(rt: Runtime) -> list[int]:

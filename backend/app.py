@@ -1,0 +1,79 @@
+"""The Flask application factory. It wires; it does no work."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, request
+
+from .api import auth, errors, events, invoices, uploads, web
+from .clock import Clock, SystemClock
+from .db import database, open_database
+from .errors import AppError
+from .extensions import socketio
+from .realtime import handlers
+from .realtime.notifier import NullNotifier, SocketNotifier
+from .runtime import Dispatch, Runtime
+from .settings import Settings
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CSRF_HEADER = "X-Requested-With"
+
+
+def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = None,
+               clock: Clock | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    if settings.frontend_dist is None:
+        from pathlib import Path
+
+        settings = settings.with_(frontend_dist=Path(__file__).resolve().parent.parent / "frontend" / "dist")
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        # A batch may hold several files; each one is checked against max_upload_bytes on its own.
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes * 4,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(days=14),
+        JSON_AS_ASCII=False,
+    )
+    open_database(settings.db_url)
+    socketio.init_app(app, async_mode=settings.async_mode, message_queue=settings.redis_url or None)
+    # Embedded mode: the relay started by the server pushes events; pushing here too would
+    # deliver them twice. With Redis every process pushes its own through the message queue.
+    notifier = NullNotifier() if settings.embedded else SocketNotifier(socketio)
+    app.extensions["fapiao"] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
+                                       notifier=notifier, clock=clock or SystemClock())
+    for bp in (auth.bp, uploads.bp, invoices.bp, events.bp, web.bp):
+        app.register_blueprint(bp)
+    errors.register(app)
+    handlers.register(socketio)
+    _register_request_hooks(app)
+    return app
+
+
+def _queue_dispatch(settings: Settings) -> Dispatch:
+    from .jobs.queue import make_huey
+    from .jobs.worker import build_tasks
+
+    def no_runtime():
+        raise RuntimeError("jobs run in worker processes, not in the web process")
+
+    return build_tasks(make_huey(settings), no_runtime).dispatch
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def open_connection():
+        database.connect(reuse_if_open=True)
+        # A cross-site form cannot set a custom header: requiring one on every state-changing
+        # API call is the CSRF defence (cookies are also SameSite=Lax).
+        if (request.path.startswith("/api/") and request.method not in _SAFE_METHODS
+                and not request.headers.get(CSRF_HEADER)):
+            raise AppError("request.csrf", http_status=403)
+
+    @app.teardown_request
+    def close_connection(exc):
+        if not database.is_closed():
+            database.close()

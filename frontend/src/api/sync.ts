@@ -1,0 +1,100 @@
+// Keeps the board in step with the server. The socket is only a hint that something changed:
+// on every (re)connect we ask the server for every event after our cursor, so nothing pushed
+// while we were away is ever missed.
+import { io, type Socket } from "socket.io-client";
+import { board, connection, receiveEvents, receiveInvoices, setCursorAtLeast, user } from "../state/store";
+import type { Invoice, ServerEvent } from "../state/types";
+import { api, ApiError } from "./http";
+
+interface EventsPage {
+  events: ServerEvent[];
+  cursor: number;
+  has_more: boolean;
+}
+interface InvoicePage {
+  items: Invoice[];
+  next_cursor: number | null;
+  event_cursor: number;
+}
+
+let socket: Socket | null = null;
+export let nextPageCursor: number | null = null;
+
+export async function loadFirstPage(): Promise<void> {
+  const page = await api<InvoicePage>("/api/invoices?limit=100");
+  receiveInvoices(page.items);
+  setCursorAtLeast(page.event_cursor);
+  nextPageCursor = page.next_cursor;
+}
+
+export async function loadMore(): Promise<void> {
+  if (nextPageCursor === null) return;
+  const page = await api<InvoicePage>(`/api/invoices?limit=100&cursor=${nextPageCursor}`);
+  receiveInvoices(page.items);
+  nextPageCursor = page.next_cursor;
+}
+
+export async function catchUp(): Promise<void> {
+  for (;;) {
+    const page = await api<EventsPage>(`/api/events?after=${board.value.cursor}`);
+    receiveEvents(page.events);
+    setCursorAtLeast(page.cursor);
+    if (!page.has_more) return;
+  }
+}
+
+export function connect(): void {
+  if (socket) return;
+  socket = io({
+    transports: ["websocket", "polling"],
+    withCredentials: true,
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 10_000,
+    randomizationFactor: 0.5, // jitter, so a server restart is not met by a thundering herd
+  });
+  connection.value = "reconnecting";
+  socket.on("connect", () => {
+    connection.value = "online";
+    catchUp().catch(onSyncError);
+  });
+  socket.on("event", (ev: ServerEvent) => receiveEvents([ev]));
+  socket.on("disconnect", () => {
+    connection.value = navigator.onLine ? "reconnecting" : "offline";
+  });
+  socket.on("connect_error", (err: Error) => {
+    if (err.message === "auth.required") {
+      disconnect();
+      user.value = null;
+      return;
+    }
+    connection.value = navigator.onLine ? "reconnecting" : "offline";
+  });
+  window.addEventListener("offline", onOffline);
+  window.addEventListener("online", onOnline);
+}
+
+function onOffline(): void {
+  connection.value = "offline";
+}
+
+function onOnline(): void {
+  if (socket && !socket.connected) {
+    connection.value = "reconnecting";
+    socket.connect();
+  }
+}
+
+function onSyncError(err: unknown): void {
+  if (err instanceof ApiError && err.status === 401) {
+    disconnect();
+    user.value = null;
+  }
+}
+
+export function disconnect(): void {
+  socket?.disconnect();
+  socket = null;
+  connection.value = "offline";
+  window.removeEventListener("offline", onOffline);
+  window.removeEventListener("online", onOnline);
+}

@@ -1,0 +1,51 @@
+import { signal } from "@preact/signals";
+import zhDomain from "../../../backend/i18n/zh.json";
+import enDomain from "../../../backend/i18n/en.json";
+import { ui } from "./ui";
+
+export type Lang = "zh" | "en";
+const STORAGE_KEY = "fapiao.lang";
+
+export const catalogs: Record<Lang, Record<string, string>> = {
+  zh: { ...zhDomain, ...ui.zh },
+  en: { ...enDomain, ...ui.en },
+};
+
+function initialLang(): Lang {
+  try {
+    const saved = globalThis.localStorage?.getItem(STORAGE_KEY);
+    if (saved === "zh" || saved === "en") return saved;
+  } catch {
+    /* storage blocked: use the default */
+  }
+  return "zh";
+}
+
+export const lang = signal<Lang>(initialLang());
+
+export function setLang(next: Lang): void {
+  lang.value = next;
+  try {
+    globalThis.localStorage?.setItem(STORAGE_KEY, next);
+  } catch {
+    /* not persisted; still switched */
+  }
+  if (typeof document !== "undefined") document.documentElement.lang = next === "zh" ? "zh-CN" : "en";
+}
+
+export function format(template: string, params?: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    params && params[name] !== undefined && params[name] !== null ? String(params[name]) : whole,
+  );
+}
+
+/** Translate a key in the current language; unknown keys fall back to English, then the key. */
+export function t(key: string, params?: Record<string, unknown>, language: Lang = lang.value): string {
+  const template = catalogs[language][key] ?? catalogs.en[key] ?? key;
+  return format(template, params);
+}
+
+/** A server error body's message, translated by its stable key. */
+export function errorText(error: { key: string; params?: Record<string, unknown> }): string {
+  return t(`error.${error.key}`, error.params);
+}

@@ -1,0 +1,76 @@
+import { useRef, useState } from "preact/hooks";
+import { errorText, t } from "../i18n";
+import { addFiles, clearFinished, uploads, type UploadItem } from "../state/uploads";
+
+const ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,application/pdf,.pdf,.ofd";
+
+export function Upload() {
+  const camera = useRef<HTMLInputElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+
+  function take(input: HTMLInputElement | null) {
+    if (input?.files?.length) addFiles(Array.from(input.files));
+    if (input) input.value = "";
+  }
+
+  return (
+    <section class="card upload" aria-labelledby="upload-title">
+      <h2 id="upload-title">{t("upload.title")}</h2>
+      <div
+        class={`dropzone${dragging ? " dragging" : ""}`}
+        data-testid="dropzone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setDragging(false);
+          if (e.dataTransfer?.files.length) addFiles(Array.from(e.dataTransfer.files));
+        }}
+      >
+        <div class="row wrap">
+          <button type="button" class="primary" onClick={() => camera.current?.click()}>{t("upload.camera")}</button>
+          <button type="button" onClick={() => picker.current?.click()}>{t("upload.choose")}</button>
+        </div>
+        <p class="hint">{t("upload.drop")}</p>
+        <input ref={camera} type="file" accept="image/*" capture="environment" hidden onChange={() => take(camera.current)} />
+        <input ref={picker} data-testid="file-input" type="file" accept={ACCEPT} multiple hidden onChange={() => take(picker.current)} />
+      </div>
+      {uploads.value.length > 0 && (
+        <>
+          <ul class="uploads" data-testid="uploads">
+            {uploads.value.map((u) => <UploadRow key={u.id} item={u} />)}
+          </ul>
+          <button type="button" class="link" onClick={clearFinished}>{t("upload.clear")}</button>
+        </>
+      )}
+    </section>
+  );
+}
+
+function UploadRow({ item }: { item: UploadItem }) {
+  let label: string;
+  switch (item.phase) {
+    case "uploading":
+      label = t("upload.uploading", { pct: Math.round(item.progress * 100) });
+      break;
+    case "retrying":
+      label = t("upload.retrying", { seconds: item.retryInSeconds, attempt: item.attempt + 1 });
+      break;
+    default:
+      label = t(`upload.${item.phase}`);
+  }
+  return (
+    <li class={`upload-row phase-${item.phase}`} data-testid="upload-row" data-phase={item.phase}>
+      <div class="row between">
+        <span class="name">{item.name}</span>
+        <span class="phase">{label}</span>
+      </div>
+      <progress max={1} value={item.progress} aria-label={item.name} />
+      {item.error && <p class="error" data-testid="upload-error">{errorText(item.error)}</p>}
+    </li>
+  );
+}
