@@ -21,6 +21,10 @@ MIME = {
     "pdf": "application/pdf",
     "ofd": "application/ofd",
 }
+# Pillow's own bomb guard raises before we can read the size; we apply settings.max_pixels
+# explicitly after reading the header (here and in pipeline.decode), with a clearer message.
+Image.MAX_IMAGE_PIXELS = None
+
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 
 

@@ -19,6 +19,8 @@ bp = Blueprint("uploads", __name__, url_prefix="/api/uploads")
 @login_required
 def upload():
     rt = current_app.extensions["fapiao"]
+    if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
+        raise AppError("request.malformed", detail="expected multipart/form-data with a boundary")
     try:
         files = request.files.getlist("files")
         team_id = request.form.get("team_id", type=int)

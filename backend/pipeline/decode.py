@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import InputError
+from ..sniff import register_heif  # also lifts Pillow's implicit pixel cap: ours is explicit
 from .types import Document, Limits
 
 MAX_PDF_RENDER_PAGES = 1  # the foundation renders the first page only; extraction reads the rest
@@ -65,8 +66,6 @@ def _check_complete_jpeg(im: Image.Image) -> None:
 
 
 def _decode_heic(data: bytes, limits: Limits) -> np.ndarray:
-    from ..sniff import register_heif
-
     register_heif()
     try:
         with Image.open(io.BytesIO(data)) as im:

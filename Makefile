@@ -1,0 +1,62 @@
+# Fapiao Tracker. `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMPS := .stamps
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json backend/i18n -type f 2>/dev/null)
+
+.PHONY: install run test test-py test-pg test-frontend lint browser bench clean
+
+install: $(STAMPS)/python $(STAMPS)/node frontend/dist/index.html
+
+$(STAMPS)/python: pyproject.toml
+	@mkdir -p $(STAMPS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(STAMPS)/node: frontend/package.json frontend/package-lock.json
+	@mkdir -p $(STAMPS)
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend/dist/index.html: $(STAMPS)/node $(FRONTEND_SRC)
+	cd frontend && npm run build --silent
+
+# Debian's chromium for the end-to-end tests (never a browser downloaded by a test tool).
+browser: $(STAMPS)/browser
+$(STAMPS)/browser:
+	@mkdir -p $(STAMPS)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+	@touch $@
+
+run: install
+	$(BIN)/fapiao run
+
+test: install browser
+	$(MAKE) --no-print-directory lint test-frontend test-py test-pg
+
+lint: $(STAMPS)/python
+	$(BIN)/ruff check backend tests bench
+
+test-frontend: $(STAMPS)/node
+	cd frontend && npx vitest run
+
+test-py: install browser
+	$(BIN)/pytest -q
+
+# The same suite (less the process-level and browser tests) on PostgreSQL, when one is reachable.
+test-pg: $(STAMPS)/python
+	@if $(BIN)/python -c "import psycopg2,sys; psycopg2.connect('$(PG_TEST_URL)').close()" 2>/dev/null; then \
+	  FAPIAO_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e and not subprocess"; \
+	else echo "test-pg: skipped, no PostgreSQL at $(PG_TEST_URL)"; fi
+
+bench: install
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf $(VENV) $(STAMPS) frontend/node_modules frontend/dist

@@ -1,0 +1,107 @@
+"""Fixtures: a fresh app and a fresh database per test, an in-process queue, factories.
+
+Set FAPIAO_TEST_DATABASE_URL=postgresql://... to run the same suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from backend.app import create_app
+from backend.clock import FakeClock
+from backend.db import database, open_database, upgrade
+from backend.models import Role
+from backend.realtime.notifier import NullNotifier
+from backend.runtime import Runtime
+from backend.services.users import create_user
+from backend.settings import Settings
+
+from .fakes import InlineQueue
+
+PG_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        secret_key="test-secret",
+        async_mode="threading",
+        database_url=PG_URL,
+        job_retry_base_seconds=0.01,
+        max_upload_bytes=25 * 1024 * 1024,
+        frontend_dist=tmp_path / "dist",
+    )
+
+
+def _reset_postgres(url: str) -> None:
+    db = open_database(url)
+    with db.connection_context():
+        db.execute_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        db.execute_sql("CREATE SCHEMA public")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def queue() -> InlineQueue:
+    return InlineQueue()
+
+
+@pytest.fixture
+def app(settings, clock, queue):
+    if settings.database_url:
+        _reset_postgres(settings.database_url)
+    app = create_app(settings, dispatch=queue.dispatch, clock=clock)
+    upgrade()
+    queue.runtime = Runtime(settings, dispatch=queue.dispatch, notifier=NullNotifier(), clock=clock)
+    yield app
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def rt(app) -> Runtime:
+    return app.extensions["fapiao"]
+
+
+@pytest.fixture
+def make_user(app, clock):
+    def make(username: str = "alice", team: str = "Team A", role: Role = Role.MEMBER):
+        with database.connection_context():
+            return create_user(clock, username, PASSWORD, team_name=team, role=role)
+
+    return make
+
+
+@pytest.fixture
+def client(app):
+    c = app.test_client()
+    c.environ_base["HTTP_X_REQUESTED_WITH"] = "test"
+    return c
+
+
+def login(client, username: str = "alice") -> dict:
+    res = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert res.status_code == 200, res.json
+    return res.json["user"]
+
+
+@pytest.fixture
+def alice(make_user, client):
+    user = make_user("alice", "Team A")
+    login(client, "alice")
+    return user
+
+
+@pytest.fixture(scope="session")
+def png_bomb_bytes() -> bytes:
+    from . import media
+
+    return media.png_bomb()

@@ -1,0 +1,94 @@
+"""Test files made on the fly: real encoders, no fixtures copied from anywhere."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+import cv2
+import numpy as np
+from PIL import Image
+
+
+def invoice_like(width: int = 1200, height: int = 800, text: str = "FAPIAO 12345678") -> np.ndarray:
+    """A white page with a red border and some text: enough for decode/thumbnail tests."""
+    img = np.full((height, width, 3), 255, np.uint8)
+    cv2.rectangle(img, (20, 20), (width - 20, height - 20), (0, 0, 200), 4)
+    cv2.putText(img, text, (60, height // 2), cv2.FONT_HERSHEY_SIMPLEX, 2, (0, 0, 0), 3)
+    return img
+
+
+def encode(img: np.ndarray, ext: str, **params) -> bytes:
+    ok, buf = cv2.imencode(ext, img)
+    assert ok
+    return buf.tobytes()
+
+
+def jpeg(width=1200, height=800, text="FAPIAO 12345678") -> bytes:
+    return encode(invoice_like(width, height, text), ".jpg")
+
+
+def jpeg_with_orientation(width=1200, height=800, orientation=6) -> bytes:
+    """A landscape JPEG whose EXIF says 'rotate 90° clockwise to display' (as phones write)."""
+    im = Image.fromarray(cv2.cvtColor(invoice_like(width, height), cv2.COLOR_BGR2RGB))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    im.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def png(width=800, height=600) -> bytes:
+    return encode(invoice_like(width, height), ".png")
+
+
+def webp(width=800, height=600) -> bytes:
+    return encode(invoice_like(width, height), ".webp")
+
+
+def heic(width=640, height=480) -> bytes:
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    im = Image.fromarray(cv2.cvtColor(invoice_like(width, height), cv2.COLOR_BGR2RGB))
+    out = io.BytesIO()
+    im.save(out, "HEIF", quality=60)
+    return out.getvalue()
+
+
+def pdf(pages: int = 1) -> bytes:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        doc.new_page(595, 842)  # A4 in points
+    out = io.BytesIO()
+    doc.save(out)
+    doc.close()
+    return out.getvalue()
+
+
+def ofd(pages: int = 1) -> bytes:
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    page_xml = "".join(f'<ofd:Page ID="{i + 1}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(pages))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("OFD.xml", f'<ofd:OFD {ns} Version="1.0"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml'
+                               f"</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        zf.writestr("Doc_0/Document.xml", f"<ofd:Document {ns}><ofd:Pages>{page_xml}</ofd:Pages></ofd:Document>")
+    return out.getvalue()
+
+
+def png_bomb(width: int = 20000, height: int = 20000) -> bytes:
+    """A real, valid 1-bit-per-channel... greyscale PNG of width×height zeros: tiny on disk, huge decoded."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    comp = zlib.compressobj(9)
+    row = b"\x00" * (width + 1)  # filter byte + one byte per pixel
+    parts = [comp.compress(row) for _ in range(height)]
+    parts.append(comp.flush())
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
