@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request, send_file
+from flask import Blueprint, current_app, g, send_file
 
 from ..errors import NotFound
 from ..models import Event, Invoice

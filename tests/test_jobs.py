@@ -1,0 +1,133 @@
+import datetime as dt
+import os
+import subprocess
+
+import pytest
+
+from backend.db import database
+from backend.jobs import lifecycle
+from backend.jobs.runner import HANDLERS, recover, run_job
+from backend.models import Job
+
+from . import media
+from .test_uploads_api import upload
+
+
+def job(job_id=1) -> Job:
+    with database.connection_context():
+        return Job.get_by_id(job_id)
+
+
+@pytest.fixture
+def flaky(monkeypatch):
+    """Make the process handler fail `n` times with a transient error, then work."""
+    real = HANDLERS["process"]
+    state = {"left": 0}
+
+    def handler(rt, job):
+        if state["left"]:
+            state["left"] -= 1
+            raise TimeoutError("disk busy")
+        real(rt, job)
+
+    monkeypatch.setitem(HANDLERS, "process", handler)
+    return state
+
+
+def test_transient_failure_retries_with_backoff_then_succeeds(client, alice, queue, clock, flaky):
+    flaky["left"] = 2
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.run_all(clock=clock)
+    j = job()
+    assert (j.state, j.attempts, j.last_error) == ("done", 3, "job.failed")
+    assert client.get("/api/invoices/1").json["invoice"]["status"] == "processed"
+
+
+def test_retry_is_not_run_before_it_is_due(client, alice, queue, clock, flaky):
+    flaky["left"] = 1
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.run_all(max_rounds=1)
+    (job_id, delay), = queue.dispatched
+    assert delay > 0 and job().state == "retry"
+    run_job(queue.runtime, job_id)  # delivered early: claim refuses
+    assert job().state == "retry" and job().attempts == 1
+    clock.advance(seconds=delay + 1)
+    run_job(queue.runtime, job_id)
+    assert job().state == "done"
+
+
+def test_gives_up_after_max_attempts_with_reason(client, alice, queue, clock, flaky):
+    flaky["left"] = 99
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.run_all(clock=clock)
+    assert (job().state, job().attempts) == ("failed", 3)
+    inv = client.get("/api/invoices/1").json["invoice"]
+    assert inv["status"] == "failed" and inv["reason"] == "error.job.failed"
+    assert inv["reason_params"]["attempts"] == 3 and "disk busy" in inv["reason_params"]["detail"]
+
+
+def test_backoff_grows():
+    delays = [lifecycle.backoff_seconds(a, 5) for a in (1, 2, 3)]
+    assert 4 <= delays[0] <= 6 and 16 <= delays[1] <= 24 and 64 <= delays[2] <= 96
+
+
+def test_a_job_runs_once_even_if_delivered_twice(client, alice, queue):
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.dispatched.append(queue.dispatched[0])
+    queue.run_all()
+    assert (job().state, job().attempts) == ("done", 1)
+    events = client.get("/api/events?after=0").json["events"]
+    assert [e["invoice"]["status"] for e in events] == ["received", "processing", "processed"]
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def _mark_running(job_id: int, pid: int, clock, lease=600):
+    with database.connection_context():
+        Job.update(state="running", attempts=Job.attempts + 1, worker=f"{lifecycle.WORKER_HOST}:{pid}",
+                   lease_until=clock.now() + dt.timedelta(seconds=lease)).where(
+            Job.id == job_id).execute()
+
+
+def test_job_of_a_dead_worker_is_delivered_again(client, alice, queue, clock):
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.dispatched.clear()
+    _mark_running(1, _dead_pid(), clock)
+    assert recover(queue.runtime) == [1]
+    queue.run_all()
+    assert (job().state, job().attempts) == ("done", 2)
+
+
+def test_running_job_of_a_live_worker_is_left_alone(client, alice, queue, clock):
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.dispatched.clear()
+    _mark_running(1, os.getpid(), clock)
+    assert recover(queue.runtime) == []
+    clock.advance(seconds=601)  # ...until its lease runs out
+    assert recover(queue.runtime) == [1]
+
+
+def test_worker_that_keeps_dying_ends_failed_with_reason(client, alice, queue, clock):
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.dispatched.clear()
+    for _ in range(3):
+        _mark_running(1, _dead_pid(), clock)
+        recover(queue.runtime)
+    assert job().state == "failed" and job().last_error == "job.worker_died"
+    inv = client.get("/api/invoices/1").json["invoice"]
+    assert inv["status"] == "failed" and inv["reason"] == "error.job.worker_died"
+    assert inv["reason_params"] == {"attempts": 3}
+
+
+def test_late_finish_of_a_worker_declared_dead_is_ignored(client, alice, queue, clock):
+    upload(client, ("a.jpg", media.jpeg()))
+    with database.connection_context():
+        claimed = lifecycle.claim(1, "elsewhere:1", clock.now(), 60)
+        clock.advance(seconds=61)
+        assert recover(queue.runtime) == [1]
+        lifecycle.finish(claimed, clock.now())  # the zombie reports back
+        assert Job.get_by_id(1).state == "retry"

@@ -1,0 +1,63 @@
+import pytest
+
+from backend.errors import InputError
+from backend.pipeline.decode import decode
+from backend.pipeline.thumbnail import make_thumbnail
+from backend.pipeline.types import Limits
+
+from . import media
+
+LIMITS = Limits(max_pixels=100_000_000, max_pdf_pages=50)
+
+
+def test_exif_orientation_is_applied():
+    doc = decode(media.jpeg_with_orientation(1200, 800, orientation=6), "jpeg", LIMITS)
+    assert doc.first_page.shape[:2] == (1200, 800)  # portrait after rotation
+
+
+def test_heic_is_decoded():
+    doc = decode(media.heic(640, 480), "heic", LIMITS)
+    assert doc.first_page.shape == (480, 640, 3)
+
+
+def test_pdf_first_page_is_rendered_to_the_long_side():
+    doc = decode(media.pdf(3), "pdf", LIMITS)
+    assert doc.page_count == 3 and max(doc.first_page.shape[:2]) == pytest.approx(2500, abs=2)
+
+
+def test_ofd_pages_are_counted():
+    doc = decode(media.ofd(2), "ofd", LIMITS)
+    assert (doc.page_count, doc.pages) == (2, ())
+
+
+@pytest.mark.parametrize("data,kind,key", [
+    (media.jpeg()[:-2000], "jpeg", "file.truncated"),
+    (media.png()[:200], "png", "file.corrupt"),
+    (b"%PDF-1.7 nothing else", "pdf", "file.corrupt"),
+    (b"PK\x03\x04broken", "ofd", "ofd.corrupt"),
+])
+def test_damaged_files_say_what_is_wrong(data, kind, key):
+    with pytest.raises(InputError) as err:
+        decode(data, kind, LIMITS)
+    assert err.value.key == key
+
+
+def test_pixel_limit_holds_in_the_worker_too(png_bomb_bytes):
+    with pytest.raises(InputError) as err:
+        decode(png_bomb_bytes, "png", LIMITS)
+    assert err.value.key == "upload.too_many_pixels"
+
+
+def test_pdf_page_limit():
+    with pytest.raises(InputError) as err:
+        decode(media.pdf(51), "pdf", LIMITS)
+    assert err.value.params == {"pages": 51, "limit": 50}
+
+
+def test_thumbnail_is_small_jpeg():
+    thumb = make_thumbnail(media.invoice_like(4000, 3000))
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_COLOR)
+    assert max(img.shape[:2]) == 480 and thumb[:3] == b"\xff\xd8\xff"
