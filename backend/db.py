@@ -29,7 +29,7 @@ def open_database(url: str) -> peewee.Database:
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         db = connect_url(url, pragmas=SQLITE_PRAGMAS)
     else:
-        db = connect_url(url, autorollback=True)
+        db = connect_url(url)
     database.initialize(db)
     return db
 

@@ -48,10 +48,15 @@ def run_worker(settings: Settings) -> None:
     huey = make_huey(settings)
     runtime = WorkerRuntime(settings)
     runtime.tasks = build_tasks(huey, runtime)
-    # Resume: deliver again what a previous run left queued or running.
-    again = recover(runtime())
-    if again:
-        log.info("recovered %d job(s) from the previous run", len(again))
+
+    # Runs in every worker process as it starts, including one the consumer restarts after it
+    # died (kill -9, out of memory): its job is found and delivered again within a second,
+    # not at the next periodic sweep. On first start it resumes what a previous run left.
+    @huey.on_startup()
+    def resume():
+        again = recover(runtime())
+        if again:
+            log.info("delivered %d job(s) again: %s", len(again), again)
     consumer = huey.create_consumer(
         workers=settings.workers,
         worker_type="process",
