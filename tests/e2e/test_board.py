@@ -1,0 +1,145 @@
+"""End to end in headless Debian chromium (Playwright drives the system browser; none is downloaded).
+
+`fapiao run` starts the whole stack; a phone-sized browser logs in, uploads three photos and
+watches their status chips change live, then switches language. Screenshots of each screen
+go to tests/e2e/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from .. import media
+from ..procs import PASSWORD, Stack, wait_for
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).parent / "screenshots"
+ADMIN_PASSWORD = PASSWORD  # so Stack.session("admin") can log in too
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def stack(tmp_path):
+    s = Stack(tmp_path, FAPIAO_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    s.start("run", "run")
+    s.wait_http(timeout=60)
+    yield s
+    s.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _web_pid(stack) -> int:
+    for child in _children(stack.procs["run"].pid):
+        if b"serve" in Path(f"/proc/{child}/cmdline").read_bytes():
+            return child
+    raise AssertionError("no web child")
+
+
+def test_login_upload_watch_live_switch_language(stack, browser, tmp_path):
+    SHOTS.mkdir(exist_ok=True)
+    files = [tmp_path / "receipt-1.jpg", tmp_path / "scan-2.png", tmp_path / "phone-photo.jpg"]
+    files[0].write_bytes(media.jpeg(text="INVOICE ONE"))
+    files[1].write_bytes(media.png(1000, 700))
+    # A 12 MP phone photo lying on its side (EXIF orientation 6): the browser must upright it
+    # and shrink it to a long side of 2500 px before sending.
+    files[2].write_bytes(media.jpeg_with_orientation(4000, 3000, orientation=6))
+
+    page = browser.new_page(viewport={"width": 360, "height": 780}, device_scale_factor=2, locale="zh-CN")
+    page.goto(stack.url)
+    page.get_by_test_id("login-form").wait_for()
+    assert page.get_by_role("button", name="登录").is_visible()
+    page.screenshot(path=SHOTS / "01-login.png")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", "wrong password")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_test_id("login-error").inner_text() == "用户名或密码错误。"
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    page.screenshot(path=SHOTS / "02-empty-board.png")
+
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_test_id("file-input").set_input_files([str(f) for f in files])
+    cards = page.locator("[data-testid=invoice-card]")
+    wait_for(lambda: cards.count() == 3, timeout=30)
+    page.locator("[data-testid=invoice-card][data-status=processed]").nth(2).wait_for(timeout=30_000)
+    assert page.locator("[data-testid=upload-row][data-phase=accepted]").count() == 3
+    assert page.evaluate("window.__sameDocument") is True  # updated live, never reloaded
+    assert page.locator("[data-testid=status]").first.inner_text() == "已处理"
+    page.locator(".invoice img").first.wait_for()
+    page.screenshot(path=SHOTS / "03-board-processed-zh.png", full_page=True)
+
+    http = stack.session("admin")
+    invoices = http.get(stack.url + "/api/invoices").json()["items"]
+    photo = next(i for i in invoices if i["original_name"].startswith("phone-photo"))
+    assert (photo["width"], photo["height"]) == (1875, 2500)
+
+    page.get_by_test_id("lang-switch").click()
+    assert page.locator(".brand").inner_text() == "Fapiao Tracker"
+    assert page.locator("[data-testid=status]").first.inner_text() == "Processed"
+    page.screenshot(path=SHOTS / "04-board-en.png", full_page=True)
+    page.reload()  # the choice is remembered
+    page.locator("[data-testid=connection]").wait_for()
+    assert page.locator(".brand").inner_text() == "Fapiao Tracker"
+    # No horizontal scrolling on a 360 px phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_bad_file_gets_a_translated_message_and_reconnect_catches_up(stack, browser, tmp_path):
+    SHOTS.mkdir(exist_ok=True)
+    bad = tmp_path / "not-really.jpg"
+    bad.write_text("this is a text file")
+    good = tmp_path / "good.jpg"
+    good.write_bytes(media.jpeg(text="GOOD"))
+    page = browser.new_page(viewport={"width": 390, "height": 800}, locale="en-US")
+    page.goto(stack.url)
+    page.evaluate("localStorage.setItem('fapiao.lang', 'en')")
+    page.reload()
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    page.get_by_test_id("file-input").set_input_files([str(bad)])
+    error = page.get_by_test_id("upload-error")
+    error.wait_for()
+    assert "not a supported file" in error.inner_text()
+    page.screenshot(path=SHOTS / "05-rejected-file-en.png")
+
+    # The web server dies; the supervisor restarts it; the client reconnects by itself and
+    # catches up on what happened meanwhile.
+    os.kill(_web_pid(stack), signal.SIGKILL)
+    page.locator("[data-testid=connection][data-state=reconnecting]").wait_for(timeout=10_000)
+    page.screenshot(path=SHOTS / "06-reconnecting.png")
+    page.locator("[data-testid=connection][data-state=online]").wait_for(timeout=30_000)
+    http = stack.session("admin")
+    http.post(stack.url + "/api/uploads", files=[("files", ("good.jpg", good.read_bytes()))])
+    page.locator("[data-testid=invoice-card][data-status=processed]").wait_for(timeout=30_000)
