@@ -56,7 +56,7 @@ test-pg: $(STAMPS)/python
 	else echo "test-pg: skipped, no PostgreSQL at $(PG_TEST_URL)"; fi
 
 bench: install
-	$(BIN)/python bench/latency.py
+	$(BIN)/python -m bench.latency
 
 clean:
 	rm -rf $(VENV) $(STAMPS) frontend/node_modules frontend/dist

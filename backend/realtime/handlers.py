@@ -27,6 +27,11 @@ def register(socketio: SocketIO) -> None:
             join_room(room_for(team_id))
         return True
 
+    @socketio.on("rtt")
+    def rtt(payload=None):
+        # Echo for round-trip measurement (the bench, and a client that wants to show latency).
+        return payload
+
     @socketio.on("subscribe")
     def subscribe(payload):
         team_id = payload.get("team_id") if isinstance(payload, dict) else None

@@ -1,0 +1,193 @@
+"""Live-path latency and memory, embedded default vs Redis, side by side in one run.
+
+    python -m bench.latency [--runs 5] [--batch-runs 3]
+
+Starts the real stack (web on eventlet + Huey worker processes) once per mode and measures:
+  - upload → "processed" event received, for 1 image and for a batch of 20 (last one);
+  - Socket.IO round trip (p50/p99) while the 20 are being processed;
+  - push latency: event written (its server timestamp) → received by the client;
+  - peak RSS of the web process and of the worker (consumer + worker processes).
+Images are 2500×1875 JPEGs, the size the SPA sends after downscaling a phone photo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import redis
+import socketio
+
+from tests import media
+from tests.procs import Stack
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    out = [pid]
+    try:
+        kids = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        kids = []
+    for k in kids:
+        out.extend(descendants(k))
+    return out
+
+
+class Probe:
+    """A logged-in Socket.IO client that timestamps every pushed event."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.http = stack.session()
+        self.url = stack.url
+        self.events: list[tuple[float, dict]] = []
+        self.lock = threading.Lock()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("event", self._on_event)
+        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+        self.sio.connect(stack.url, headers={"Cookie": cookie}, transports=["websocket"])
+
+    def _on_event(self, ev: dict) -> None:
+        with self.lock:
+            self.events.append((time.time(), ev))
+
+    def upload(self, files: list[tuple[str, bytes]]) -> list[int]:
+        res = self.http.post(self.url + "/api/uploads", files=[("files", f) for f in files])
+        res.raise_for_status()
+        return [r["invoice"]["id"] for r in res.json()["results"]]
+
+    def processed_at(self, inv_id: int) -> float | None:
+        with self.lock:
+            for t, ev in self.events:
+                if ev["invoice"]["id"] == inv_id and ev["invoice"]["status"] in ("processed", "failed"):
+                    return t
+        return None
+
+    def wait_processed(self, ids: list[int], timeout: float = 120) -> list[float]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            times = [self.processed_at(i) for i in ids]
+            if all(times):
+                return times
+            time.sleep(0.002)
+        raise TimeoutError(f"not processed: {ids}")
+
+    def push_latencies_ms(self) -> list[float]:
+        with self.lock:
+            return [(t - _ts(ev["at"])) * 1000 for t, ev in self.events]
+
+    def rtt_ms(self) -> float:
+        t0 = time.perf_counter()
+        self.sio.call("rtt", {"t": t0}, timeout=10)
+        return (time.perf_counter() - t0) * 1000
+
+
+def _ts(iso: str) -> float:
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def run_mode(mode: str, runs: int, batch_runs: int, images: list[bytes]) -> dict:
+    env = {}
+    if mode == "redis":
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        env["FAPIAO_REDIS_URL"] = REDIS_URL
+    with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), **env) as stack:
+        web = stack.start("web", "serve")
+        worker = stack.start("worker", "worker")
+        stack.wait_http()
+        probe = Probe(stack)
+        peak = {"web": 0, "worker": 0}
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                peak["web"] = max(peak["web"], rss_kb(web.pid))
+                peak["worker"] = max(peak["worker"], sum(rss_kb(p) for p in descendants(worker.pid)))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        n = 0
+        single, batch, rtts = [], [], []
+        probe.upload([("warmup.jpg", images[-1])])
+        time.sleep(2)
+        for _ in range(runs):
+            t0 = time.time()
+            (inv,) = probe.upload([(f"one-{n}.jpg", images[n % len(images)])])
+            n += 1
+            single.append((probe.wait_processed([inv])[0] - t0) * 1000)
+        for _ in range(batch_runs):
+            files = [(f"b-{n + i}.jpg", images[(n + i) % len(images)]) for i in range(20)]
+            n += 20
+            t0 = time.time()
+            ids = probe.upload(files)
+            while not all(probe.processed_at(i) for i in ids):
+                rtts.append(probe.rtt_ms())
+                time.sleep(0.02)
+            batch.append((max(probe.wait_processed(ids)) - t0) * 1000)
+        stop.set()
+        sampler.join()
+        pushes = probe.push_latencies_ms()
+        probe.sio.disconnect()
+    return {
+        "upload→processed, 1 image (ms, median)": statistics.median(single),
+        "upload→last processed, 20 images (ms, median)": statistics.median(batch),
+        "Socket.IO RTT during batch p50 (ms)": pct(rtts, 50),
+        "Socket.IO RTT during batch p99 (ms)": pct(rtts, 99),
+        "push latency p50 (ms)": pct(pushes, 50),
+        "push latency p99 (ms)": pct(pushes, 99),
+        "web peak RSS (MB)": peak["web"] / 1024,
+        "worker peak RSS, all processes (MB)": peak["worker"] / 1024,
+        "_samples": {"single": len(single), "batch": len(batch), "rtt": len(rtts), "push": len(pushes)},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7, help="1-image runs per mode")
+    ap.add_argument("--batch-runs", type=int, default=3, help="20-image runs per mode")
+    args = ap.parse_args()
+    # Distinct images (distinct bytes), so the duplicate check never short-cuts the work.
+    images = [media.jpeg(2500, 1875, text=f"FAPIAO {i:08d}") for i in range(64)]
+    modes = ["embedded"]
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
+        modes.append("redis")
+    except redis.RedisError:
+        print("(Redis not reachable: Redis column skipped)")
+    results = {m: run_mode(m, args.runs, args.batch_runs, images) for m in modes}
+    keys = [k for k in results["embedded"] if not k.startswith("_")]
+    header = f"{'metric':48}" + "".join(f"{m:>14}" for m in modes) + ("   redis/embedded" if len(modes) == 2 else "")
+    print(header)
+    for k in keys:
+        row = f"{k:48}" + "".join(f"{results[m][k]:14.1f}" for m in modes)
+        if len(modes) == 2 and results["embedded"][k]:
+            row += f"   {results['redis'][k] / results['embedded'][k]:8.2f}"
+        print(row)
+    for m in modes:
+        print(f"samples[{m}]: {results[m]['_samples']}")
+
+
+if __name__ == "__main__":
+    main()
