@@ -114,7 +114,7 @@ def test_login_upload_watch_live_switch_language(stack, browser, tmp_path):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def test_bad_file_gets_a_translated_message_and_reconnect_catches_up(stack, browser, tmp_path):
+def test_bad_file_offline_retry_and_reconnect(stack, browser, tmp_path):
     SHOTS.mkdir(exist_ok=True)
     bad = tmp_path / "not-really.jpg"
     bad.write_text("this is a text file")
@@ -134,12 +134,23 @@ def test_bad_file_gets_a_translated_message_and_reconnect_catches_up(stack, brow
     assert "not a supported file" in error.inner_text()
     page.screenshot(path=SHOTS / "05-rejected-file-en.png")
 
+    # The network drops while a file is queued: it waits, then goes up when the network is back.
+    page.context.set_offline(True)
+    page.locator("[data-testid=connection][data-state=offline]").wait_for(timeout=10_000)
+    page.get_by_test_id("file-input").set_input_files([str(good)])
+    page.locator("[data-testid=upload-row][data-phase=waiting_online]").wait_for(timeout=10_000)
+    page.screenshot(path=SHOTS / "06-offline-waiting.png")
+    page.context.set_offline(False)
+    page.locator("[data-testid=upload-row][data-phase=accepted]").wait_for(timeout=30_000)
+    page.locator("[data-testid=invoice-card][data-status=processed]").wait_for(timeout=30_000)
+
     # The web server dies; the supervisor restarts it; the client reconnects by itself and
     # catches up on what happened meanwhile.
     os.kill(_web_pid(stack), signal.SIGKILL)
     page.locator("[data-testid=connection][data-state=reconnecting]").wait_for(timeout=10_000)
-    page.screenshot(path=SHOTS / "06-reconnecting.png")
+    page.screenshot(path=SHOTS / "07-reconnecting.png")
     page.locator("[data-testid=connection][data-state=online]").wait_for(timeout=30_000)
     http = stack.session("admin")
-    http.post(stack.url + "/api/uploads", files=[("files", ("good.jpg", good.read_bytes()))])
-    page.locator("[data-testid=invoice-card][data-status=processed]").wait_for(timeout=30_000)
+    other = media.jpeg(text="UPLOADED ELSEWHERE")
+    http.post(stack.url + "/api/uploads", files=[("files", ("from-desktop.jpg", other))])
+    page.locator("[data-testid=invoice-card][data-status=processed]").nth(1).wait_for(timeout=30_000)
