@@ -34,6 +34,16 @@ def open_database(url: str) -> peewee.Database:
     return db
 
 
+def write_transaction():
+    """A transaction that will write. On SQLite it takes the write lock up front (BEGIN
+    IMMEDIATE): a deferred transaction that reads first and then writes cannot wait for a busy
+    writer (SQLite fails the upgrade at once to avoid deadlock), while IMMEDIATE waits up to
+    busy_timeout like any other writer."""
+    if isinstance(database.obj, peewee.SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
+
+
 def is_postgres() -> bool:
     return isinstance(database.obj, peewee.PostgresqlDatabase)
 

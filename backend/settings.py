@@ -40,7 +40,7 @@ class Settings:
     job_max_attempts: int = 3
     job_retry_base_seconds: float = 5.0
     job_lease_seconds: int = 600
-    relay_interval_seconds: float = 0.1
+    relay_interval_seconds: float = 0.05
     admin_password: str = ""
     secure_cookies: bool = False
     frontend_dist: Path | None = None

@@ -69,7 +69,8 @@ class Probe:
 
     def upload(self, files: list[tuple[str, bytes]]) -> list[int]:
         res = self.http.post(self.url + "/api/uploads", files=[("files", f) for f in files])
-        res.raise_for_status()
+        if res.status_code != 200:
+            raise RuntimeError(f"upload answered {res.status_code}: {res.text[:500]}")
         return [r["invoice"]["id"] for r in res.json()["results"]]
 
     def processed_at(self, inv_id: int) -> float | None:
@@ -116,6 +117,15 @@ def run_mode(mode: str, runs: int, batch_runs: int, images: list[bytes]) -> dict
         web = stack.start("web", "serve")
         worker = stack.start("worker", "worker")
         stack.wait_http()
+        try:
+            return _measure(stack, web, worker, runs, batch_runs, images)
+        except Exception:
+            print(stack.log("web")[-4000:])
+            raise
+
+
+def _measure(stack, web, worker, runs, batch_runs, images) -> dict:
+    if True:
         probe = Probe(stack)
         peak = {"web": 0, "worker": 0}
         stop = threading.Event()
@@ -142,7 +152,8 @@ def run_mode(mode: str, runs: int, batch_runs: int, images: list[bytes]) -> dict
             n += 20
             t0 = time.time()
             ids = probe.upload(files)
-            while not all(probe.processed_at(i) for i in ids):
+            deadline = time.time() + 120
+            while not all(probe.processed_at(i) for i in ids) and time.time() < deadline:
                 rtts.append(probe.rtt_ms())
                 time.sleep(0.02)
             batch.append((max(probe.wait_processed(ids)) - t0) * 1000)

@@ -105,13 +105,18 @@ def _kill_worker_running(stack, job_id: int, attempt: int) -> None:
     os.kill(int(row["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
 
 
+def _start_with_big_upload(stack):
+    stack.start("web", "serve")
+    stack.start("worker", "worker")
+    stack.wait_http()
+    http = stack.session()
+    (inv_id,) = upload(http, stack.url, ("big.png", _big_png()))
+    return http, inv_id
+
+
 def test_killed_worker_is_recovered_and_the_job_completes(tmp_path):
     with Stack(tmp_path, FAPIAO_WORKERS="1") as stack:
-        stack.start("web", "serve")
-        stack.start("worker", "worker")
-        stack.wait_http()
-        http = stack.session()
-        (inv_id,) = upload(http, stack.url, ("big.png", _big_png()))
+        http, inv_id = _start_with_big_upload(stack)
         _kill_worker_running(stack, 1, attempt=1)
         wait_for(lambda: status(http, stack.url, inv_id)["status"] == "processed", timeout=60)
         (job,) = jobs(stack)
@@ -120,11 +125,7 @@ def test_killed_worker_is_recovered_and_the_job_completes(tmp_path):
 
 def test_worker_that_dies_every_time_ends_failed_with_a_reason(tmp_path):
     with Stack(tmp_path, FAPIAO_WORKERS="1", FAPIAO_JOB_MAX_ATTEMPTS="2") as stack:
-        stack.start("web", "serve")
-        stack.start("worker", "worker")
-        stack.wait_http()
-        http = stack.session()
-        (inv_id,) = upload(http, stack.url, ("big.png", _big_png()))
+        http, inv_id = _start_with_big_upload(stack)
         _kill_worker_running(stack, 1, attempt=1)
         _kill_worker_running(stack, 1, attempt=2)
         inv = wait_for(lambda: (s := status(http, stack.url, inv_id))["status"] == "failed" and s, timeout=60)

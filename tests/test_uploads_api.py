@@ -152,3 +152,30 @@ def test_cannot_upload_into_another_team(client, alice, make_user):
         team_b = Access(other).teams[0].id
     res = upload(client, ("a.jpg", media.jpeg()), team_id=str(team_b))
     assert res.status_code == 404
+
+
+def test_upload_waits_for_a_busy_sqlite_writer_instead_of_failing(client, alice, settings):
+    """A worker holding the write lock must delay an upload, never fail it ('database is locked')."""
+    if settings.database_url:
+        pytest.skip("SQLite-specific locking (PostgreSQL has row locks)")
+    import sqlite3
+    import threading
+    import time
+
+    holding = threading.Event()
+
+    def hold_write_lock():
+        con = sqlite3.connect(settings.data_dir / "fapiao.db", isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("UPDATE user SET display_name = 'busy' WHERE id = 1")
+        holding.set()
+        time.sleep(0.5)
+        con.execute("COMMIT")
+        con.close()
+
+    t = threading.Thread(target=hold_write_lock)
+    t.start()
+    holding.wait()
+    res = upload(client, ("a.jpg", media.jpeg()))
+    t.join()
+    assert res.status_code == 200 and res.json["results"][0]["status"] == "accepted"

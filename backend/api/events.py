@@ -7,7 +7,7 @@ from flask import Blueprint, g
 from ..serializers import event_public
 from ..services import events
 from .auth import login_required
-from .params import int_arg
+from .params import int_arg, split_page
 
 bp = Blueprint("events", __name__, url_prefix="/api/events")
 
@@ -19,9 +19,7 @@ PAGE = 500
 def after_cursor():
     cursor = int_arg("after", 0, 0, 2**62)
     limit = int_arg("limit", PAGE, 1, PAGE)
-    rows = events.after(g.access.team_ids, cursor, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = split_page(events.after(g.access.team_ids, cursor, limit + 1), limit)
     return {
         "events": [event_public(e) for e in rows],
         "cursor": rows[-1].id if rows else cursor,

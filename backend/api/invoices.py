@@ -9,7 +9,7 @@ from ..models import Event, Invoice
 from ..serializers import invoice_public
 from ..services.processing import thumbnail_path
 from .auth import login_required
-from .params import datetime_arg, int_arg
+from .params import datetime_arg, int_arg, split_page
 
 bp = Blueprint("invoices", __name__, url_prefix="/api/invoices")
 
@@ -30,9 +30,7 @@ def list_invoices():
         query = query.where(Invoice.id < cursor)
     if since is not None:
         query = query.where(Invoice.updated_at > since)
-    rows = list(query.limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = split_page(list(query.limit(limit + 1)), limit)
     return {
         "items": [invoice_public(inv) for inv in rows],
         "next_cursor": rows[-1].id if more else None,

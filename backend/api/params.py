@@ -34,3 +34,8 @@ def datetime_arg(name: str) -> dt.datetime | None:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
     return parsed
+
+
+def split_page(rows: list, limit: int) -> tuple[list, bool]:
+    """Rows fetched with limit + 1: the page itself, and whether more follow."""
+    return rows[:limit], len(rows) > limit

@@ -2,7 +2,7 @@
 
 Workers cannot reach the web process's sockets without a message broker, and the default
 install has none; the database they already share is the broker. Polling `id > last` on an
-indexed integer is a cheap query, so a 100 ms interval costs little and bounds push latency.
+indexed integer is a cheap query, so a 50 ms interval costs little and bounds push latency.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..clock import iso
-from ..db import database
+from ..db import write_transaction
 from ..jobs import lifecycle
 from ..models import Invoice, InvoiceStatus, StoredFile, Team, User
 from ..runtime import Runtime
@@ -39,7 +39,7 @@ def accept(rt: Runtime, user: User, team: Team, filename: str, stream: BinaryIO)
     store.commit(received)
     now = rt.clock.now()
     name = (filename or "upload")[-255:]
-    with database.atomic():
+    with write_transaction():
         stored, _ = StoredFile.get_or_create(
             sha256=received.sha256,
             defaults={"size": received.size, "kind": sniffed.kind, "mime": sniffed.mime,

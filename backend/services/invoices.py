@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..db import database
+from ..db import write_transaction
 from ..models import Invoice
 from ..runtime import Runtime
 from .events import EventKind, append
@@ -11,7 +11,7 @@ from .events import EventKind, append
 def update(rt: Runtime, invoice: Invoice, **changes) -> None:
     """Apply `changes` to the invoice, log the event and push it once committed."""
     now = rt.clock.now()
-    with database.atomic():
+    with write_transaction():
         for name, value in changes.items():
             setattr(invoice, name, value)
         invoice.version += 1

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..auth import hash_password
 from ..clock import Clock
-from ..db import database
+from ..db import write_transaction
 from ..errors import AppError
 from ..models import Membership, Role, Team, User
 
@@ -22,7 +22,7 @@ def create_user(clock: Clock, username: str, password: str, *, is_admin: bool = 
     if len(password) < 8:
         raise AppError("request.invalid", field="password")
     now = clock.now()
-    with database.atomic():
+    with write_transaction():
         if User.select().where(User.username == username).exists():
             raise AppError("request.invalid", field="username")
         user = User.create(username=username, password_hash=hash_password(password), is_admin=is_admin,
