@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -140,7 +142,7 @@ def _measure(stack, web, worker, runs, batch_runs, images) -> dict:
         sampler.start()
         n = 0
         single, batch, rtts = [], [], []
-        probe.upload([("warmup.jpg", images[-1])])
+        probe.upload([("warmup.jpg", images[-1])])  # the last image; the runs use the others
         time.sleep(2)
         for _ in range(runs):
             t0 = time.time()
@@ -175,12 +177,15 @@ def _measure(stack, web, worker, runs, batch_runs, images) -> dict:
 
 
 def main() -> None:
+    # A SIGTERM (e.g. from `timeout`) unwinds normally, so the started processes are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7, help="1-image runs per mode")
     ap.add_argument("--batch-runs", type=int, default=3, help="20-image runs per mode")
     args = ap.parse_args()
-    # Distinct images (distinct bytes), so the duplicate check never short-cuts the work.
-    images = [media.jpeg(2500, 1875, text=f"FAPIAO {i:08d}") for i in range(64)]
+    # One distinct image per upload (the duplicate check would otherwise skip the work).
+    count = 1 + args.runs + 20 * args.batch_runs
+    images = [media.jpeg(2500, 1875, text=f"FAPIAO {i:08d}") for i in range(count)]
     modes = ["embedded"]
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
