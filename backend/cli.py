@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="read from the terminal when omitted")
     create.add_argument("--admin", action="store_true")
     create.add_argument("--team", default=None, help="team to join (created if missing)")
+    ext = sub.add_parser("extract", help="read invoice files and print what was found")
+    ext.add_argument("files", nargs="+")
+    ext.add_argument("--json", action="store_true", help="one JSON object per line")
     jobs = sub.add_parser("jobs", help="job commands").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("recover", help="re-deliver lost jobs")
     return p
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"fapiao: {exc}", file=sys.stderr)
         return 2
-    command = {"run": _run, "serve": _serve, "worker": _worker, "db": _db, "user": _user, "jobs": _jobs}
+    command = {"run": _run, "serve": _serve, "worker": _worker, "db": _db, "user": _user, "jobs": _jobs,
+               "extract": _extract}
     return command[args.command](settings, args) or 0
 
 
@@ -93,6 +97,50 @@ def _user(settings: Settings, args) -> int:
         return 1
     print(f"created user {user.username} (id {user.id})")
     return 0
+
+
+def _extract(settings: Settings, args) -> int:
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from .errors import InputError
+    from .pipeline.engines import Engines
+    from .pipeline.extract import extract
+    from .pipeline.types import Limits
+    from .sniff import sniff
+
+    engines = Engines()
+    limits = Limits(max_pixels=settings.max_pixels, max_pdf_pages=settings.max_pdf_pages)
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            kind = sniff(path, settings.max_pixels).kind
+            out = {"file": name, **extract(path.read_bytes(), kind, engines, limits, dt.date.today()).as_dict()}
+        except InputError as exc:
+            failed += 1
+            out = {"file": name, "error": {"key": exc.key, "params": exc.params}}
+        except OSError as exc:
+            failed += 1
+            out = {"file": name, "error": {"key": "file.unreadable", "params": {"detail": str(exc)}}}
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            _print_extraction(out)
+    return 1 if failed == len(args.files) else 0
+
+
+def _print_extraction(out: dict) -> None:
+    print(f"== {out['file']}")
+    if "error" in out:
+        print(f"   error: {out['error']['key']} {out['error']['params']}")
+        return
+    print(f"   type: {out['type']}   review: {out['needs_review']}   {out['timings'].get('total', 0):.2f} s")
+    for name, f in out["fields"].items():
+        print(f"   {name:16} {f['value']!s:40} {f['confidence']:.2f} {f['source'] or ''}")
+    for v in out["validation"]:
+        print(f"   ! {v['severity']}: {v['key']} {v['fields']}")
 
 
 def _jobs(settings: Settings, args) -> int:

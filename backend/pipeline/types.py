@@ -27,3 +27,44 @@ class Document:
     @property
     def first_page(self) -> np.ndarray | None:
         return self.pages[0] if self.pages else None
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in page/image pixels
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One run of text with its box: from OCR, or from a PDF/OFD text layer."""
+
+    text: str
+    box: Box
+    score: float
+    source: str  # "ocr" | "text_layer"
+
+    @property
+    def cy(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.box[3] - self.box[1])
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    value: str | None
+    confidence: float
+    box: Box | None
+    source: str | None  # "ocr" | "qr" | "text_layer" | "ocr+qr" | ...
+    review: bool = False  # readings disagree, or a rule failed: a person should look
+    alternatives: tuple[tuple[str, str], ...] = ()  # (source, value) readings that lost
+
+    def as_dict(self) -> dict:
+        return {
+            "value": self.value,
+            "confidence": round(self.confidence, 3),
+            "box": [round(v, 1) for v in self.box] if self.box else None,
+            "source": self.source,
+            "review": self.review,
+            "alternatives": [{"source": s, "value": v} for s, v in self.alternatives],
+        }

@@ -1,0 +1,135 @@
+"""The reader: one file in, an Extraction out. Stages are pure functions; this only sequences them.
+
+    decode → (text layer | QR + OCR) → fields (layout) → cross-check (QR / embedded XML) → validate
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from ..validate import Finding, validate
+from ..validate.codes import QR_TYPES, Family, family_from_keys
+from . import crosscheck, textlayer
+from .decode import decode
+from .engines import Engines
+from .fields import FIELD_NAMES, assign
+from .ocr import recognise
+from .qr import QrRead, parse_payload, read_qr
+from .types import FieldValue, Limits
+
+REVIEW_BELOW = 0.9  # a field under this confidence sends the invoice to a person
+
+Stage = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    family: Family
+    fields: dict[str, FieldValue]
+    qr_text: str | None
+    validation: tuple[Finding, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    page_size: tuple[float, float] | None = None
+
+    @property
+    def found(self) -> list[str]:
+        return [k for k, v in self.fields.items() if v.value is not None]
+
+    @property
+    def needs_review(self) -> bool:
+        if not self.found or any(f.severity == "error" for f in self.validation):
+            return True
+        return any(v.review or (v.value is not None and v.confidence < REVIEW_BELOW) for v in self.fields.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "type": self.family.value,
+            "fields": {k: v.as_dict() for k, v in self.fields.items()},
+            "qr": self.qr_text,
+            "validation": [f.as_dict() for f in self.validation],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "page_size": list(self.page_size) if self.page_size else None,
+            "needs_review": self.needs_review,
+        }
+
+
+class _Clock:
+    def __init__(self, on_stage: Stage | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.on_stage = on_stage or (lambda name: None)
+        self._name: str | None = None
+        self._t = 0.0
+
+    def stage(self, name: str) -> None:
+        self._stop()
+        self.on_stage(name)
+        self._name, self._t = name, time.perf_counter()
+
+    def _stop(self) -> None:
+        if self._name:
+            self.timings[self._name] = self.timings.get(self._name, 0.0) + time.perf_counter() - self._t
+            self._name = None
+
+    def done(self) -> dict[str, float]:
+        self._stop()
+        self.timings["total"] = sum(self.timings.values())
+        return self.timings
+
+
+def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.date,
+            on_stage: Stage | None = None) -> Extraction:
+    clock = _Clock(on_stage)
+    clock.stage("decoding")
+    lines, page_size, qr, extra = (), None, QrRead(None, None, None, None), {}
+    if kind == "ofd":
+        decode(data, kind, limits)  # validates the package
+        lines, page_size = textlayer.ofd_lines(data)
+        extra = textlayer.ofd_embedded_fields(data)
+        if extra.get("qr"):
+            qr = QrRead(parse_payload(extra["qr"]), extra["qr"], None, "embedded")
+    elif kind == "pdf":
+        lines, page_size = textlayer.pdf_lines(data, limits.render_long_side)
+    if not lines:
+        document = decode(data, kind, limits)
+        image = document.first_page
+        if image is not None:
+            page_size = (float(image.shape[1]), float(image.shape[0]))
+            clock.stage("qr")
+            qr = read_qr(image)
+            clock.stage("recognising")
+            lines = recognise(image, engines.ocr)
+    clock.stage("extracting")
+    family, fields = assign(lines, page_size or (1.0, 1.0))
+    if extra:
+        fields = crosscheck.merge(fields, {k: _normal_date(v) if k == "issue_date" else v
+                                           for k, v in extra.items() if k in FIELD_NAMES}, "xml")
+    if qr.payload is not None:
+        fields = crosscheck.merge(fields, crosscheck.qr_fields(qr.payload), "qr", qr.box)
+        family = QR_TYPES.get(qr.payload.type_code or "", family)
+    if family == Family.UNKNOWN:
+        family = family_from_keys(fields["invoice_code"].value, fields["invoice_number"].value)
+    clock.stage("validating")
+    findings = tuple(validate({k: v.value for k, v in fields.items()}, family, today))
+    fields = _flag(fields, findings)
+    return Extraction(family, fields, qr.text, findings, clock.done(), page_size)
+
+
+def _flag(fields: dict[str, FieldValue], findings: tuple[Finding, ...]) -> dict[str, FieldValue]:
+    """Fields named by a failed rule lose confidence and go to review."""
+    out = dict(fields)
+    for finding in findings:
+        if finding.severity != "error":
+            continue
+        for name in finding.fields:
+            if name in out and out[name].value is not None:
+                out[name] = replace(out[name], confidence=out[name].confidence * 0.6, review=True)
+    return out
+
+
+def _normal_date(text: str) -> str:
+    from .fields import _date
+
+    return _date(text) or text

@@ -1,0 +1,220 @@
+"""Stage: assign text lines to invoice fields using the layout — labels and positions.
+
+Each field is found next to its printed label (发票代码, 开票日期, 名称 ...): the value is the
+rest of the label's own line, or the nearest line to its right on the same row (or just below).
+Buyer and seller blocks are told apart by position: above/below the goods table on the classic
+form, left/right on 数电 invoices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..validate.codes import Family
+from .types import FieldValue, TextLine
+
+FIELD_NAMES = ("invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "buyer_tax_id",
+               "seller_name", "seller_tax_id", "amount", "tax", "total", "total_in_words")
+
+_MONEY = re.compile(r"(?<![\d.])-?\d{1,3}(?:,?\d{3})*\.\d{2}(?!\d)")
+_WORDS = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整]{2,}")
+_DATE = re.compile(r"(20\d{2}|19\d{2})\D{0,3}?(\d{1,2})\D{0,3}?(\d{1,2})")
+_TAX_ID = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{15,20}(?![0-9A-Z])")
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@dataclass(frozen=True)
+class Hit:
+    value: str
+    line: TextLine
+
+
+def _digits(n: Sequence[int]) -> Callable[[str], str | None]:
+    pattern = re.compile(r"(?<!\d)(" + "|".join(rf"\d{{{k}}}" for k in sorted(n, reverse=True)) + r")(?!\d)")
+
+    def parse(text: str) -> str | None:
+        m = pattern.search(squash(text))
+        return m.group(1) if m else None
+
+    return parse
+
+
+def _date(text: str) -> str | None:
+    m = _DATE.search(squash(text))
+    if not m:
+        return None
+    y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
+def _money(text: str) -> str | None:
+    m = _MONEY.search(squash(text).replace("¥", " ").replace("￥", " "))
+    return m.group(0).replace(",", "") if m else None
+
+
+def _words(text: str) -> str | None:
+    m = _WORDS.search(squash(text))
+    return m.group(0) if m and any(c in m.group(0) for c in "圆元角分") else None
+
+
+def _tax_id(text: str) -> str | None:
+    m = _TAX_ID.search(squash(text).upper())
+    return m.group(0) if m and any(c.isdigit() for c in m.group(0)) else None
+
+
+def _name(text: str) -> str | None:
+    value = re.sub(r"^[:：\s]+", "", text).strip()
+    return value if len(squash(value)) >= 2 and re.search(r"[\u4e00-\u9fff]", value) else None
+
+
+class Layout:
+    def __init__(self, lines: Sequence[TextLine]) -> None:
+        self.lines = [ln for ln in lines if squash(ln.text)]
+
+    def labelled(self, label: str) -> list[tuple[TextLine, str]]:
+        """Lines containing the label (spaces ignored), with the text after it."""
+        pat = re.compile(r"\s*".join(map(re.escape, label)))
+        out = []
+        for ln in self.lines:
+            m = pat.search(ln.text)
+            if m:
+                out.append((ln, ln.text[m.end():]))
+        return out
+
+    def right_of(self, anchor: TextLine, below: bool = True) -> list[TextLine]:
+        """Lines on the anchor's row to its right (nearest first), then the lines just below it."""
+        tol = anchor.height * 0.7
+        row = [ln for ln in self.lines if ln is not anchor and abs(ln.cy - anchor.cy) <= tol
+               and ln.box[0] >= anchor.box[0] + anchor.height * 0.5]
+        row.sort(key=lambda ln: ln.box[0])
+        if not below:
+            return row
+        under = [ln for ln in self.lines if ln is not anchor and 0 < ln.cy - anchor.cy <= anchor.height * 2.2
+                 and abs(ln.box[0] - anchor.box[0]) < anchor.height * 12]
+        under.sort(key=lambda ln: ln.cy)
+        return row + under
+
+    def find(self, labels: Sequence[str], parse: Callable[[str], str | None],
+             where: Callable[[TextLine], bool] = lambda ln: True, below: bool = True) -> Hit | None:
+        for label in labels:
+            for line, rest in self.labelled(label):
+                if not where(line):
+                    continue
+                value = parse(rest)
+                if value:
+                    return Hit(value, line)
+                for other in self.right_of(line, below):
+                    value = parse(other.text)
+                    if value:
+                        return Hit(value, other)
+        return None
+
+
+def detect_family(lines: Sequence[TextLine]) -> Family:
+    text = squash(" ".join(ln.text for ln in lines))
+    if re.search(r"出租|乘车|车费|TAXI", text, re.I):
+        return Family.TAXI
+    if re.search(r"铁路|车票|次列车|二等座|一等座|硬座|硬卧", text):
+        return Family.TRAIN
+    if "通行费" in text:
+        return Family.TOLL
+    digital = re.search(r"电子发票[(（](增值税专用发票|普通发票)[)）]", text)
+    if digital:
+        return Family.DIGITAL_SPECIAL if "专用" in digital.group(1) else Family.DIGITAL_NORMAL
+    special = "专用发票" in text
+    if "电子" in text:
+        return Family.VAT_E_SPECIAL if special else Family.VAT_E_NORMAL
+    if special:
+        return Family.VAT_SPECIAL
+    if "普通发票" in text or "发票" in text:
+        return Family.VAT_NORMAL
+    return Family.UNKNOWN
+
+
+def assign(lines: Sequence[TextLine], page_size: tuple[float, float]) -> tuple[Family, dict[str, FieldValue]]:
+    layout = Layout(lines)
+    family = detect_family(lines)
+    width, height = page_size
+    hits: dict[str, Hit | None] = {}
+
+    hits["invoice_code"] = layout.find(["发票代码"], _digits((10, 12)))
+    hits["invoice_number"] = layout.find(["发票号码", "No"], _digits((20, 8)))
+    hits["issue_date"] = layout.find(["开票日期", "日期"], _date)
+    hits["check_code"] = layout.find(["校验码"], _digits((20,)))
+    if hits["invoice_code"] is None:
+        # Paper forms print the code top-left without a label.
+        hits["invoice_code"] = _top_token(layout, _digits((10, 12)), height)
+
+    split = _party_split(layout, page_size)
+    hits["buyer_name"] = layout.find(["名称"], _name, where=split.buyer, below=False)
+    hits["seller_name"] = layout.find(["名称"], _name, where=split.seller, below=False)
+    id_labels = ["纳税人识别号", "统一社会信用代码"]
+    hits["buyer_tax_id"] = layout.find(id_labels, _tax_id, where=split.buyer)
+    hits["seller_tax_id"] = layout.find(id_labels, _tax_id, where=split.seller)
+
+    amount, tax = _totals_row(layout)
+    hits["amount"], hits["tax"] = amount, tax
+    hits["total"] = layout.find(["小写", "(小写)"], _money)
+    hits["total_in_words"] = layout.find(["大写", "价税合计"], _words, below=False)
+    if family in (Family.TAXI, Family.TRAIN) and hits["total"] is None:
+        hits["total"] = layout.find(["金额", "票价", "实收", "¥"], _money)
+
+    fields = {name: _field(hits.get(name)) for name in FIELD_NAMES}
+    return family, fields
+
+
+def _field(hit: Hit | None) -> FieldValue:
+    if hit is None:
+        return FieldValue(None, 0.0, None, None)
+    return FieldValue(hit.value, hit.line.score, hit.line.box, hit.line.source)
+
+
+def _top_token(layout: Layout, parse, height: float) -> Hit | None:
+    for ln in sorted(layout.lines, key=lambda ln: ln.cy):
+        if ln.cy > height * 0.3:
+            break
+        value = parse(ln.text)
+        if value:
+            return Hit(value, ln)
+    return None
+
+
+@dataclass(frozen=True)
+class PartySplit:
+    buyer: Callable[[TextLine], bool]
+    seller: Callable[[TextLine], bool]
+
+
+def _party_split(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
+    names = [ln for ln, _ in layout.labelled("名称")]
+    # 数电: buyer and seller blocks side by side on the same rows.
+    if len(names) >= 2:
+        a, b = sorted(names, key=lambda ln: ln.box[0])[:2]
+        if abs(a.cy - b.cy) < a.height and b.box[0] - a.box[0] > page_size[0] * 0.3:
+            mid = (a.box[0] + b.box[0]) / 2
+            return PartySplit(lambda ln: ln.box[0] < mid, lambda ln: ln.box[0] >= mid)
+    # Classic form: buyer above the goods table, seller below it.
+    header = next((ln for labels in (["货物或应税劳务"], ["项目名称"], ["规格型号"])
+                   for ln, _ in layout.labelled(labels[0])), None)
+    cut = header.cy if header else page_size[1] * 0.5
+    return PartySplit(lambda ln: ln.cy < cut, lambda ln: ln.cy > cut)
+
+
+def _totals_row(layout: Layout) -> tuple[Hit | None, Hit | None]:
+    """合计 row: the amount (left) and the tax (right)."""
+    for line, rest in layout.labelled("合计"):
+        if "价税" in line.text:
+            continue
+        candidates = ([Hit(m, line) for m in _MONEY.findall(squash(rest).replace("¥", " ").replace("￥", " "))]
+                      + [Hit(v, ln) for ln in layout.right_of(line, below=False) if (v := _money(ln.text))])
+        star = any("*" in ln.text for ln in layout.right_of(line, below=False))
+        if len(candidates) >= 2:
+            return candidates[0], candidates[-1]
+        if len(candidates) == 1:
+            return candidates[0], (Hit("0.00", candidates[0].line) if star else None)
+    return None, None

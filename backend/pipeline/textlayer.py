@@ -1,0 +1,97 @@
+"""Stage: read e-invoices from their text layer (PDF via pdfium, OFD from its XML), no OCR."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from xml.etree import ElementTree
+
+from ..errors import InputError
+from .types import TextLine
+
+MM_TO_PX = 2500 / 297  # OFD units are mm; scale to the same ~2500 px long side PDFs render at
+
+
+def pdf_lines(data: bytes, long_side: float = 2500) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
+    """Text runs of page 1 with boxes in pixels of a render whose long side is `long_side`."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise InputError("pdf.encrypted" if "password" in str(exc).lower() else "file.corrupt") from None
+    try:
+        page = pdf[0]
+        width, height = page.get_size()
+        scale = long_side / max(width, height)
+        tp = page.get_textpage()
+        lines = []
+        for i in range(tp.count_rects()):
+            left, bottom, right, top = tp.get_rect(i)
+            text = clean(tp.get_text_bounded(left, bottom, right, top))
+            if text:
+                box = (left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
+                lines.append(TextLine(text, box, 1.0, "text_layer"))
+        return tuple(lines), (width * scale, height * scale)
+    finally:
+        pdf.close()
+
+
+def clean(text: str) -> str:
+    """NFKC (one 数电 PDF writes 子 as U+2F26), line breaks and control characters out."""
+    return re.sub(r"[\r\n\t\x00-\x1f]+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def ofd_lines(data: bytes) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
+    """Text objects of page 1 and of its template (labels), boxes in pixels."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = {n.lstrip("/"): n for n in zf.namelist()}
+        parts = [n for n in names if re.search(r"Pages/Page_0/Content\.xml$", n)]
+        parts += [n for n in names if re.search(r"Tpls/Tpl_\d+/Content\.xml$", n)]
+        lines: list[TextLine] = []
+        for part in parts:
+            root = ElementTree.fromstring(zf.read(names[part])[: 8 << 20])
+            lines += _text_objects(root)
+    return tuple(lines), (210 * MM_TO_PX, 140 * MM_TO_PX)
+
+
+def _text_objects(root) -> list[TextLine]:
+    out = []
+    for obj in root.iter():
+        if not obj.tag.endswith("TextObject"):
+            continue
+        try:
+            x, y, w, h = (float(v) for v in obj.get("Boundary", "").split())
+        except ValueError:
+            continue
+        text = clean("".join(code.text or "" for code in obj if code.tag.endswith("TextCode")))
+        if text:
+            box = (x * MM_TO_PX, y * MM_TO_PX, (x + w) * MM_TO_PX, (y + h) * MM_TO_PX)
+            out.append(TextLine(text, box, 1.0, "text_layer"))
+    return out
+
+
+# Tags of the embedded invoice XML (GB/T 36639-style `original_invoice.xml`) → our fields.
+_XML_FIELDS = {
+    "InvoiceCode": "invoice_code", "InvoiceNo": "invoice_number", "IssueDate": "issue_date",
+    "InvoiceCheckCode": "check_code", "BuyerName": "buyer_name", "BuyerTaxID": "buyer_tax_id",
+    "SellerName": "seller_name", "SellerTaxID": "seller_tax_id", "TaxExclusiveTotalAmount": "amount",
+    "TaxTotalAmount": "tax", "TaxInclusiveTotalAmount": "total", "GraphCode": "qr",
+}
+
+
+def ofd_embedded_fields(data: bytes) -> dict[str, str]:
+    """Fields of the invoice XML some OFDs carry as an attachment; {} when there is none."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml_name = next((n for n in zf.namelist() if re.search(r"Attachs/.*invoice.*\.xml$", n, re.I)), None)
+        if xml_name is None:
+            return {}
+        root = ElementTree.fromstring(zf.read(xml_name)[: 8 << 20])
+    out: dict[str, str] = {}
+    for node in root.iter():
+        tag = node.tag.rsplit("}", 1)[-1]
+        if tag in _XML_FIELDS and node.text and node.text.strip():
+            out[_XML_FIELDS[tag]] = clean(node.text)
+    return out
