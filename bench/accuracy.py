@@ -62,10 +62,8 @@ def baseline(paths: list[str]) -> tuple[list[dict], int]:
     engine, out = RapidOCR(params={"Global.log_level": "warning"}), []
     for p in paths:
         t0 = time.perf_counter()
-        if p.endswith((".pdf", ".ofd")):
-            image = _raster(p)
-        else:
-            image = cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_COLOR)
+        is_doc = p.endswith((".pdf", ".ofd"))
+        image = _raster(p) if is_doc else cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_COLOR)
         result = engine(image) if image is not None else None
         text = " ".join(result.txts) if result is not None and result.txts else ""
         fields = {k: (v, 1.0) for k, v in _regex_fields(text).items()}

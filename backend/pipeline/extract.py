@@ -14,6 +14,7 @@ from ..validate import Finding, validate
 from ..validate.codes import QR_TYPES, Family, family_from_keys
 from . import crosscheck, textlayer
 from .decode import decode
+from .derive import derive_amounts
 from .engines import Engines
 from .fields import FIELD_NAMES, assign
 from .ocr import recognise
@@ -109,6 +110,7 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     if qr.payload is not None:
         fields = crosscheck.merge(fields, crosscheck.qr_fields(qr.payload), "qr", qr.box)
         family = QR_TYPES.get(qr.payload.type_code or "", family)
+    fields = derive_amounts(fields)
     if family == Family.UNKNOWN:
         family = family_from_keys(fields["invoice_code"].value, fields["invoice_number"].value)
     clock.stage("validating")

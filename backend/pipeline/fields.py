@@ -24,6 +24,10 @@ _DATE = re.compile(r"(20\d{2}|19\d{2})\D{0,3}?(\d{1,2})\D{0,3}?(\d{1,2})")
 _TAX_ID = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{15,20}(?![0-9A-Z])")
 
 
+# OCR often cuts "名  称:" in two at the wide gap; the "称:" half still marks the value.
+NAME_LABELS = ("名称", "称:")
+
+
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -69,7 +73,10 @@ def _tax_id(text: str) -> str | None:
 
 def _name(text: str) -> str | None:
     value = re.sub(r"^[:：\s]+", "", text).strip()
-    return value if len(squash(value)) >= 2 and re.search(r"[\u4e00-\u9fff]", value) else None
+    if len(squash(value)) < 2 or not re.search(r"[\u4e00-\u9fff]", value):
+        return None
+    # Registered Chinese names use full-width brackets; NFKC made them ASCII.
+    return value.replace("(", "（").replace(")", "）")
 
 
 class Layout:
@@ -90,12 +97,12 @@ class Layout:
         """Lines on the anchor's row to its right (nearest first), then the lines just below it."""
         tol = anchor.height * 0.7
         row = [ln for ln in self.lines if ln is not anchor and abs(ln.cy - anchor.cy) <= tol
-               and ln.box[0] >= anchor.box[0] + anchor.height * 0.5]
-        row.sort(key=lambda ln: ln.box[0])
+               and ln.lbox[0] >= anchor.lbox[0] + anchor.height * 0.5]
+        row.sort(key=lambda ln: ln.lbox[0])
         if not below:
             return row
         under = [ln for ln in self.lines if ln is not anchor and 0 < ln.cy - anchor.cy <= anchor.height * 2.2
-                 and abs(ln.box[0] - anchor.box[0]) < anchor.height * 12]
+                 and abs(ln.lbox[0] - anchor.lbox[0]) < anchor.height * 12]
         under.sort(key=lambda ln: ln.cy)
         return row + under
 
@@ -112,6 +119,11 @@ class Layout:
                     value = parse(other.text)
                     if value:
                         return Hit(value, other)
+                # A value printed in pieces ("2021" "年" "09" "月" ...): read the row as one.
+                row = self.right_of(line, below=False)
+                value = parse(rest + " ".join(ln.text for ln in row))
+                if value and row:
+                    return Hit(value, row[0])
         return None
 
 
@@ -151,8 +163,8 @@ def assign(lines: Sequence[TextLine], page_size: tuple[float, float]) -> tuple[F
         hits["invoice_code"] = _top_token(layout, _digits((10, 12)), height)
 
     split = _party_split(layout, page_size)
-    hits["buyer_name"] = layout.find(["名称"], _name, where=split.buyer, below=False)
-    hits["seller_name"] = layout.find(["名称"], _name, where=split.seller, below=False)
+    hits["buyer_name"] = layout.find(NAME_LABELS, _name, where=split.buyer, below=False)
+    hits["seller_name"] = layout.find(NAME_LABELS, _name, where=split.seller, below=False)
     id_labels = ["纳税人识别号", "统一社会信用代码"]
     hits["buyer_tax_id"] = layout.find(id_labels, _tax_id, where=split.buyer)
     hits["seller_tax_id"] = layout.find(id_labels, _tax_id, where=split.seller)
@@ -191,13 +203,13 @@ class PartySplit:
 
 
 def _party_split(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
-    names = [ln for ln, _ in layout.labelled("名称")]
+    names = [ln for label in NAME_LABELS for ln, _ in layout.labelled(label)]
     # 数电: buyer and seller blocks side by side on the same rows.
     if len(names) >= 2:
-        a, b = sorted(names, key=lambda ln: ln.box[0])[:2]
-        if abs(a.cy - b.cy) < a.height and b.box[0] - a.box[0] > page_size[0] * 0.3:
-            mid = (a.box[0] + b.box[0]) / 2
-            return PartySplit(lambda ln: ln.box[0] < mid, lambda ln: ln.box[0] >= mid)
+        a, b = sorted(names, key=lambda ln: ln.lbox[0])[:2]
+        if abs(a.cy - b.cy) < a.height and b.lbox[0] - a.lbox[0] > page_size[0] * 0.3:
+            mid = (a.lbox[0] + b.lbox[0]) / 2
+            return PartySplit(lambda ln: ln.lbox[0] < mid, lambda ln: ln.lbox[0] >= mid)
     # Classic form: buyer above the goods table, seller below it.
     header = next((ln for labels in (["货物或应税劳务"], ["项目名称"], ["规格型号"])
                    for ln, _ in layout.labelled(labels[0])), None)
@@ -207,7 +219,7 @@ def _party_split(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
 
 def _totals_row(layout: Layout) -> tuple[Hit | None, Hit | None]:
     """合计 row: the amount (left) and the tax (right)."""
-    for line, rest in layout.labelled("合计"):
+    for line, rest in layout.labelled("合计") + [(ln, "") for ln in layout.lines if squash(ln.text) == "计"]:
         if "价税" in line.text:
             continue
         candidates = ([Hit(m, line) for m in _MONEY.findall(squash(rest).replace("¥", " ").replace("￥", " "))]

@@ -19,10 +19,28 @@ def recognise(image: np.ndarray, engine, long_side: int = OCR_LONG_SIDE) -> tupl
     result = engine(view)
     if result.boxes is None:
         return ()
+    quads = [np.asarray(q, dtype=np.float64) / scale for q in result.boxes]
+    angle = skew_angle(quads)
+    rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     lines = []
-    for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=False):
-        xs, ys = [p[0] / scale for p in quad], [p[1] / scale for p in quad]
+    for quad, text, score in zip(quads, result.txts, result.scores, strict=False):
         text = clean(text)
-        if text:
-            lines.append(TextLine(text, (min(xs), min(ys), max(xs), max(ys)), float(score), "ocr"))
+        if not text:
+            continue
+        level = quad @ rot[:, :2].T + rot[:, 2]
+        lines.append(TextLine(text, _xyxy(quad), float(score), "ocr", _xyxy(level)))
     return tuple(lines)
+
+
+def skew_angle(quads: list[np.ndarray]) -> float:
+    """Median slope (degrees) of the long text boxes: how far the page is turned in the photo."""
+    angles = []
+    for q in quads:
+        dx, dy = q[1] - q[0]
+        if abs(dx) > 3 * max(1.0, np.linalg.norm(q[3] - q[0])):
+            angles.append(np.degrees(np.arctan2(dy, dx)))
+    return float(np.median(angles)) if angles else 0.0
+
+
+def _xyxy(q: np.ndarray) -> tuple[float, float, float, float]:
+    return (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))

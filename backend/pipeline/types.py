@@ -37,17 +37,22 @@ class TextLine:
     """One run of text with its box: from OCR, or from a PDF/OFD text layer."""
 
     text: str
-    box: Box
+    box: Box  # where it is in the original image: what the UI draws
     score: float
     source: str  # "ocr" | "text_layer"
+    layout_box: Box | None = None  # the box in deskewed coordinates, where rows are level
+
+    @property
+    def lbox(self) -> Box:
+        return self.layout_box or self.box
 
     @property
     def cy(self) -> float:
-        return (self.box[1] + self.box[3]) / 2
+        return (self.lbox[1] + self.lbox[3]) / 2
 
     @property
     def height(self) -> float:
-        return max(1.0, self.box[3] - self.box[1])
+        return max(1.0, self.lbox[3] - self.lbox[1])
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ from .codes import DIGITAL, NO_CHECK_CODE, VAT_FAMILIES, Family, region_of
 from .words import parse_money, words_to_amount
 
 Fields = Mapping[str, str | None]
-TAX_RATES = (Decimal("0.13"), Decimal("0.09"), Decimal("0.06"), Decimal("0.05"), Decimal("0.03"),
+# Current rates, and 17/16/11/10 % that older invoices (before 2019) still carry.
+TAX_RATES = (Decimal("0.13"), Decimal("0.09"), Decimal("0.06"), Decimal("0.05"), Decimal("0.03"), Decimal("0.17"),
+             Decimal("0.16"), Decimal("0.11"), Decimal("0.10"),
              Decimal("0.01"), Decimal("0"))
 CENT = Decimal("0.01")
 

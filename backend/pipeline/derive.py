@@ -1,0 +1,32 @@
+"""Stage: fill amount, tax or total from the others when one was not read.
+
+金额 + 税额 = 价税合计 and 大写 = 小写 tie the four together, so one missing reading can be
+computed from the rest. A derived value is marked as such and never rated above its inputs.
+"""
+
+from __future__ import annotations
+
+from ..validate.words import parse_money, words_to_amount
+from .types import FieldValue
+
+DERIVED_PENALTY = 0.97
+
+
+def derive_amounts(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
+    out = dict(fields)
+    amount, tax, total = (parse_money(out[k].value) for k in ("amount", "tax", "total"))
+    words = out["total_in_words"]
+    if total is None and words.value and (value := words_to_amount(words.value)) is not None:
+        total = value
+        out["total"] = FieldValue(f"{value:.2f}", words.confidence * DERIVED_PENALTY, None, "derived")
+    if total is None and amount is not None and tax is not None:
+        conf = min(out["amount"].confidence, out["tax"].confidence) * DERIVED_PENALTY
+        total = amount + tax
+        out["total"] = FieldValue(f"{total:.2f}", conf, None, "derived")
+    if tax is None and amount is not None and total is not None:
+        conf = min(out["amount"].confidence, out["total"].confidence) * DERIVED_PENALTY
+        out["tax"] = FieldValue(f"{total - amount:.2f}", conf, None, "derived")
+    elif amount is None and tax is not None and total is not None:
+        conf = min(out["tax"].confidence, out["total"].confidence) * DERIVED_PENALTY
+        out["amount"] = FieldValue(f"{total - tax:.2f}", conf, None, "derived")
+    return out

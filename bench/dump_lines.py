@@ -1,0 +1,36 @@
+"""Print the text lines the reader sees for one file (text layer or OCR), top to bottom.
+
+    python -m bench.dump_lines FILE
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from backend.pipeline import textlayer
+from backend.pipeline.decode import decode
+from backend.pipeline.engines import Engines
+from backend.pipeline.ocr import recognise
+from backend.pipeline.types import Limits
+from backend.sniff import sniff
+
+
+def main() -> None:
+    path = Path(sys.argv[1])
+    kind = sniff(path, 100_000_000).kind
+    data = path.read_bytes()
+    limits = Limits(100_000_000, 50)
+    if kind == "pdf":
+        lines, _ = textlayer.pdf_lines(data)
+    elif kind == "ofd":
+        lines, _ = textlayer.ofd_lines(data)
+    else:
+        lines = recognise(decode(data, kind, limits).first_page, Engines().ocr)
+    for ln in sorted(lines, key=lambda ln: (round(ln.cy / 15), ln.box[0])):
+        x0, y0, x1, y1 = (int(v) for v in ln.box)
+        print(f"{x0:5} {y0:5} {x1:5} {y1:5} {ln.score:.2f} {ln.text}")
+
+
+if __name__ == "__main__":
+    main()
