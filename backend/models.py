@@ -14,7 +14,9 @@ class InvoiceStatus(StrEnum):
 
     RECEIVED = "received"
     PROCESSING = "processing"
-    PROCESSED = "processed"
+    PROCESSED = "processed"  # read, nothing to extract (kept for files processed before the reader)
+    EXTRACTED = "extracted"
+    NEEDS_REVIEW = "needs_review"
     FAILED = "failed"
     DUPLICATE = "duplicate"
 
@@ -87,6 +89,12 @@ class Invoice(BaseModel):
     width = pw.IntegerField(null=True)
     height = pw.IntegerField(null=True)
     has_thumbnail = pw.BooleanField(default=False)
+    stage = pw.CharField(max_length=24, null=True)  # reader stage while processing
+    family = pw.CharField(max_length=24, null=True)
+    fields = JSONField(null=True)  # {name: {value, confidence, box, source, review, alternatives}}
+    qr_text = pw.TextField(null=True)
+    validation = JSONField(null=True)  # [{key, severity, fields, params}]
+    reading = JSONField(null=True)  # timings, page size
     version = pw.IntegerField(default=1)  # bumped on every change; clients keep the newest
     created_at = pw.DateTimeField(index=True)
     updated_at = pw.DateTimeField(index=True)

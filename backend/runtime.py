@@ -11,6 +11,7 @@ from .settings import Settings
 from .storage import FileStore
 
 if TYPE_CHECKING:
+    from .pipeline.engines import Engines
     from .realtime.notifier import Notifier
 
 # dispatch(job_id, delay_seconds) hands a job id to the task queue.
@@ -23,6 +24,7 @@ class Runtime:
     dispatch: Dispatch
     notifier: Notifier
     clock: Clock = field(default_factory=SystemClock)
+    engines: Engines | None = None  # ONNX sessions; only worker processes build them
 
     @property
     def store(self) -> FileStore:

@@ -22,6 +22,8 @@ from .fakes import InlineQueue
 
 PG_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"
+# Where a processed invoice ends: read, or read with doubts (synthetic test images hold no invoice).
+DONE = {"extracted", "needs_review"}
 
 
 @pytest.fixture
@@ -54,13 +56,22 @@ def queue() -> InlineQueue:
     return InlineQueue()
 
 
+@pytest.fixture(scope="session")
+def engines():
+    """ONNX sessions are built once, as a worker process does."""
+    from backend.pipeline.engines import Engines
+
+    return Engines()
+
+
 @pytest.fixture
-def app(settings, clock, queue):
+def app(settings, clock, queue, engines):
     if settings.database_url:
         _reset_postgres(settings.database_url)
     app = create_app(settings, dispatch=queue.dispatch, clock=clock)
     upgrade()
-    queue.runtime = Runtime(settings, dispatch=queue.dispatch, notifier=NullNotifier(), clock=clock)
+    queue.runtime = Runtime(settings, dispatch=queue.dispatch, notifier=NullNotifier(), clock=clock,
+                            engines=engines)
     yield app
     if not database.is_closed():
         database.close()

@@ -5,7 +5,7 @@ from backend.realtime.notifier import SocketNotifier
 from backend.realtime.relay import EventRelay
 
 from . import media
-from .conftest import login
+from .conftest import DONE, login
 from .test_uploads_api import upload
 
 
@@ -76,7 +76,7 @@ def test_catch_up_after_reconnect_misses_nothing(app, client, alice, queue):
     final = {}
     for e in missed:
         final[e["invoice"]["id"]] = e["invoice"]["status"]
-    assert final == {1: "processed", 2: "processed"}
+    assert set(final) == {1, 2} and set(final.values()) <= DONE
     assert [e["cursor"] for e in missed] == list(range(cursor + 1, cursor + 1 + len(missed)))
 
 
@@ -88,5 +88,5 @@ def test_failing_push_never_fails_the_work(app, client, alice, queue, caplog):
     queue.runtime.notifier = SocketNotifier(Broken())
     upload(client, ("a.jpg", media.jpeg()))
     queue.run_all()
-    assert client.get("/api/invoices/1").json["invoice"]["status"] == "processed"
+    assert client.get("/api/invoices/1").json["invoice"]["status"] in DONE
     assert "could not push event" in caplog.text

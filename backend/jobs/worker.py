@@ -8,6 +8,7 @@ import os
 from huey import Huey
 
 from ..db import open_database
+from ..pipeline.engines import Engines
 from ..realtime.notifier import worker_notifier
 from ..runtime import Runtime
 from ..settings import Settings
@@ -32,8 +33,9 @@ class WorkerRuntime:
     def __call__(self) -> Runtime:
         if self._rt is None or self._pid != os.getpid():
             assert self.tasks is not None
+            threads = max(1, (os.cpu_count() or 1) // max(1, self.settings.workers))
             self._rt = Runtime(self.settings, dispatch=self.tasks.dispatch,
-                               notifier=worker_notifier(self.settings.redis_url))
+                               notifier=worker_notifier(self.settings.redis_url), engines=Engines(threads))
             self._pid = os.getpid()
         return self._rt
 

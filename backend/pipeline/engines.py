@@ -11,10 +11,17 @@ from functools import cached_property
 
 
 class Engines:
+    def __init__(self, threads: int = -1) -> None:
+        # Worker processes share the cores: each gets its share of ONNX threads (-1: all).
+        self.threads = threads
+
     @cached_property
     def ocr(self):
         from rapidocr import RapidOCR
 
-        engine = RapidOCR(params={"Global.log_level": "warning"})
+        engine = RapidOCR(params={
+            "Global.log_level": "warning",
+            "EngineConfig.onnxruntime.intra_op_num_threads": self.threads,
+        })
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         return engine

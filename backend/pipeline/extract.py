@@ -19,7 +19,7 @@ from .engines import Engines
 from .fields import FIELD_NAMES, assign
 from .ocr import recognise
 from .qr import QrRead, parse_payload, read_qr
-from .types import FieldValue, Limits
+from .types import Document, FieldValue, Limits
 
 REVIEW_BELOW = 0.9  # a field under this confidence sends the invoice to a person
 
@@ -81,7 +81,8 @@ class _Clock:
 
 
 def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.date,
-            on_stage: Stage | None = None) -> Extraction:
+            on_stage: Stage | None = None, document: Document | None = None) -> Extraction:
+    """Read one file. Pass `document` when the caller has already decoded it."""
     clock = _Clock(on_stage)
     clock.stage("decoding")
     lines, page_size, qr, extra = (), None, QrRead(None, None, None, None), {}
@@ -94,7 +95,7 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     elif kind == "pdf":
         lines, page_size = textlayer.pdf_lines(data, limits.render_long_side)
     if not lines:
-        document = decode(data, kind, limits)
+        document = document or decode(data, kind, limits)
         image = document.first_page
         if image is not None:
             page_size = (float(image.shape[1]), float(image.shape[0]))

@@ -1,6 +1,6 @@
-"""The job that reads one uploaded invoice: decode, orient, thumbnail, record statuses.
+"""The job that reads one uploaded invoice: decode, orient, thumbnail, extract, validate.
 
-Runs in worker processes only. Field extraction plugs in after decoding.
+Runs in worker processes only. Each reader stage is pushed live, so the board shows progress.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from pathlib import Path
 
 from ..models import Invoice, InvoiceStatus, Job
 from ..pipeline.decode import decode
+from ..pipeline.engines import Engines
+from ..pipeline.extract import extract
 from ..pipeline.thumbnail import make_thumbnail
 from ..pipeline.types import Limits
 from ..runtime import Runtime
@@ -22,7 +24,8 @@ def thumbnail_path(rt: Runtime, sha256: str) -> Path:
 
 def process_invoice(rt: Runtime, job: Job) -> None:
     invoice = Invoice.get_by_id(job.invoice_id)
-    invoices.set_status(rt, invoice, InvoiceStatus.PROCESSING.value)
+    invoices.update(rt, invoice, status=InvoiceStatus.PROCESSING.value, stage="decoding", reason=None,
+                    reason_params=None)
     stored = invoice.file
     data = rt.store.path_for(stored.sha256).read_bytes()
     limits = Limits(max_pixels=rt.settings.max_pixels, max_pdf_pages=rt.settings.max_pdf_pages)
@@ -30,17 +33,31 @@ def process_invoice(rt: Runtime, job: Job) -> None:
     page = document.first_page
     if page is not None:
         _write_atomically(thumbnail_path(rt, stored.sha256), make_thumbnail(page))
+
+    def on_stage(name: str) -> None:
+        if name != "decoding":  # already announced
+            invoices.update(rt, invoice, stage=name)
+
+    engines = rt.engines or Engines()
+    result = extract(data, stored.kind, engines, limits, rt.clock.now().date(), on_stage, document)
     height, width = page.shape[:2] if page is not None else (None, None)
+    found = result.found
     invoices.update(
         rt,
         invoice,
-        status=InvoiceStatus.PROCESSED.value,
-        reason=None,
+        status=(InvoiceStatus.NEEDS_REVIEW if result.needs_review else InvoiceStatus.EXTRACTED).value,
+        stage=None,
+        reason=None if found else "reader.nothing_found",
         reason_params=None,
         page_count=document.page_count,
         width=width,
         height=height,
         has_thumbnail=page is not None,
+        family=result.family.value,
+        fields={k: v.as_dict() for k, v in result.fields.items()},
+        qr_text=result.qr_text,
+        validation=[f.as_dict() for f in result.validation],
+        reading={"timings": result.timings, "page_size": result.page_size},
     )
 
 

@@ -1,7 +1,7 @@
 // Mirrors backend/models.py (InvoiceStatus), backend/services/events.py (EventKind) and
 // backend/serializers.py. Keys are stable; labels come from the i18n catalogs.
 
-export const INVOICE_STATUSES = ["received", "processing", "processed", "failed", "duplicate"] as const;
+export const INVOICE_STATUSES = ["received", "processing", "extracted", "needs_review", "processed", "failed", "duplicate"] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 export const EVENT_KINDS = ["invoice.created", "invoice.updated"] as const;
@@ -20,10 +20,31 @@ export interface Invoice {
   width: number | null;
   height: number | null;
   has_thumbnail: boolean;
+  stage: string | null; // reader stage while processing: decoding, qr, recognising, extracting, validating
+  family: string | null;
+  fields: Record<string, FieldReading> | null;
+  qr_text: string | null;
+  validation: Finding[] | null;
   uploaded_by: number | null;
   version: number;
   created_at: string;
   updated_at: string;
+}
+
+export interface FieldReading {
+  value: string | null;
+  confidence: number;
+  box: [number, number, number, number] | null;
+  source: string | null;
+  review: boolean;
+  alternatives: { source: string; value: string }[];
+}
+
+export interface Finding {
+  key: string;
+  severity: "error" | "warning";
+  fields: string[];
+  params: Record<string, unknown>;
 }
 
 export interface ServerEvent {

@@ -38,6 +38,19 @@ export function Board() {
   );
 }
 
+function Summary({ inv }: { inv: Invoice }) {
+  const f = inv.fields!;
+  const key = f.invoice_number?.value ? `${f.invoice_code?.value ? f.invoice_code.value + "-" : ""}${f.invoice_number.value}` : null;
+  return (
+    <div class="summary" data-testid="summary">
+      {inv.family && <span>{t(`family.${inv.family}`)}</span>}
+      {key && <span> · {key}</span>}
+      {f.total?.value && <span> · ¥{f.total.value}</span>}
+      {f.issue_date?.value && <span> · {f.issue_date.value}</span>}
+    </div>
+  );
+}
+
 function InvoiceCard({ inv }: { inv: Invoice }) {
   return (
     <li class="invoice" data-testid="invoice-card" data-invoice-id={inv.id} data-status={inv.status}>
@@ -51,7 +64,7 @@ function InvoiceCard({ inv }: { inv: Invoice }) {
       <div class="meta">
         <div class="row between">
           <span class="name" title={inv.original_name}>{inv.original_name}</span>
-          <StatusChip status={inv.status} />
+          <StatusChip status={inv.status} stage={inv.stage} />
         </div>
         <div class="sub">
           #{inv.id} · {new Date(inv.created_at).toLocaleString()}
@@ -59,6 +72,7 @@ function InvoiceCard({ inv }: { inv: Invoice }) {
           {" · "}
           <a href={`/api/invoices/${inv.id}/file`}>{t("board.download")}</a>
         </div>
+        {inv.fields && <Summary inv={inv} />}
         {inv.reason && <p class={inv.status === "failed" ? "error" : "note"} data-testid="reason">{t(inv.reason, inv.reason_params)}</p>}
       </div>
     </li>
