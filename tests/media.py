@@ -92,3 +92,33 @@ def png_bomb(width: int = 20000, height: int = 20000) -> bytes:
     parts.append(comp.flush())
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+
+
+def ofd_invoice(lines: list[tuple[float, float, str]], attachment: str | None = None) -> bytes:
+    """An OFD whose page holds text objects at (x mm, y mm): what e-invoice OFDs look like inside."""
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    objs = "".join(
+        f'<ofd:TextObject ID="{i + 10}" Boundary="{x} {y} {4 * len(t)} 5" Font="1" Size="3.5">'
+        f'<ofd:TextCode X="0" Y="4">{t}</ofd:TextCode></ofd:TextObject>'
+        for i, (x, y, t) in enumerate(lines)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("OFD.xml", f"<ofd:OFD {ns}><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"
+                               "</ofd:DocBody></ofd:OFD>")
+        zf.writestr("Doc_0/Document.xml", f'<ofd:Document {ns}><ofd:Pages><ofd:Page ID="1" '
+                                          'BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>')
+        zf.writestr("Doc_0/Pages/Page_0/Content.xml",
+                    f"<ofd:Page {ns}><ofd:Content><ofd:Layer ID=\"2\">{objs}</ofd:Layer></ofd:Content></ofd:Page>")
+        if attachment:
+            zf.writestr("Doc_0/Attachs/original_invoice.xml", attachment)
+    return out.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(globals()["pdf"](1)))
+    out = io.BytesIO()
+    pdf.save(out, encryption=pikepdf.Encryption(user="secret", owner="owner"))
+    return out.getvalue()

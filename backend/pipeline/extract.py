@@ -17,6 +17,7 @@ from .decode import decode
 from .derive import derive_amounts
 from .engines import Engines
 from .fields import FIELD_NAMES, assign
+from .normalise import normalise, readable
 from .ocr import recognise
 from .qr import QrRead, parse_payload, read_qr
 from .types import Document, FieldValue, Limits
@@ -97,8 +98,9 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     if not lines:
         document = document or decode(data, kind, limits)
         image = document.first_page
-        if image is not None:
+        if image is not None and readable(image):
             page_size = (float(image.shape[1]), float(image.shape[0]))
+            image = normalise(image)
             clock.stage("qr")
             qr = read_qr(image)
             clock.stage("recognising")

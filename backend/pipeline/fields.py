@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..validate.codes import Family
 from .types import FieldValue, TextLine
@@ -148,7 +148,20 @@ def detect_family(lines: Sequence[TextLine]) -> Family:
     return Family.UNKNOWN
 
 
+def upright(lines: Sequence[TextLine], page_size: tuple[float, float]) -> list[TextLine]:
+    """Turn the layout of a page photographed upside down (the OCR reads each line either way,
+    but positions come out mirrored): the title and dates sit above the 价税合计 row."""
+    layout = Layout(lines)
+    top = next((ln for label in ("开票日期", "发票代码", "发票号码") for ln, _ in layout.labelled(label)), None)
+    bottom = next((ln for ln, _ in layout.labelled("价税合计")), None)
+    if top is None or bottom is None or top.cy < bottom.cy:
+        return list(lines)
+    w, h = page_size
+    return [replace(ln, layout_box=(w - ln.lbox[2], h - ln.lbox[3], w - ln.lbox[0], h - ln.lbox[1])) for ln in lines]
+
+
 def assign(lines: Sequence[TextLine], page_size: tuple[float, float]) -> tuple[Family, dict[str, FieldValue]]:
+    lines = upright(lines, page_size)
     layout = Layout(lines)
     family = detect_family(lines)
     width, height = page_size
@@ -203,7 +216,7 @@ class PartySplit:
 
 
 def _party_split(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
-    names = [ln for label in NAME_LABELS for ln, _ in layout.labelled(label)]
+    names = list({id(ln): ln for label in NAME_LABELS for ln, _ in layout.labelled(label)}.values())
     # 数电: buyer and seller blocks side by side on the same rows.
     if len(names) >= 2:
         a, b = sorted(names, key=lambda ln: ln.lbox[0])[:2]
