@@ -133,4 +133,15 @@ class Job(BaseModel):
     updated_at = pw.DateTimeField()
 
 
-ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job)
+class FieldCorrection(BaseModel):
+    """A person's correction of one read field (the invoice keeps the current value)."""
+
+    invoice = pw.IntegerField(index=True)
+    user = pw.IntegerField(null=True)
+    field = pw.CharField(max_length=32)
+    old_value = pw.TextField(null=True)
+    new_value = pw.TextField(null=True)
+    created_at = pw.DateTimeField()
+
+
+ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job, FieldCorrection)

@@ -7,8 +7,9 @@ from flask import Blueprint, current_app, g, send_file
 from ..errors import NotFound
 from ..models import Event, Invoice
 from ..serializers import invoice_public
-from ..services.processing import thumbnail_path
-from .auth import login_required
+from ..services import corrections
+from ..services.processing import preview_path, thumbnail_path
+from .auth import json_body, login_required
 from .params import datetime_arg, int_arg, split_page
 
 bp = Blueprint("invoices", __name__, url_prefix="/api/invoices")
@@ -42,6 +43,31 @@ def list_invoices():
 @login_required
 def detail(invoice_id: int):
     return {"invoice": invoice_public(g.access.invoice(invoice_id))}
+
+
+@bp.post("/<int:invoice_id>/fields")
+@login_required
+def correct_field(invoice_id: int):
+    body = json_body()
+    inv = g.access.invoice(invoice_id)
+    corrections.correct(current_app.extensions["fapiao"], inv, g.access.user, body.get("field"), body.get("value"))
+    return {"invoice": invoice_public(g.access.invoice(invoice_id)), "corrections": corrections.history(inv)}
+
+
+@bp.get("/<int:invoice_id>/corrections")
+@login_required
+def correction_history(invoice_id: int):
+    return {"corrections": corrections.history(g.access.invoice(invoice_id))}
+
+
+@bp.get("/<int:invoice_id>/preview")
+@login_required
+def preview(invoice_id: int):
+    inv = g.access.invoice(invoice_id)
+    path = preview_path(current_app.extensions["fapiao"], inv.file.sha256)
+    if not path.is_file():
+        raise NotFound()
+    return send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
 
 
 @bp.get("/<int:invoice_id>/file")

@@ -22,6 +22,13 @@ def thumbnail_path(rt: Runtime, sha256: str) -> Path:
     return rt.settings.thumbs_dir / sha256[:2] / f"{sha256}.jpg"
 
 
+def preview_path(rt: Runtime, sha256: str) -> Path:
+    return rt.settings.thumbs_dir / sha256[:2] / f"{sha256}.preview.jpg"
+
+
+PREVIEW_LONG_SIDE = 1600  # what the invoice page shows under the field boxes
+
+
 def process_invoice(rt: Runtime, job: Job) -> None:
     invoice = Invoice.get_by_id(job.invoice_id)
     invoices.update(rt, invoice, status=InvoiceStatus.PROCESSING.value, stage="decoding", reason=None,
@@ -33,6 +40,7 @@ def process_invoice(rt: Runtime, job: Job) -> None:
     page = document.first_page
     if page is not None:
         _write_atomically(thumbnail_path(rt, stored.sha256), make_thumbnail(page))
+        _write_atomically(preview_path(rt, stored.sha256), make_thumbnail(page, PREVIEW_LONG_SIDE, 85))
 
     def on_stage(name: str) -> None:
         if name != "decoding":  # already announced

@@ -1,0 +1,27 @@
+"""Live hints for a person typing a correction: the reader's own rules, on demand."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from ..errors import AppError
+from ..validate import validate
+from ..validate.codes import Family
+from .auth import json_body, login_required
+
+bp = Blueprint("validation", __name__, url_prefix="/api/validate")
+
+
+@bp.post("")
+@login_required
+def check():
+    body = json_body()
+    fields = body.get("fields")
+    if not isinstance(fields, dict) or not all(isinstance(v, str | None) for v in fields.values()):
+        raise AppError("request.invalid", field="fields")
+    try:
+        family = Family(body.get("family") or "unknown")
+    except ValueError:
+        raise AppError("request.invalid", field="family") from None
+    today = current_app.extensions["fapiao"].clock.now().date()
+    return {"findings": [f.as_dict() for f in validate(fields, family, today)]}
