@@ -9,6 +9,8 @@ import type { User } from "./state/types";
 import { Board } from "./views/Board";
 import { Login } from "./views/Login";
 import { Upload } from "./views/Upload";
+import { InvoiceDetail } from "./views/InvoiceDetail";
+import { openInvoiceId } from "./state/nav";
 
 export function App() {
   useEffect(() => {
@@ -45,8 +47,14 @@ export function App() {
         <button type="button" class="link" onClick={logout}>{t("logout")}</button>
       </header>
       <main>
-        <Upload />
-        <Board />
+        {openInvoiceId.value !== null ? (
+          <InvoiceDetail id={openInvoiceId.value} />
+        ) : (
+          <>
+            <Upload />
+            <Board />
+          </>
+        )}
       </main>
     </div>
   );

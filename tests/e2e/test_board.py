@@ -157,3 +157,43 @@ def test_bad_file_offline_retry_and_reconnect(stack, browser, tmp_path):
     other = media.jpeg(text="UPLOADED ELSEWHERE")
     http.post(stack.url + "/api/uploads", files=[("files", ("from-desktop.jpg", other))])
     page.locator(DONE_CARD).nth(1).wait_for(timeout=60_000)
+
+
+def test_invoice_page_boxes_and_a_correction_with_live_hints(stack, browser, tmp_path):
+    from .. import invoicegen
+
+    SHOTS.mkdir(exist_ok=True)
+    photo = tmp_path / "invoice.jpg"
+    photo.write_bytes(media.encode(invoicegen.photo_like(invoicegen.render(), angle=2), ".jpg"))
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
+    page.goto(stack.url)
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("file-input").set_input_files([str(photo)])
+    card = page.locator(DONE_CARD).first
+    card.wait_for(timeout=60_000)
+    assert "12356976" in card.get_by_test_id("summary").inner_text()
+    card.click()
+    detail = page.get_by_test_id("invoice-detail")
+    detail.wait_for()
+    assert page.get_by_test_id("qr-badge").get_attribute("data-qr") == "agrees"
+    assert page.get_by_test_id("field-invoice_number").get_by_test_id("value").inner_text() == "12356976"
+    # Tap a box: its field is highlighted; tap a field: its box is.
+    page.get_by_test_id("box-total").click()
+    assert "selected" in page.get_by_test_id("field-total").get_attribute("class")
+    page.get_by_test_id("field-seller_name").click()
+    assert "selected" in page.get_by_test_id("box-seller_name").get_attribute("class")
+    page.screenshot(path=SHOTS / "08-invoice-page.png", full_page=True)
+    # Correct the total: a live hint says it no longer adds up, before saving.
+    page.get_by_test_id("edit-total").click()
+    page.get_by_test_id("editor-input").fill("610.00")
+    page.locator("[data-testid=editor] [data-key=sum_mismatch]").wait_for(timeout=10_000)
+    page.screenshot(path=SHOTS / "09-correction-hint.png", full_page=True)
+    page.get_by_test_id("editor-input").fill("600.00")
+    page.locator("[data-testid=editor] [data-key=sum_mismatch]").wait_for(state="detached", timeout=10_000)
+    page.get_by_role("button", name="保存").click()
+    page.get_by_test_id("editor").wait_for(state="detached")
+    assert "admin" in page.get_by_test_id("field-total").inner_text()  # who corrected it
+    page.get_by_role("button", name="← 返回看板").click()
+    page.get_by_test_id("board").wait_for()

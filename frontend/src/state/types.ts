@@ -25,6 +25,7 @@ export interface Invoice {
   fields: Record<string, FieldReading> | null;
   qr_text: string | null;
   validation: Finding[] | null;
+  reading: { timings: Record<string, number>; page_size: [number, number] | null } | null;
   uploaded_by: number | null;
   version: number;
   created_at: string;

@@ -5,6 +5,7 @@ import { countByStatus } from "../state/reduce";
 import { invoiceList } from "../state/store";
 import { INVOICE_STATUSES, type Invoice, type InvoiceStatus } from "../state/types";
 import { StatusChip } from "../components/StatusChip";
+import { openInvoice } from "../state/nav";
 
 export function Board() {
   const [filter, setFilter] = useState<InvoiceStatus | null>(null);
@@ -53,7 +54,8 @@ function Summary({ inv }: { inv: Invoice }) {
 
 function InvoiceCard({ inv }: { inv: Invoice }) {
   return (
-    <li class="invoice" data-testid="invoice-card" data-invoice-id={inv.id} data-status={inv.status}>
+    <li class="invoice" data-testid="invoice-card" data-invoice-id={inv.id} data-status={inv.status}
+      onClick={(e) => (e.target as HTMLElement).tagName !== "A" && openInvoice(inv.id)}>
       <div class="thumb">
         {inv.has_thumbnail ? (
           <img src={`/api/invoices/${inv.id}/thumbnail?v=${inv.version}`} alt="" loading="lazy" />
