@@ -152,7 +152,7 @@ def score(rows: list[dict], results: list[dict]) -> dict:
                 confident[0] += not ok
                 confident[1] += 1
             if not ok:
-                misses.append((row["file"], f, truth, value))
+                misses.append((row["file"], f, truth, value, round(conf, 3)))
     secs = [r["seconds"] for r in results]
     return {
         "per_field": {f: a / n if n else None for f, (a, n) in per_field.items()},

@@ -6,13 +6,18 @@ computed from the rest. A derived value is marked as such and never rated above 
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from ..validate.words import parse_money, words_to_amount
 from .types import FieldValue
 
 DERIVED_PENALTY = 0.97
 
 
-def derive_amounts(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
+RATE_PENALTY = 0.85  # one rate for the whole invoice is an assumption
+
+
+def derive_amounts(fields: dict[str, FieldValue], rate: Decimal | None = None) -> dict[str, FieldValue]:
     out = dict(fields)
     amount, tax, total = (parse_money(out[k].value) for k in ("amount", "tax", "total"))
     words = out["total_in_words"]
@@ -23,6 +28,11 @@ def derive_amounts(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
         conf = min(out["amount"].confidence, out["tax"].confidence) * DERIVED_PENALTY
         total = amount + tax
         out["total"] = FieldValue(f"{total:.2f}", conf, None, "derived")
+    if amount is None and tax is None and total is not None and rate is not None:
+        # Only the total was read: split it by the single rate the goods table prints.
+        amount = (total / (1 + rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        conf = out["total"].confidence * RATE_PENALTY
+        out["amount"] = FieldValue(f"{amount:.2f}", conf, None, "derived")
     if tax is None and amount is not None and total is not None:
         conf = min(out["amount"].confidence, out["total"].confidence) * DERIVED_PENALTY
         out["tax"] = FieldValue(f"{total - amount:.2f}", conf, None, "derived")

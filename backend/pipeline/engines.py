@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from functools import cached_property
 
+DET_LONG_SIDE = 960
+
 
 class Engines:
     def __init__(self, threads: int = -1) -> None:
@@ -22,6 +24,10 @@ class Engines:
         engine = RapidOCR(params={
             "Global.log_level": "warning",
             "EngineConfig.onnxruntime.intra_op_num_threads": self.threads,
+            # Detect on a page scaled to a 960 px long side: invoice print stays ≥ 12 px high,
+            # and detection drops from ~0.9 s to ~0.15 s on a 2-core CPU (bench.accuracy).
+            "Det.limit_type": "max",
+            "Det.limit_side_len": DET_LONG_SIDE,
         })
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         return engine

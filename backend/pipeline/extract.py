@@ -16,7 +16,7 @@ from . import crosscheck, textlayer
 from .decode import decode
 from .derive import derive_amounts
 from .engines import Engines
-from .fields import FIELD_NAMES, assign
+from .fields import FIELD_NAMES, assign, tax_rate
 from .normalise import normalise, readable
 from .ocr import recognise
 from .qr import QrRead, parse_payload, read_qr
@@ -113,7 +113,7 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     if qr.payload is not None:
         fields = crosscheck.merge(fields, crosscheck.qr_fields(qr.payload), "qr", qr.box)
         family = QR_TYPES.get(qr.payload.type_code or "", family)
-    fields = derive_amounts(fields)
+    fields = derive_amounts(fields, tax_rate(lines))
     if family == Family.UNKNOWN:
         family = family_from_keys(fields["invoice_code"].value, fields["invoice_number"].value)
     clock.stage("validating")

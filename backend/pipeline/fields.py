@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from ..validate.codes import Family
 from .types import FieldValue, TextLine
@@ -63,7 +64,10 @@ def _money(text: str) -> str | None:
 
 def _words(text: str) -> str | None:
     m = _WORDS.search(squash(text))
-    return m.group(0) if m and any(c in m.group(0) for c in "圆元角分") else None
+    if not m or not any(c in m.group(0) for c in "圆元角分"):
+        return None
+    # Blank forms print the units alone (仟佰拾元角分): words need at least one digit.
+    return m.group(0) if any(c in "零壹贰叁肆伍陆柒捌玖" for c in m.group(0)) else None
 
 
 def _tax_id(text: str) -> str | None:
@@ -71,9 +75,12 @@ def _tax_id(text: str) -> str | None:
     return m.group(0) if m and any(c.isdigit() for c in m.group(0)) else None
 
 
+_LABEL_WORDS = re.compile(r"名称|校验码|纳税人|识别号|地址|电话|开户行|账号|密码|发票|日期")
+
+
 def _name(text: str) -> str | None:
     value = re.sub(r"^[:：\s]+", "", text).strip()
-    if len(squash(value)) < 2 or not re.search(r"[\u4e00-\u9fff]", value):
+    if len(squash(value)) < 2 or not re.search(r"[\u4e00-\u9fff]", value) or _LABEL_WORDS.search(value):
         return None
     # Registered Chinese names use full-width brackets; NFKC made them ASCII.
     return value.replace("(", "（").replace(")", "）")
@@ -95,10 +102,11 @@ class Layout:
 
     def right_of(self, anchor: TextLine, below: bool = True) -> list[TextLine]:
         """Lines on the anchor's row to its right (nearest first), then the lines just below it."""
-        tol = anchor.height * 0.7
+        tol = anchor.height * 0.9
         row = [ln for ln in self.lines if ln is not anchor and abs(ln.cy - anchor.cy) <= tol
                and ln.lbox[0] >= anchor.lbox[0] + anchor.height * 0.5]
-        row.sort(key=lambda ln: ln.lbox[0])
+        # Well-aligned lines first (left to right), then the ones only loosely on the row.
+        row.sort(key=lambda ln: (abs(ln.cy - anchor.cy) > anchor.height * 0.5, ln.lbox[0]))
         if not below:
             return row
         under = [ln for ln in self.lines if ln is not anchor and 0 < ln.cy - anchor.cy <= anchor.height * 2.2
@@ -230,6 +238,10 @@ def _party_split(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
     return PartySplit(lambda ln: ln.cy < cut, lambda ln: ln.cy > cut)
 
 
+def _x(hit: Hit) -> float:
+    return (hit.line.lbox[0] + hit.line.lbox[2]) / 2
+
+
 def _totals_row(layout: Layout) -> tuple[Hit | None, Hit | None]:
     """合计 row: the amount (left) and the tax (right)."""
     for line, rest in layout.labelled("合计") + [(ln, "") for ln in layout.lines if squash(ln.text) == "计"]:
@@ -239,7 +251,23 @@ def _totals_row(layout: Layout) -> tuple[Hit | None, Hit | None]:
                       + [Hit(v, ln) for ln in layout.right_of(line, below=False) if (v := _money(ln.text))])
         star = any("*" in ln.text for ln in layout.right_of(line, below=False))
         if len(candidates) >= 2:
-            return candidates[0], candidates[-1]
+            amount, tax = min(candidates, key=_x), max(candidates, key=_x)
+            # The tax is a fraction of the amount (≤ 17 %): a reversed pair was mis-ordered.
+            if float(tax.value) > float(amount.value):
+                amount, tax = tax, amount
+            return amount, tax
         if len(candidates) == 1:
             return candidates[0], (Hit("0.00", candidates[0].line) if star else None)
     return None, None
+
+
+def tax_rate(lines: Sequence[TextLine]) -> Decimal | None:
+    """The one tax rate printed in the goods table (税率 column), or None if none or several."""
+    layout = Layout(lines)
+    header = next((ln for ln, _ in layout.labelled("税率")), None)
+    if header is None:
+        return None
+    rates = {m.group(1) for ln in layout.lines if ln.cy > header.cy + header.height * 0.5
+             and abs((ln.lbox[0] + ln.lbox[2]) / 2 - (header.lbox[0] + header.lbox[2]) / 2) < header.height * 3
+             for m in [re.search(r"(?<!\d)(\d{1,2})\s*%", ln.text)] if m}
+    return Decimal(rates.pop()) / 100 if len(rates) == 1 else None
