@@ -21,7 +21,7 @@ GOLDEN = {
     "384863451-invoice_ocr__0c2fd203-7b8e-4e04-80b4-32e5c06891e8.pdf": FIVE + ("seller_tax_id", "amount", "tax"),
     "ofdrw__keyword2.ofd": FIVE + ("buyer_name", "seller_name", "amount", "tax"),
     "fuxijia__vat_0046.jpg": FIVE,
-    "fuxijia__vat_0002.jpg": FIVE + ("buyer_name", "amount", "tax"),
+    "fuxijia__vat_0010.jpg": FIVE + ("buyer_name", "seller_name", "amount", "tax"),
     "guanshuicheng-invoice__dianzi_fapiao.png": FIVE,
 }
 
