@@ -226,11 +226,11 @@ class PartySplit:
 def _party_split(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
     names = list({id(ln): ln for label in NAME_LABELS for ln, _ in layout.labelled(label)}.values())
     # 数电: buyer and seller blocks side by side on the same rows.
-    if len(names) >= 2:
-        a, b = sorted(names, key=lambda ln: ln.lbox[0])[:2]
-        if abs(a.cy - b.cy) < a.height and b.lbox[0] - a.lbox[0] > page_size[0] * 0.3:
-            mid = (a.lbox[0] + b.lbox[0]) / 2
-            return PartySplit(lambda ln: ln.lbox[0] < mid, lambda ln: ln.lbox[0] >= mid)
+    for a in names:
+        for b in names:
+            if abs(a.cy - b.cy) < a.height and b.lbox[0] - a.lbox[0] > page_size[0] * 0.3:
+                mid = (a.lbox[0] + b.lbox[0]) / 2
+                return PartySplit(lambda ln, mid=mid: ln.lbox[0] < mid, lambda ln, mid=mid: ln.lbox[0] >= mid)
     # Classic form: buyer above the goods table, seller below it.
     header = next((ln for labels in (["货物或应税劳务"], ["项目名称"], ["规格型号"])
                    for ln, _ in layout.labelled(labels[0])), None)
