@@ -203,3 +203,22 @@ def test_cli_prints_one_json_object_per_file(tmp_path, generated_photo):
     assert first["fields"]["invoice_number"]["value"] == SPEC.invoice_number
     assert set(first["fields"]["total"]) >= {"value", "confidence", "box", "source"}
     assert second["error"]["key"] == "upload.unsupported_type"
+
+
+def test_a_lone_total_row_value_that_is_the_tax_ends_up_as_the_tax():
+    f = {k: FieldValue(None, 0, None, None) for k in ("amount", "tax", "total", "total_in_words")}
+    f["amount"] = FieldValue("1019.83", 0.96, (1, 2, 3, 4), "ocr")  # really the 税额
+    f["total"] = FieldValue("7018.83", 0.97, None, "ocr")
+    out = derive_amounts(f)
+    assert (out["amount"].value, out["amount"].source) == ("5999.00", "derived")
+    assert (out["tax"].value, out["tax"].box) == ("1019.83", (1, 2, 3, 4))
+
+
+def test_total_is_split_by_the_single_rate_when_amount_and_tax_are_missing():
+    f = {k: FieldValue(None, 0, None, None) for k in ("amount", "tax", "total", "total_in_words")}
+    f["total"] = FieldValue("226.00", 0.97, None, "ocr")
+    from decimal import Decimal
+
+    out = derive_amounts(f, Decimal("0.06"))
+    assert (out["amount"].value, out["tax"].value) == ("213.21", "12.79")
+    assert out["amount"].confidence < 0.9  # an assumption, so it asks for review

@@ -39,4 +39,14 @@ def derive_amounts(fields: dict[str, FieldValue], rate: Decimal | None = None) -
     elif amount is None and tax is not None and total is not None:
         conf = min(out["tax"].confidence, out["total"].confidence) * DERIVED_PENALTY
         out["amount"] = FieldValue(f"{total - tax:.2f}", conf, None, "derived")
+    return _reorder(out)
+
+
+def _reorder(out: dict[str, FieldValue]) -> dict[str, FieldValue]:
+    """A lone 合计 value read as the amount was really the tax (tax is at most 17 % of the
+    amount): once the other is derived the pair comes out reversed, so swap them back."""
+    amount, tax = parse_money(out["amount"].value), parse_money(out["tax"].value)
+    derived = "derived" in (out["amount"].source, out["tax"].source)
+    if derived and amount is not None and tax is not None and tax > amount > 0:
+        out["amount"], out["tax"] = out["tax"], out["amount"]
     return out

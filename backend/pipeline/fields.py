@@ -75,7 +75,9 @@ def _tax_id(text: str) -> str | None:
     return m.group(0) if m and any(c.isdigit() for c in m.group(0)) else None
 
 
-_LABEL_WORDS = re.compile(r"名称|校验码|纳税人|识别号|地址|电话|开户行|账号|密码|发票|日期")
+_LABEL_WORDS = re.compile(
+    r"名称|校验码|纳税人|识别号|地址|电话|开户行|账号|密码|发票|日期|规格|型号|单位|数量|单价|税率|税额"
+)
 
 
 def _name(text: str) -> str | None:
@@ -103,7 +105,7 @@ class Layout:
     def right_of(self, anchor: TextLine, below: bool = True) -> list[TextLine]:
         """Lines on the anchor's row to its right (nearest first), then the lines just below it."""
         tol = anchor.height * 0.9
-        row = [ln for ln in self.lines if ln is not anchor and abs(ln.cy - anchor.cy) <= tol
+        row = [ln for ln in self.lines if ln is not anchor and (abs(ln.cy - anchor.cy) <= tol or _overlap(ln, anchor))
                and ln.lbox[0] >= anchor.lbox[0] + anchor.height * 0.5]
         # Well-aligned lines first (left to right), then the ones only loosely on the row.
         row.sort(key=lambda ln: (abs(ln.cy - anchor.cy) > anchor.height * 0.5, ln.lbox[0]))
@@ -133,6 +135,13 @@ class Layout:
                 if value and row:
                     return Hit(value, row[0])
         return None
+
+
+def _overlap(a: TextLine, b: TextLine) -> bool:
+    """Boxes share at least half of the shorter one's height (OFD boxes can be much taller than
+    their text, so centres alone are not enough)."""
+    top, bottom = max(a.lbox[1], b.lbox[1]), min(a.lbox[3], b.lbox[3])
+    return bottom - top >= 0.5 * min(a.height, b.height)
 
 
 def detect_family(lines: Sequence[TextLine]) -> Family:
@@ -238,6 +247,18 @@ def _party_split(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
     return PartySplit(lambda ln: ln.cy < cut, lambda ln: ln.cy > cut)
 
 
+def _nearer_tax_column(layout: Layout, hit: Hit) -> bool:
+    """A lone 合计 value sits under either the 金额 or the 税额 column header: which one?"""
+    def centre(label: str) -> float | None:
+        found = [ln for ln, _ in layout.labelled(label) if squash(ln.text) in (label, label + ":")]
+        return (found[0].lbox[0] + found[0].lbox[2]) / 2 if found else None
+
+    amount_x, tax_x = centre("金额"), centre("税额")
+    if amount_x is None or tax_x is None:
+        return False
+    return abs(_x(hit) - tax_x) < abs(_x(hit) - amount_x)
+
+
 def _x(hit: Hit) -> float:
     return (hit.line.lbox[0] + hit.line.lbox[2]) / 2
 
@@ -257,7 +278,10 @@ def _totals_row(layout: Layout) -> tuple[Hit | None, Hit | None]:
                 amount, tax = tax, amount
             return amount, tax
         if len(candidates) == 1:
-            return candidates[0], (Hit("0.00", candidates[0].line) if star else None)
+            only = candidates[0]
+            if _nearer_tax_column(layout, only):
+                return None, only
+            return only, (Hit("0.00", only.line) if star else None)
     return None, None
 
 
