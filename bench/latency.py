@@ -29,6 +29,7 @@ from tests import media
 from tests.procs import Stack
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
+FINAL = ("extracted", "needs_review", "processed", "failed")
 
 
 def rss_kb(pid: int) -> int:
@@ -78,7 +79,7 @@ class Probe:
     def processed_at(self, inv_id: int) -> float | None:
         with self.lock:
             for t, ev in self.events:
-                if ev["invoice"]["id"] == inv_id and ev["invoice"]["status"] in ("processed", "failed"):
+                if ev["invoice"]["id"] == inv_id and ev["invoice"]["status"] in FINAL:
                     return t
         return None
 
