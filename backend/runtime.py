@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .clock import Clock, SystemClock
@@ -26,6 +27,6 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     engines: Engines | None = None  # ONNX sessions; only worker processes build them
 
-    @property
+    @cached_property
     def store(self) -> FileStore:
         return FileStore(self.settings.files_dir)
