@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from flask import Flask, request
 
@@ -24,8 +25,6 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
                clock: Clock | None = None) -> Flask:
     settings = settings or Settings.from_env()
     if settings.frontend_dist is None:
-        from pathlib import Path
-
         settings = settings.with_(frontend_dist=Path(__file__).resolve().parent.parent / "frontend" / "dist")
     app = Flask(__name__, static_folder=None)
     app.config.update(

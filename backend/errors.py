@@ -28,9 +28,3 @@ class NotFound(AppError):
     def __init__(self) -> None:
         super().__init__("not_found")
 
-
-class Forbidden(AppError):
-    http_status = 403
-
-    def __init__(self) -> None:
-        super().__init__("auth.forbidden")

@@ -128,52 +128,51 @@ def run_mode(mode: str, runs: int, batch_runs: int, images: list[bytes]) -> dict
 
 
 def _measure(stack, web, worker, runs, batch_runs, images) -> dict:
-    if True:
-        probe = Probe(stack)
-        peak = {"web": 0, "worker": 0}
-        stop = threading.Event()
+    probe = Probe(stack)
+    peak = {"web": 0, "worker": 0}
+    stop = threading.Event()
 
-        def sample():
-            while not stop.is_set():
-                peak["web"] = max(peak["web"], rss_kb(web.pid))
-                peak["worker"] = max(peak["worker"], sum(rss_kb(p) for p in descendants(worker.pid)))
-                time.sleep(0.05)
+    def sample():
+        while not stop.is_set():
+            peak["web"] = max(peak["web"], rss_kb(web.pid))
+            peak["worker"] = max(peak["worker"], sum(rss_kb(p) for p in descendants(worker.pid)))
+            time.sleep(0.05)
 
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        n = 0
-        single, batch, rtts = [], [], []
-        probe.upload([("warmup.jpg", images[-1])])  # the last image; the runs use the others
-        time.sleep(2)
-        for _ in range(runs):
-            t0 = time.time()
-            (inv,) = probe.upload([(f"one-{n}.jpg", images[n % len(images)])])
-            n += 1
-            single.append((probe.wait_processed([inv])[0] - t0) * 1000)
-        for _ in range(batch_runs):
-            files = [(f"b-{n + i}.jpg", images[(n + i) % len(images)]) for i in range(20)]
-            n += 20
-            t0 = time.time()
-            ids = probe.upload(files)
-            deadline = time.time() + 120
-            while not all(probe.processed_at(i) for i in ids) and time.time() < deadline:
-                rtts.append(probe.rtt_ms())
-                time.sleep(0.02)
-            batch.append((max(probe.wait_processed(ids)) - t0) * 1000)
-        stop.set()
-        sampler.join()
-        pushes = probe.push_latencies_ms()
-        probe.sio.disconnect()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    n = 0
+    single, batch, rtts = [], [], []
+    probe.upload([("warmup.jpg", images[-1])])  # the last image; the runs use the others
+    time.sleep(2)
+    for _ in range(runs):
+        t0 = time.time()
+        (inv,) = probe.upload([(f"one-{n}.jpg", images[n % len(images)])])
+        n += 1
+        single.append((probe.wait_processed([inv])[0] - t0) * 1000)
+    for _ in range(batch_runs):
+        files = [(f"b-{n + i}.jpg", images[(n + i) % len(images)]) for i in range(20)]
+        n += 20
+        t0 = time.time()
+        ids = probe.upload(files)
+        deadline = time.time() + 120
+        while not all(probe.processed_at(i) for i in ids) and time.time() < deadline:
+            rtts.append(probe.rtt_ms())
+            time.sleep(0.02)
+        batch.append((max(probe.wait_processed(ids)) - t0) * 1000)
+    stop.set()
+    sampler.join()
+    pushes = probe.push_latencies_ms()
+    probe.sio.disconnect()
     return {
-        "upload→processed, 1 image (ms, median)": statistics.median(single),
-        "upload→last processed, 20 images (ms, median)": statistics.median(batch),
-        "Socket.IO RTT during batch p50 (ms)": pct(rtts, 50),
-        "Socket.IO RTT during batch p99 (ms)": pct(rtts, 99),
-        "push latency p50 (ms)": pct(pushes, 50),
-        "push latency p99 (ms)": pct(pushes, 99),
-        "web peak RSS (MB)": peak["web"] / 1024,
-        "worker peak RSS, all processes (MB)": peak["worker"] / 1024,
-        "_samples": {"single": len(single), "batch": len(batch), "rtt": len(rtts), "push": len(pushes)},
+    "upload→processed, 1 image (ms, median)": statistics.median(single),
+    "upload→last processed, 20 images (ms, median)": statistics.median(batch),
+    "Socket.IO RTT during batch p50 (ms)": pct(rtts, 50),
+    "Socket.IO RTT during batch p99 (ms)": pct(rtts, 99),
+    "push latency p50 (ms)": pct(pushes, 50),
+    "push latency p99 (ms)": pct(pushes, 99),
+    "web peak RSS (MB)": peak["web"] / 1024,
+    "worker peak RSS, all processes (MB)": peak["worker"] / 1024,
+    "_samples": {"single": len(single), "batch": len(batch), "rtt": len(rtts), "push": len(pushes)},
     }
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, send_file
 
 from ..errors import NotFound
-from ..models import Event, Invoice
+from ..models import Invoice
 from ..serializers import invoice_public
-from ..services import corrections
+from ..services import corrections, events
 from ..services.processing import preview_path, thumbnail_path
 from .auth import json_body, login_required
 from .params import datetime_arg, int_arg, split_page
@@ -24,8 +24,7 @@ def list_invoices():
     cursor = int_arg("cursor", None, 0, 2**62)
     since = datetime_arg("updated_since")
     # Read the event cursor first: anything that changes after this point arrives as an event.
-    event_cursor = Event.select(Event.id).where(Event.team.in_(g.access.team_ids)).order_by(
-        Event.id.desc()).scalar() or 0
+    event_cursor = events.latest_cursor(g.access.team_ids)
     query = g.access.invoices().order_by(Invoice.id.desc())
     if cursor is not None:
         query = query.where(Invoice.id < cursor)

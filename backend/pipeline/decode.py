@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..sniff import register_heif  # also lifts Pillow's implicit pixel cap: ours is explicit
 from .types import Document, Limits
 
-MAX_PDF_RENDER_PAGES = 1  # the foundation renders the first page only; extraction reads the rest
+MAX_PDF_RENDER_PAGES = 1  # page 1 is rendered (thumbnail, OCR of image-only PDFs); the rest are only counted
 
 
 def decode(data: bytes, kind: str, limits: Limits) -> Document:
@@ -78,15 +78,18 @@ def _decode_heic(data: bytes, limits: Limits) -> np.ndarray:
     return cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
 
 
-def _decode_pdf(data: bytes, limits: Limits) -> Document:
+def open_pdf(data: bytes):
+    """A pdfium document, or InputError: `pdf.encrypted` when it needs a password, else `file.corrupt`."""
     import pypdfium2 as pdfium
 
     try:
-        pdf = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise InputError("pdf.encrypted") from None
-        raise InputError("file.corrupt") from None
+        raise InputError("pdf.encrypted" if "password" in str(exc).lower() else "file.corrupt") from None
+
+
+def _decode_pdf(data: bytes, limits: Limits) -> Document:
+    pdf = open_pdf(data)
     try:
         count = len(pdf)
         if count == 0:

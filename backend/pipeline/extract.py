@@ -16,7 +16,7 @@ from . import crosscheck, textlayer
 from .decode import decode
 from .derive import derive_amounts
 from .engines import Engines
-from .fields import FIELD_NAMES, assign, tax_rate
+from .fields import FIELD_NAMES, assign, parse_date, tax_rate
 from .normalise import normalise, readable
 from .ocr import recognise
 from .qr import QrRead, parse_payload, read_qr
@@ -108,7 +108,7 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     clock.stage("extracting")
     family, fields = assign(lines, page_size or (1.0, 1.0))
     if extra:
-        fields = crosscheck.merge(fields, {k: _normal_date(v) if k == "issue_date" else v
+        fields = crosscheck.merge(fields, {k: (parse_date(v) or v) if k == "issue_date" else v
                                            for k, v in extra.items() if k in FIELD_NAMES}, "xml")
     if qr.payload is not None:
         fields = crosscheck.merge(fields, crosscheck.qr_fields(qr.payload), "qr", qr.box)
@@ -133,8 +133,3 @@ def _flag(fields: dict[str, FieldValue], findings: tuple[Finding, ...]) -> dict[
                 out[name] = replace(out[name], confidence=out[name].confidence * 0.6, review=True)
     return out
 
-
-def _normal_date(text: str) -> str:
-    from .fields import _date
-
-    return _date(text) or text

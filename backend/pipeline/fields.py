@@ -49,7 +49,7 @@ def _digits(n: Sequence[int]) -> Callable[[str], str | None]:
     return parse
 
 
-def _date(text: str) -> str | None:
+def parse_date(text: str) -> str | None:
     m = _DATE.search(squash(text))
     if not m:
         return None
@@ -186,7 +186,7 @@ def assign(lines: Sequence[TextLine], page_size: tuple[float, float]) -> tuple[F
 
     hits["invoice_code"] = layout.find(["发票代码"], _digits((10, 12)))
     hits["invoice_number"] = layout.find(["发票号码", "No"], _digits((20, 8)))
-    hits["issue_date"] = layout.find(["开票日期", "日期"], _date)
+    hits["issue_date"] = layout.find(["开票日期", "日期"], parse_date)
     hits["check_code"] = layout.find(["校验码"], _digits((20,)))
     if hits["invoice_code"] is None:
         # Paper forms print the code top-left without a label.

@@ -8,7 +8,7 @@ import unicodedata
 import zipfile
 from xml.etree import ElementTree
 
-from ..errors import InputError
+from .decode import open_pdf
 from .types import TextLine
 
 MM_TO_PX = 2500 / 297  # OFD units are mm; scale to the same ~2500 px long side PDFs render at
@@ -16,12 +16,7 @@ MM_TO_PX = 2500 / 297  # OFD units are mm; scale to the same ~2500 px long side 
 
 def pdf_lines(data: bytes, long_side: float = 2500) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
     """Text runs of page 1 with boxes in pixels of a render whose long side is `long_side`."""
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise InputError("pdf.encrypted" if "password" in str(exc).lower() else "file.corrupt") from None
+    pdf = open_pdf(data)
     try:
         page = pdf[0]
         width, height = page.get_size()

@@ -45,5 +45,9 @@ def after(team_ids: list[int], cursor: int, limit: int) -> list[Event]:
     )
 
 
-def latest_cursor() -> int:
-    return Event.select(Event.id).order_by(Event.id.desc()).scalar() or 0
+def latest_cursor(team_ids: list[int] | None = None) -> int:
+    """The newest event id, of the given teams or of all."""
+    query = Event.select(Event.id)
+    if team_ids is not None:
+        query = query.where(Event.team.in_(team_ids))
+    return query.order_by(Event.id.desc()).scalar() or 0
