@@ -19,6 +19,14 @@ class InvoiceStatus(StrEnum):
     NEEDS_REVIEW = "needs_review"
     FAILED = "failed"
     DUPLICATE = "duplicate"
+    # At the tax authority (backend/sync/machine.py moves invoices between these):
+    PENDING_SYNC = "pending_sync"
+    FOUND = "found"
+    MISMATCH = "mismatch"
+    VOIDED = "voided"
+    RED_FLUSHED = "red_flushed"
+    NOT_FOUND = "not_found"  # overdue: past the sync window and still not there
+    SYNC_ERROR = "sync_error"
 
 
 class JobState(StrEnum):
@@ -95,6 +103,13 @@ class Invoice(BaseModel):
     qr_text = pw.TextField(null=True)
     validation = JSONField(null=True)  # [{key, severity, fields, params}]
     reading = JSONField(null=True)  # timings, page size
+    # The authority side: when to look again, what it said, and why it is not found (ranked).
+    next_check_at = pw.DateTimeField(null=True, index=True)
+    pending_since = pw.DateTimeField(null=True)
+    checks_done = pw.IntegerField(default=0)
+    last_outcome = pw.CharField(max_length=24, null=True)
+    authority = JSONField(null=True)  # {fields, differences, source} as the authority has them
+    diagnosis = JSONField(null=True)  # [{key, score, params, action}] best first
     version = pw.IntegerField(default=1)  # bumped on every change; clients keep the newest
     created_at = pw.DateTimeField(index=True)
     updated_at = pw.DateTimeField(index=True)
@@ -144,4 +159,76 @@ class FieldCorrection(BaseModel):
     created_at = pw.DateTimeField()
 
 
-ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job, FieldCorrection)
+class SyncCheck(BaseModel):
+    """One look at the authority for one invoice: the timeline on the invoice page."""
+
+    invoice = pw.ForeignKeyField(Invoice, backref="checks", on_delete="CASCADE")
+    at = pw.DateTimeField()
+    trigger = pw.CharField(max_length=16)  # auto | manual | feed | ledger
+    by_user = pw.IntegerField(null=True)
+    outcome = pw.CharField(max_length=24)  # sync.types.Outcome
+    status_after = pw.CharField(max_length=24)
+    spent_quota = pw.BooleanField(default=False)  # counted against the 5-a-day look-ups
+    detail = JSONField(null=True)
+    next_check_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("invoice", "at"), False),)
+
+
+class LedgerRow(BaseModel):
+    """An invoice the authority knows of, for this team: imported from an export or pulled."""
+
+    team = pw.ForeignKeyField(Team, on_delete="CASCADE")
+    key = pw.CharField(max_length=40)  # code-number, or the 20-digit 数电 number
+    invoice_code = pw.CharField(max_length=12, null=True)
+    invoice_number = pw.CharField(max_length=20)
+    issue_date = pw.CharField(max_length=10, null=True)
+    seller_tax_id = pw.CharField(max_length=24, null=True)
+    seller_name = pw.CharField(max_length=128, null=True)
+    buyer_tax_id = pw.CharField(max_length=24, null=True)
+    buyer_name = pw.CharField(max_length=128, null=True)
+    amount = pw.CharField(max_length=20, null=True)
+    tax = pw.CharField(max_length=20, null=True)
+    total = pw.CharField(max_length=20, null=True)
+    state = pw.CharField(max_length=16, default="normal")  # normal | voided | red_flushed | abnormal
+    positive = pw.BooleanField(default=True)
+    kind = pw.CharField(max_length=64, null=True)  # 发票票种
+    risk = pw.CharField(max_length=32, null=True)
+    check_code = pw.CharField(max_length=20, null=True)
+    items = JSONField(null=True)  # line items from sheet 信息汇总表
+    source = pw.CharField(max_length=16)  # import | feed
+    row_hash = pw.CharField(max_length=32)
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("team", "key"), True), (("team", "invoice_number"), False))
+
+
+class BuyerEntity(BaseModel):
+    """A taxpayer the team buys as (name + tax ID): invoices made out to others are not its own."""
+
+    team = pw.ForeignKeyField(Team, backref="entities", on_delete="CASCADE")
+    name = pw.CharField(max_length=128)
+    tax_id = pw.CharField(max_length=24)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("team", "tax_id"), True),)
+
+
+class ConnectorState(BaseModel):
+    """Health of the authority connector, shared by every process (the sync-health widget)."""
+
+    name = pw.CharField(max_length=32, unique=True)
+    ok = pw.BooleanField(default=True)
+    last_ok_at = pw.DateTimeField(null=True)
+    last_error_at = pw.DateTimeField(null=True)
+    last_error = pw.CharField(max_length=64, null=True)
+    down_since = pw.DateTimeField(null=True)
+    failures = pw.IntegerField(default=0)  # in a row
+    feed_cursor = pw.CharField(max_length=64, null=True)
+
+
+ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job, FieldCorrection, SyncCheck, LedgerRow,
+              BuyerEntity, ConnectorState)

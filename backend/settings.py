@@ -7,20 +7,40 @@ generated on first run and kept (mode 0600) in the data directory.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 _TRUE = {"1", "true", "yes", "on"}
 ASYNC_MODES = ("eventlet", "threading", "gevent")
+CONNECTORS = ("simulator", "ledger", "off")
+DEMO_TIME_SCALE = 1 / 120  # demo: one authority hour passes in 30 s, so the journey fits in minutes
 
 
 class SettingsError(ValueError):
     """A setting in the environment has a value the app cannot use."""
+
+
+@dataclass(frozen=True)
+class SimulatorSettings:
+    """The local stand-in for the national verification platform (backend/simulator)."""
+
+    delay_median_hours: float = 3.0  # issuance → findable: log-normal around this
+    delay_sigma: float = 1.0
+    offline_share: float = 0.1  # invoices issued offline sync a day or more later
+    offline_extra_hours: float = 24.0
+    daily_quota: int = 5  # look-ups per invoice per day
+    max_age_days: int = 5 * 365 + 1
+    latency_ms: int = 0
+    error_rate: float = 0.0  # share of requests answered 500
+    outages: tuple[tuple[dt.datetime, dt.datetime], ...] = ()  # UTC windows when it is down
+    unsupported_regions: tuple[str, ...] = ()  # 2-digit province codes it cannot verify
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,17 @@ class Settings:
     admin_password: str = ""
     secure_cookies: bool = False
     frontend_dist: Path | None = None
+    # -- the tax-authority side --------------------------------------------------------------
+    connector: str = "simulator"  # simulator | ledger (imported exports only) | off
+    simulator_url: str = ""  # empty: the embedded simulator on port + 1
+    demo: bool = True  # the simulator issues each read invoice after a random delay
+    time_scale: float = 1.0  # wall seconds per authority second for delays and re-check spacing
+    sync_tick_seconds: float = 2.0  # how often the scheduler looks for due checks and new ledger rows
+    sync_window_hours: float = 24.0  # T+1: an invoice this new may simply not be synced yet
+    sync_overdue_hours: float = 72.0  # past this, a still-missing invoice is `not_found`
+    sync_limit_days: int = 30  # daily re-checks stop after this
+    connector_timeout_seconds: float = 10.0
+    simulator: SimulatorSettings = field(default_factory=lambda: SimulatorSettings())
 
     # -- derived values -------------------------------------------------------------------
     @property
@@ -57,6 +88,10 @@ class Settings:
     @property
     def thumbs_dir(self) -> Path:
         return self.data_dir / "thumbs"
+
+    @property
+    def authority_url(self) -> str:
+        return self.simulator_url or f"http://127.0.0.1:{self.port + 1}"
 
     @property
     def queue_path(self) -> Path:
@@ -86,6 +121,7 @@ class Settings:
         if async_mode not in ASYNC_MODES:
             raise SettingsError(f"FAPIAO_ASYNC_MODE must be one of {ASYNC_MODES}, not {async_mode!r}")
         dist = env.get("FAPIAO_FRONTEND_DIST")
+        demo = env.get("FAPIAO_DEMO", "1").lower() in _TRUE
         return cls(
             data_dir=data_dir,
             secret_key=env.get("FAPIAO_SECRET_KEY") or _stored_secret(data_dir),
@@ -104,6 +140,27 @@ class Settings:
             admin_password=env.get("FAPIAO_ADMIN_PASSWORD", ""),
             secure_cookies=env.get("FAPIAO_SECURE_COOKIES", "").lower() in _TRUE,
             frontend_dist=Path(dist).resolve() if dist else None,
+            connector=_choice(env, "FAPIAO_CONNECTOR", CONNECTORS),
+            simulator_url=env.get("FAPIAO_SIMULATOR_URL", ""),
+            demo=demo,
+            time_scale=_float(env, "FAPIAO_TIME_SCALE", DEMO_TIME_SCALE if demo else 1.0),
+            sync_tick_seconds=_float(env, "FAPIAO_SYNC_TICK_SECONDS", 2.0),
+            sync_window_hours=_float(env, "FAPIAO_SYNC_WINDOW_HOURS", 24.0),
+            sync_overdue_hours=_float(env, "FAPIAO_SYNC_OVERDUE_HOURS", 72.0),
+            sync_limit_days=_int(env, "FAPIAO_SYNC_LIMIT_DAYS", 30),
+            connector_timeout_seconds=_float(env, "FAPIAO_CONNECTOR_TIMEOUT_SECONDS", 10.0),
+            simulator=SimulatorSettings(
+                delay_median_hours=_float(env, "FAPIAO_SIM_DELAY_MEDIAN_HOURS", 3.0),
+                delay_sigma=_float(env, "FAPIAO_SIM_DELAY_SIGMA", 1.0),
+                offline_share=_float(env, "FAPIAO_SIM_OFFLINE_SHARE", 0.1),
+                offline_extra_hours=_float(env, "FAPIAO_SIM_OFFLINE_EXTRA_HOURS", 24.0),
+                daily_quota=_int(env, "FAPIAO_SIM_DAILY_QUOTA", 5),
+                latency_ms=_int(env, "FAPIAO_SIM_LATENCY_MS", 0),
+                error_rate=_float(env, "FAPIAO_SIM_ERROR_RATE", 0.0),
+                outages=_windows(env, "FAPIAO_SIM_OUTAGES"),
+                unsupported_regions=tuple(r for r in env.get("FAPIAO_SIM_UNSUPPORTED_REGIONS", "").split(",") if r),
+                seed=_int(env, "FAPIAO_SIM_SEED", 0) or None,
+            ),
         )
 
 
@@ -115,6 +172,35 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{key} must be an integer, not {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, not {raw!r}") from None
+
+
+def _choice(env: Mapping[str, str], key: str, choices: tuple[str, ...]) -> str:
+    value = env.get(key) or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{key} must be one of {choices}, not {value!r}")
+    return value
+
+
+def _windows(env: Mapping[str, str], key: str) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """`START/END,START/END` in ISO format (UTC): when the simulated authority is down."""
+    out = []
+    for part in filter(None, (p.strip() for p in env.get(key, "").split(","))):
+        try:
+            start, end = (dt.datetime.fromisoformat(x) for x in part.split("/"))
+        except ValueError:
+            raise SettingsError(f"{key}: {part!r} is not START/END in ISO format") from None
+        out.append((start.replace(tzinfo=None), end.replace(tzinfo=None)))
+    return tuple(out)
 
 
 def _stored_secret(data_dir: Path) -> str:

@@ -1,0 +1,176 @@
+"""Why an invoice is not found (yet): a ranked list of causes, each with evidence and a next step.
+
+The rules are data: each is a small pure function of one `Context`, listed in RULES with its stable
+key. A rule returns (score, params) when it applies; scores rank the causes (1.0 = certain). The UI
+translates `diagnosis.<key>` (what) and `diagnosis.<key>.next` (what to do) with the params, and
+offers the rule's action as a button.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..clock import iso
+from .types import Outcome
+
+
+@dataclass(frozen=True)
+class Context:
+    now: dt.datetime
+    status: str
+    last_outcome: Outcome | None
+    fields: dict  # name → current value
+    family: str | None = None
+    validation: tuple[dict, ...] = ()  # the reader's findings {key, severity, fields}
+    doubtful: tuple[str, ...] = ()  # fields the reader flagged for review (QR disagreement, low confidence)
+    expected_by: dt.datetime | None = None
+    overdue_at: dt.datetime | None = None
+    next_check_at: dt.datetime | None = None
+    quota_used_today: int = 0
+    daily_quota: int = 5
+    next_allowed: dt.datetime | None = None  # when the quota lets us look again
+    near: tuple[dict, ...] = ()  # NearMiss.as_dict(), best first
+    differences: tuple[dict, ...] = ()  # Difference.as_dict() of an inconsistent answer
+    entities: tuple[tuple[str, str], ...] = ()  # the team's buyer entities (name, tax id)
+    connector: dict | None = None  # {ok, down_since, last_ok_at, last_error}
+    max_age_days: int = 5 * 365 + 1
+    unsupported_families: tuple[str, ...] = ("taxi", "train")  # not on the VAT platform
+
+
+@dataclass(frozen=True)
+class Cause:
+    key: str
+    score: float
+    params: dict = field(default_factory=dict)
+    action: str | None = None  # accept_near_miss | edit_fields | check_now | add_entity | None
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "score": round(self.score, 3), "params": self.params, "action": self.action}
+
+
+Hit = tuple[float, dict] | None
+NOT_FOUND_YET = {None, Outcome.NOT_FOUND, Outcome.SAME_DAY, Outcome.QUOTA, Outcome.UNAVAILABLE}
+
+
+def _missing_key(c: Context) -> Hit:
+    return (1.0, {}) if not c.fields.get("invoice_number") else None
+
+
+def _sync_window(c: Context) -> Hit:
+    if c.last_outcome not in NOT_FOUND_YET or c.expected_by is None:
+        return None
+    if c.now < c.expected_by:
+        return 0.9, {"expected_by": iso(c.expected_by), "next_check_at": iso(c.next_check_at)}
+    if c.overdue_at and c.now < c.overdue_at:  # late, but offline-issued invoices sync a day or more late
+        return 0.55, {"expected_by": iso(c.expected_by), "overdue_at": iso(c.overdue_at)}
+    return None
+
+
+def _near_miss(c: Context) -> Hit:
+    if not c.near or c.last_outcome not in NOT_FOUND_YET:
+        return None
+    best = c.near[0]
+    return 0.3 + 0.65 * best["score"], {"candidate": best, "others": len(c.near) - 1}
+
+
+def _fields_differ(c: Context) -> Hit:
+    if c.last_outcome != Outcome.INCONSISTENT:
+        return None
+    return 0.95, {"differences": list(c.differences), "fields": ", ".join(d["field"] for d in c.differences)}
+
+
+def _voided(c: Context) -> Hit:
+    return (1.0, {}) if c.last_outcome == Outcome.VOIDED else None
+
+
+def _red_flushed(c: Context) -> Hit:
+    return (1.0, {}) if c.last_outcome == Outcome.RED_FLUSHED else None
+
+
+def _other_taxpayer(c: Context) -> Hit:
+    buyer_id = (c.fields.get("buyer_tax_id") or "").upper()
+    if not c.entities or not buyer_id or buyer_id in {t.upper() for _, t in c.entities}:
+        return None
+    overdue = c.overdue_at is not None and c.now >= c.overdue_at
+    return (0.9 if overdue else 0.75), {"buyer_name": c.fields.get("buyer_name") or "", "buyer_tax_id": buyer_id,
+                                        "entities": "、".join(n for n, _ in c.entities)}
+
+
+def _connector_down(c: Context) -> Hit:
+    if not c.connector or c.connector.get("ok", True):
+        return None
+    return 0.85, {"since": c.connector.get("down_since"), "last_ok_at": c.connector.get("last_ok_at"),
+                  "error": c.connector.get("last_error")}
+
+
+def _quota(c: Context) -> Hit:
+    if c.last_outcome != Outcome.QUOTA and c.quota_used_today < c.daily_quota:
+        return None
+    return 0.7, {"used": c.quota_used_today, "limit": c.daily_quota, "next_allowed": iso(c.next_allowed)}
+
+
+def _too_old(c: Context) -> Hit:
+    if c.last_outcome == Outcome.TOO_OLD:
+        return 1.0, {}
+    try:
+        issued = dt.date.fromisoformat(c.fields.get("issue_date") or "")
+    except ValueError:
+        return None
+    return (1.0, {"issue_date": str(issued)}) if (c.now.date() - issued).days > c.max_age_days else None
+
+
+def _unsupported(c: Context) -> Hit:
+    if c.last_outcome == Outcome.UNSUPPORTED:
+        return 1.0, {}
+    if c.family in c.unsupported_families:
+        return 0.8, {"family": c.family}
+    return None
+
+
+def _reader_doubts(c: Context) -> Hit:
+    failed = sorted({f for v in c.validation if v.get("severity") == "error" for f in v.get("fields", ())})
+    doubtful = sorted(set(c.doubtful) | set(failed))
+    if not doubtful:
+        return None
+    return (0.7 if failed else 0.5), {"fields": ", ".join(doubtful), "rules": [v["key"] for v in c.validation
+                                                                              if v.get("severity") == "error"]}
+
+
+def _overdue_unexplained(c: Context) -> Hit:
+    if c.overdue_at is None or c.now < c.overdue_at or c.last_outcome not in NOT_FOUND_YET:
+        return None
+    return 0.4, {"since": iso(c.overdue_at)}
+
+
+Rule = tuple[str, Callable[[Context], Hit], str | None]
+RULES: tuple[Rule, ...] = (
+    ("missing_key", _missing_key, "edit_fields"),
+    ("voided", _voided, None),
+    ("red_flushed", _red_flushed, None),
+    ("too_old", _too_old, None),
+    ("unsupported", _unsupported, None),
+    ("fields_differ", _fields_differ, "edit_fields"),
+    ("near_miss", _near_miss, "accept_near_miss"),
+    ("sync_window", _sync_window, None),
+    ("other_taxpayer", _other_taxpayer, "add_entity"),
+    ("connector_down", _connector_down, None),
+    ("quota", _quota, None),
+    ("reader_doubts", _reader_doubts, "edit_fields"),
+    ("overdue_unexplained", _overdue_unexplained, "check_now"),
+)
+
+
+def diagnose(ctx: Context) -> list[Cause]:
+    """Every cause that applies, most likely first. Empty when the invoice is found."""
+    if ctx.last_outcome == Outcome.FOUND:
+        return []
+    causes = []
+    for key, rule, action in RULES:
+        hit = rule(ctx)
+        if hit is not None:
+            score, params = hit
+            causes.append(Cause(key, score, params, action))
+    causes.sort(key=lambda c: -c.score)  # stable: RULES order breaks ties
+    return causes

@@ -1,0 +1,67 @@
+"""When to look again: back-off inside the sync window, within the daily quota, up to a limit.
+
+All times are naive UTC. The platform's day (for the 5-look-ups quota) is the China calendar day.
+`time_scale` shrinks every spacing for demos (1/120: an authority hour passes in 30 s).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .types import Outcome
+
+LADDER_HOURS = (1.0, 3.0, 12.0, 24.0)  # after the 1st, 2nd, 3rd, 4th look; then daily
+RETRY_UNAVAILABLE_MINUTES = 10.0  # the connector failed: try again soon, it costs no quota
+CHINA = dt.timedelta(hours=8)
+
+
+@dataclass(frozen=True)
+class Policy:
+    window_hours: float = 24.0  # T+1
+    overdue_hours: float = 72.0
+    limit_days: int = 30
+    daily_quota: int = 5
+    time_scale: float = 1.0
+
+    def scaled(self, hours: float) -> dt.timedelta:
+        return dt.timedelta(hours=hours * self.time_scale)
+
+
+def china_day_start(now: dt.datetime) -> dt.datetime:
+    """Start (UTC) of the China calendar day that contains `now` (UTC)."""
+    local = now + CHINA
+    return dt.datetime(local.year, local.month, local.day) - CHINA
+
+
+def issued_at(issue_date: str | None, fallback: dt.datetime) -> dt.datetime:
+    """Start of the issue day (UTC) when the date is known, else when we first saw the invoice."""
+    try:
+        day = dt.date.fromisoformat(issue_date) if issue_date else None
+    except ValueError:
+        day = None
+    return dt.datetime(day.year, day.month, day.day) - CHINA if day else fallback
+
+
+def expected_by(issued: dt.datetime, policy: Policy) -> dt.datetime:
+    """When a normally synced invoice should be findable: end of the sync window (T+1)."""
+    return issued + policy.scaled(policy.window_hours)
+
+
+def overdue_at(issued: dt.datetime, policy: Policy) -> dt.datetime:
+    return issued + policy.scaled(policy.overdue_hours)
+
+
+def next_check(*, now: dt.datetime, outcome: Outcome, checks_done: int, pending_since: dt.datetime,
+               quota_used_today: int, policy: Policy) -> dt.datetime | None:
+    """The next automatic look-up, or None when there is nothing more to learn by asking."""
+    if now - pending_since > policy.scaled(policy.limit_days * 24):
+        return None
+    if outcome == Outcome.UNAVAILABLE:
+        return now + policy.scaled(RETRY_UNAVAILABLE_MINUTES / 60)
+    step = LADDER_HOURS[checks_done - 1] if 0 < checks_done <= len(LADDER_HOURS) else 24.0
+    when = now + policy.scaled(step)
+    if outcome == Outcome.QUOTA or quota_used_today >= policy.daily_quota:
+        # The platform refuses until its day turns; asking before that only burns tomorrow's quota.
+        when = max(when, china_day_start(now) + dt.timedelta(days=1, minutes=5))
+    return when

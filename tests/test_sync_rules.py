@@ -1,0 +1,116 @@
+"""The pure parts of sync: status machine, re-check schedule, and each diagnosis rule on its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from backend.sync import diagnosis as dg
+from backend.sync.machine import next_status
+from backend.sync.schedule import Policy, china_day_start, issued_at, next_check
+from backend.sync.types import Outcome
+
+NOW = dt.datetime(2026, 3, 2, 4, 0)  # 12:00 in China
+POLICY = Policy()
+
+
+@pytest.mark.parametrize("outcome,expected", [
+    (Outcome.FOUND, "found"), (Outcome.INCONSISTENT, "mismatch"), (Outcome.VOIDED, "voided"),
+    (Outcome.RED_FLUSHED, "red_flushed"), (Outcome.TOO_OLD, "not_found"), (Outcome.NOT_FOUND, "pending_sync"),
+    (Outcome.SAME_DAY, "pending_sync"), (Outcome.QUOTA, "pending_sync"), (Outcome.UNAVAILABLE, "pending_sync"),
+])
+def test_machine_inside_the_window(outcome, expected):
+    assert next_status(outcome, now=NOW, overdue_at=NOW + dt.timedelta(hours=1), errors_in_row=0) == expected
+
+
+def test_machine_overdue_and_repeated_errors():
+    past = NOW - dt.timedelta(hours=1)
+    assert next_status(Outcome.NOT_FOUND, now=NOW, overdue_at=past, errors_in_row=0) == "not_found"
+    assert next_status(Outcome.UNAVAILABLE, now=NOW, overdue_at=past, errors_in_row=4) == "not_found"
+    assert next_status(Outcome.UNAVAILABLE, now=NOW, overdue_at=past, errors_in_row=5) == "sync_error"
+    assert next_status(Outcome.FOUND, now=NOW, overdue_at=past, errors_in_row=9) == "found"
+
+
+def test_schedule_backs_off_then_goes_daily():
+    gaps = []
+    for done in range(1, 7):
+        when = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=done, pending_since=NOW,
+                          quota_used_today=0, policy=POLICY)
+        gaps.append((when - NOW).total_seconds() / 3600)
+    assert gaps == [1, 3, 12, 24, 24, 24]
+
+
+def test_schedule_respects_quota_limit_and_scale():
+    when = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=1, pending_since=NOW, quota_used_today=5,
+                      policy=POLICY)
+    assert when == china_day_start(NOW) + dt.timedelta(days=1, minutes=5)
+    assert when == dt.datetime(2026, 3, 2, 16, 5)  # 00:05 next day in China
+    assert next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=9, pending_since=NOW - dt.timedelta(days=31),
+                      quota_used_today=0, policy=POLICY) is None
+    fast = Policy(time_scale=1 / 120)
+    when = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=1, pending_since=NOW, quota_used_today=0,
+                      policy=fast)
+    assert when - NOW == dt.timedelta(seconds=30)
+    retry = next_check(now=NOW, outcome=Outcome.UNAVAILABLE, checks_done=1, pending_since=NOW, quota_used_today=0,
+                       policy=POLICY)
+    assert retry - NOW == dt.timedelta(minutes=10)
+
+
+def test_issue_day_is_the_china_day():
+    assert issued_at("2026-03-02", NOW) == dt.datetime(2026, 3, 1, 16, 0)
+    assert issued_at(None, NOW) == NOW and issued_at("garbage", NOW) == NOW
+
+
+def ctx(**kw) -> dg.Context:
+    base = dict(now=NOW, status="pending_sync", last_outcome=Outcome.NOT_FOUND,
+                fields={"invoice_number": "87654321", "invoice_code": "1100094140", "issue_date": "2026-03-01"})
+    return dg.Context(**{**base, **kw})
+
+
+def keys(c: dg.Context) -> list[str]:
+    return [cause.key for cause in dg.diagnose(c)]
+
+
+def test_each_rule_alone():
+    later = NOW + dt.timedelta(hours=5)
+    assert keys(ctx(expected_by=later, overdue_at=later)) == ["sync_window"]
+    assert keys(ctx(fields={})) == ["missing_key"]
+    assert keys(ctx(last_outcome=Outcome.VOIDED)) == ["voided"]
+    assert keys(ctx(last_outcome=Outcome.RED_FLUSHED)) == ["red_flushed"]
+    assert keys(ctx(last_outcome=Outcome.TOO_OLD)) == ["too_old"]
+    assert keys(ctx(fields={"invoice_number": "1", "issue_date": "2019-01-01"})) == ["too_old"]
+    assert keys(ctx(last_outcome=Outcome.UNSUPPORTED)) == ["unsupported"]
+    assert keys(ctx(family="taxi")) == ["unsupported"]
+    assert keys(ctx(last_outcome=Outcome.INCONSISTENT,
+                    differences=({"field": "total", "ours": "1", "theirs": "2", "kind": "differs"},))) \
+        == ["fields_differ"]
+    assert keys(ctx(near=({"key": "k", "score": 0.9, "diffs": []},))) == ["near_miss"]
+    ours = {"invoice_number": "1", "buyer_tax_id": "91110000000000000X", "buyer_name": "别家公司"}
+    assert keys(ctx(fields=ours, entities=(("我们公司", "911100001234567890"),))) == ["other_taxpayer"]
+    assert keys(ctx(fields=ours, entities=(("别家公司", "91110000000000000x"),))) == []
+    assert keys(ctx(connector={"ok": False, "down_since": "x"})) == ["connector_down"]
+    assert keys(ctx(quota_used_today=5)) == ["quota"]
+    assert keys(ctx(last_outcome=Outcome.QUOTA)) == ["quota"]
+    assert keys(ctx(doubtful=("amount",))) == ["reader_doubts"]
+    assert keys(ctx(validation=({"key": "sum", "severity": "error", "fields": ["total"]},))) == ["reader_doubts"]
+    assert keys(ctx(overdue_at=NOW - dt.timedelta(hours=1))) == ["overdue_unexplained"]
+
+
+def test_found_has_no_causes_and_ranking_puts_certain_first():
+    assert dg.diagnose(ctx(last_outcome=Outcome.FOUND, quota_used_today=9)) == []
+    later = NOW + dt.timedelta(hours=5)
+    ranked = dg.diagnose(ctx(expected_by=later, overdue_at=later, doubtful=("amount",),
+                             near=({"key": "k", "score": 0.9, "diffs": []},)))
+    assert [c.key for c in ranked] == ["sync_window", "near_miss", "reader_doubts"]
+    assert ranked[1].action == "accept_near_miss" and ranked[1].params["candidate"]["key"] == "k"
+    assert ranked[0].params["expected_by"].endswith("Z")
+
+
+def test_every_rule_has_zh_and_en_text():
+    from backend.i18n import catalog
+
+    for lang in ("zh", "en"):
+        for key, _, _ in dg.RULES:
+            assert f"diagnosis.{key}" in catalog(lang), (lang, key)
+            assert f"diagnosis.{key}.next" in catalog(lang), (lang, key)
