@@ -1,0 +1,243 @@
+"""Read the platform's 全量发票查询 export (xlsx or csv) into plain rows.
+
+Sheet 发票基础信息 holds one row per invoice (19 columns; the 数电 number is headed 数电发票号码 in
+some files and 数电票号码 in others); sheet 信息汇总表 adds line items, attached to their invoice.
+Rows that cannot be used are reported with their row number and kept out; the rest go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ..errors import InputError
+from .matching import invoice_key
+
+BASIC_SHEET = "发票基础信息"
+ITEMS_SHEET = "信息汇总表"
+# Our name → the headers it may have in an export.
+COLUMNS = {
+    "invoice_code": ("发票代码",),
+    "invoice_number": ("发票号码",),
+    "digital_number": ("数电发票号码", "数电票号码"),
+    "seller_tax_id": ("销方识别号", "销售方纳税人识别号", "销售方识别号"),
+    "seller_name": ("销方名称", "销售方纳税人名称", "销售方名称"),
+    "buyer_tax_id": ("购方识别号", "购买方识别号"),
+    "buyer_name": ("购买方名称", "购方名称"),
+    "issue_date": ("开票日期",),
+    "amount": ("金额",),
+    "tax": ("税额", "票面税额"),
+    "total": ("价税合计",),
+    "source": ("发票来源",),
+    "kind": ("发票票种", "票种"),
+    "status": ("发票状态",),
+    "positive": ("是否正数发票",),
+    "risk": ("发票风险等级",),
+}
+ITEM_COLUMNS = {
+    "tax_class": ("税收分类编码",),
+    "business": ("特定业务类型",),
+    "name": ("货物或应税劳务名称",),
+    "spec": ("规格型号",),
+    "unit": ("单位",),
+    "quantity": ("数量",),
+    "price": ("单价",),
+    "amount": ("金额",),
+    "rate": ("税率",),
+    "tax": ("税额",),
+}
+HEADER_SEARCH_ROWS = 5
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    line: int  # row number in the file, for error messages
+    key: str
+    values: dict  # LedgerRow columns
+    row_hash: str
+
+
+@dataclass
+class ExportFile:
+    rows: list[ExportRow] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)  # {line, key} of rows left out
+
+
+def state_of(status: str | None, positive: bool) -> str:
+    text = status or ""
+    if "作废" in text:
+        return "voided"
+    if "红冲" in text or "红字" in text:
+        return "red_flushed"
+    if "失控" in text or "异常" in text:
+        return "abnormal"
+    return "normal"
+
+
+def _money(value) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return str(Decimal(str(value).replace(",", "").replace("¥", "").strip()).quantize(Decimal("0.01")))
+    except InvalidOperation:
+        return None
+
+
+def _date(value) -> str | None:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m-%d")
+    text = str(value or "").strip().replace("/", "-").replace("年", "-").replace("月", "-").replace("日", "")
+    try:
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # numbers typed into cells as numbers
+    text = str(value).strip()
+    return text or None
+
+
+def _header_map(header: tuple, columns: dict) -> dict[str, int]:
+    names = [str(h).strip() if h is not None else "" for h in header]
+    out = {}
+    for ours, theirs in columns.items():
+        for i, name in enumerate(names):
+            if name in theirs:
+                out[ours] = i
+                break
+    return out
+
+
+def _find_header(rows: Iterator[tuple]) -> tuple[dict[str, int], int]:
+    for line, row in enumerate(rows, start=1):
+        mapping = _header_map(row, COLUMNS)
+        if "invoice_number" in mapping or "digital_number" in mapping:
+            missing = [c for c in ("issue_date",) if c not in mapping]
+            if missing:
+                raise InputError("ledger.missing_columns", columns="开票日期")
+            return mapping, line
+        if line >= HEADER_SEARCH_ROWS:
+            break
+    raise InputError("ledger.missing_columns", columns="发票号码 / 数电发票号码, 开票日期")
+
+
+def _row(values: tuple, mapping: dict[str, int], line: int) -> ExportRow | dict:
+    def get(name):
+        i = mapping.get(name)
+        return values[i] if i is not None and i < len(values) else None
+
+    code = _text(get("invoice_code"))
+    number = _text(get("digital_number")) if not code else None
+    number = number or _text(get("invoice_number")) or _text(get("digital_number"))
+    date = _date(get("issue_date"))
+    if not number or not date or not number.isdigit():
+        return {"line": line, "key": "ledger.row_unusable"}
+    positive = (_text(get("positive")) or "是") not in ("否", "N", "n", "false", "0")
+    status = _text(get("status"))
+    out = {
+        "invoice_code": code, "invoice_number": number, "issue_date": date,
+        "seller_tax_id": _text(get("seller_tax_id")), "seller_name": _text(get("seller_name")),
+        "buyer_tax_id": _text(get("buyer_tax_id")), "buyer_name": _text(get("buyer_name")),
+        "amount": _money(get("amount")), "tax": _money(get("tax")), "total": _money(get("total")),
+        "state": state_of(status, positive), "positive": positive, "kind": _text(get("kind")),
+        "risk": _text(get("risk")),
+    }
+    return ExportRow(line, invoice_key(code, number), out, row_hash(out))
+
+
+def row_hash(values: dict) -> str:
+    """What re-import compares: the same row imported again changes nothing."""
+    return hashlib.md5(repr(sorted(values.items())).encode(), usedforsecurity=False).hexdigest()
+
+
+def _collect(rows: Iterator[tuple], out: ExportFile) -> None:
+    mapping, header_line = _find_header(rows)
+    for line, values in enumerate(rows, start=header_line + 1):
+        if not any(v not in (None, "") for v in values):
+            continue
+        row = _row(values, mapping, line)
+        (out.rows if isinstance(row, ExportRow) else out.problems).append(row)
+
+
+def _items(rows: Iterator[tuple]) -> dict[str, list[dict]]:
+    """Line items by invoice key; a sheet without key columns contributes nothing."""
+    by_key: dict[str, list[dict]] = {}
+    header = next(rows, None)
+    if header is None:
+        return by_key
+    keys = _header_map(header, COLUMNS)
+    items = _header_map(header, ITEM_COLUMNS)
+    if "invoice_number" not in keys and "digital_number" not in keys:
+        return by_key
+    for values in rows:
+        def get(mapping, name, values=values):
+            i = mapping.get(name)
+            return values[i] if i is not None and i < len(values) else None
+        code = _text(get(keys, "invoice_code"))
+        number = (_text(get(keys, "digital_number")) if not code else None) or _text(get(keys, "invoice_number"))
+        if number:
+            item = {k: _text(get(items, k)) for k in items}
+            by_key.setdefault(invoice_key(code, number), []).append(item)
+    return by_key
+
+
+def read_export(data: bytes, filename: str = "") -> ExportFile:
+    """Parse an export file. Raises InputError for a file that cannot be read at all."""
+    out = ExportFile()
+    if data[:4] == b"PK\x03\x04":
+        _read_xlsx(data, out)
+    elif filename.lower().endswith((".xlsx", ".xls")):
+        raise InputError("ledger.unreadable", detail="not an xlsx (zip) file")
+    else:
+        _collect(iter(csv.reader(io.StringIO(_decode_text(data)))), out)
+    return out
+
+
+def _decode_text(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise InputError("ledger.unsupported_type")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("ledger.unreadable", detail="unknown text encoding")
+
+
+def _read_xlsx(data: bytes, out: ExportFile) -> None:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
+    try:
+        names = book.sheetnames
+        basic = BASIC_SHEET if BASIC_SHEET in names else (names[0] if len(names) == 1 else None)
+        if basic is None:
+            raise InputError("ledger.no_sheet")
+        try:
+            _collect(book[basic].iter_rows(values_only=True), out)
+            items = _items(book[ITEMS_SHEET].iter_rows(values_only=True)) if ITEMS_SHEET in names else {}
+        except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
+            raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
+    finally:
+        book.close()
+    if items:
+        out.rows = [_with_items(r, items[r.key]) if r.key in items else r for r in out.rows]
+
+
+def _with_items(row: ExportRow, items: list[dict]) -> ExportRow:
+    values = {**row.values, "items": items}
+    return ExportRow(row.line, row.key, values, row_hash(values))

@@ -1,0 +1,128 @@
+"""The simulated platform: sync delay, 5-a-day quota, 5-year window, every outcome, outages, feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from backend.clock import FakeClock
+from backend.settings import Settings, SimulatorSettings
+from backend.simulator.app import create_simulator
+
+from .exports import export_xlsx
+
+INVOICE = {"invoice_code": "1100094140", "invoice_number": "87654321", "issue_date": "2026-01-04",
+           "amount": "100.00", "tax": "13.00", "total": "113.00", "check_code": None,
+           "buyer_tax_id": "91110000MA00000001", "buyer_name": "甲公司"}
+
+
+@pytest.fixture
+def sim_clock():
+    return FakeClock(dt.datetime(2026, 1, 5, 2, 0))  # 10:00 in China
+
+
+def make_sim(tmp_path, clock, **config):
+    settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator=SimulatorSettings(seed=7, **config))
+    return create_simulator(settings, clock, random.Random(7)).test_client()
+
+
+@pytest.fixture
+def sim(tmp_path, sim_clock):
+    return make_sim(tmp_path, sim_clock)
+
+
+def verify(sim, **changes):
+    res = sim.post("/api/v1/verify", json={**INVOICE, **changes})
+    assert res.status_code == 200, res.json
+    return res.json
+
+
+def test_findable_only_after_its_delay(sim, sim_clock):
+    res = sim.post("/api/v1/invoices", json={**INVOICE, "delay_hours": 5})
+    assert res.status_code == 201
+    assert verify(sim)["outcome"] == "not_found"
+    sim_clock.advance(hours=5, seconds=1)
+    found = verify(sim)
+    assert found["outcome"] == "found" and found["fields"]["total"] == "113.00"
+
+
+def test_same_day_when_issued_today(sim):
+    sim.post("/api/v1/invoices", json={**INVOICE, "issue_date": "2026-01-05", "delay_hours": 5})
+    assert verify(sim, issue_date="2026-01-05")["outcome"] == "same_day"
+
+
+def test_sampled_delays_follow_the_configured_distribution(tmp_path, sim_clock):
+    sim = make_sim(tmp_path, sim_clock, delay_median_hours=3.0, offline_share=0.0)
+    hours = []
+    for i in range(200):
+        res = sim.post("/api/v1/invoices", json={**INVOICE, "invoice_number": f"{10000000 + i}"})
+        visible = dt.datetime.fromisoformat(res.json["visible_at"])
+        hours.append((visible - sim_clock.now()).total_seconds() / 3600)
+    hours.sort()
+    assert 2.0 < hours[100] < 4.5  # median near 3 h
+    assert hours[0] > 0
+
+
+def test_quota_is_five_a_day_per_invoice(sim, sim_clock):
+    sim.post("/api/v1/invoices", json={**INVOICE, "delay_hours": 0})
+    outcomes = [verify(sim)["outcome"] for _ in range(6)]
+    assert outcomes == ["found"] * 5 + ["quota_exceeded"]
+    assert verify(sim, invoice_number="11111111")["outcome"] == "not_found"  # another invoice: its own quota
+    sim_clock.advance(hours=14)  # past midnight in China
+    assert verify(sim)["outcome"] == "found"
+
+
+def test_window_statuses_and_inconsistency(sim):
+    sim.post("/api/v1/invoices", json={**INVOICE, "delay_hours": 0})
+    assert verify(sim, issue_date="2020-01-01")["outcome"] == "too_old"
+    res = verify(sim, amount="100.01")
+    assert res["outcome"] == "inconsistent" and res["differences"] == ["amount"]
+    sim.post("/api/v1/invoices/1100094140-87654321/state", json={"state": "voided"})
+    assert verify(sim)["outcome"] == "voided"
+    sim.post("/api/v1/invoices/1100094140-87654321/state", json={"state": "red_flushed"})
+    assert verify(sim)["outcome"] == "red_flushed"
+    assert sim.post("/api/v1/invoices/9-9/state", json={"state": "voided"}).status_code == 404
+
+
+def test_unsupported_region_outage_and_errors(tmp_path, sim_clock):
+    start = sim_clock.now()
+    sim = make_sim(tmp_path, sim_clock, unsupported_regions=("11",),
+                   outages=((start + dt.timedelta(hours=1), start + dt.timedelta(hours=2)),))
+    assert verify(sim)["outcome"] == "unsupported"
+    sim_clock.advance(hours=1, minutes=30)
+    assert sim.post("/api/v1/verify", json=INVOICE).status_code == 503
+    sim_clock.advance(hours=1)
+    assert sim.post("/api/v1/verify", json=INVOICE).status_code == 200
+    sim.put("/api/v1/config", json={"error_rate": 1.0})
+    assert sim.post("/api/v1/verify", json=INVOICE).status_code == 500
+    assert sim.post("/api/v1/verify", json={"invoice_number": "x"}).status_code == 500  # faults come first
+    sim.put("/api/v1/config", json={"error_rate": 0.0})
+    assert sim.post("/api/v1/verify", json={"invoice_number": "x"}).status_code == 400
+
+
+def test_feed_shows_rows_once_visible_and_again_when_changed(sim, sim_clock):
+    sim.post("/api/v1/invoices", json={**INVOICE, "delay_hours": 2})
+    first = sim.get("/api/v1/ledger").json
+    assert first["rows"] == []
+    sim_clock.advance(hours=3)
+    page = sim.get("/api/v1/ledger", query_string={"since": first["cursor"]}).json
+    assert [r["key"] for r in page["rows"]] == ["1100094140-87654321"]
+    again = sim.get("/api/v1/ledger", query_string={"since": page["cursor"]}).json
+    assert again["rows"] == []
+    sim_clock.advance(minutes=1)
+    sim.post("/api/v1/invoices/1100094140-87654321/state", json={"state": "voided"})
+    sim_clock.advance(seconds=1)
+    changed = sim.get("/api/v1/ledger", query_string={"since": page["cursor"]}).json
+    assert [r["state"] for r in changed["rows"]] == ["voided"]
+    other = sim.get("/api/v1/ledger", query_string={"buyer": "91110000MA00000002"}).json
+    assert other["rows"] == []
+
+
+def test_seeded_from_an_export_file(sim):
+    data = export_xlsx([{"发票代码": "1100094140", "发票号码": "87654321", "开票日期": "2026-01-04",
+                         "金额": "100.00", "税额": "13.00", "价税合计": "113.00", "发票状态": "正常"}])
+    res = sim.post("/api/v1/import", data={"file": (__import__("io").BytesIO(data), "export.xlsx")})
+    assert res.json["rows"] == 1
+    assert verify(sim)["outcome"] == "found"
