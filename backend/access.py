@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .errors import NotFound
-from .models import Invoice, Membership, StoredFile, Team, User
+from .errors import AppError, NotFound
+from .models import Invoice, Membership, Role, StoredFile, Team, User
 
 
 class Access:
@@ -27,6 +27,17 @@ class Access:
             if team_id is None or team.id == team_id:
                 return team
         raise NotFound()
+
+    def manage(self, team_id: int | None) -> Team:
+        """The team, if the user may change its settings (accountants and admins)."""
+        team = self.team(team_id)
+        if self.user.is_admin:
+            return team
+        role = (Membership.select(Membership.role)
+                .where(Membership.user == self.user, Membership.team == team.id).scalar())
+        if role not in (Role.ACCOUNTANT.value, Role.ADMIN.value):
+            raise AppError("auth.forbidden", 403)
+        return team
 
     def invoices(self):
         return Invoice.select(Invoice, StoredFile).join(StoredFile).where(Invoice.team.in_(self.team_ids))

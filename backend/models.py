@@ -104,6 +104,7 @@ class Invoice(BaseModel):
     validation = JSONField(null=True)  # [{key, severity, fields, params}]
     reading = JSONField(null=True)  # timings, page size
     # The authority side: when to look again, what it said, and why it is not found (ranked).
+    authority_key = pw.CharField(max_length=40, null=True, index=True)  # code-number or 数电 number
     next_check_at = pw.DateTimeField(null=True, index=True)
     pending_since = pw.DateTimeField(null=True)
     checks_done = pw.IntegerField(default=0)
@@ -144,6 +145,7 @@ class Job(BaseModel):
     run_after = pw.DateTimeField(null=True)
     last_error = pw.CharField(max_length=64, null=True)
     last_error_detail = pw.TextField(null=True)
+    requested_by = pw.IntegerField(null=True)  # the user who asked ("check now"); None: automatic
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
 

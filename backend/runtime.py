@@ -14,6 +14,7 @@ from .storage import FileStore
 if TYPE_CHECKING:
     from .pipeline.engines import Engines
     from .realtime.notifier import Notifier
+    from .sync.connector import Connector
 
 # dispatch(job_id, delay_seconds) hands a job id to the task queue.
 Dispatch = Callable[[int, float], None]
@@ -30,3 +31,11 @@ class Runtime:
     @cached_property
     def store(self) -> FileStore:
         return FileStore(self.settings.files_dir)
+
+    @cached_property
+    def connector(self) -> Connector | None:
+        """The tax-authority connector the settings name (None when sync is off); tests assign a fake."""
+        from .sync.connector import make_connector
+
+        s = self.settings
+        return make_connector(s.connector, s.authority_url, s.connector_timeout_seconds)

@@ -36,6 +36,8 @@ def settings(tmp_path) -> Settings:
         job_retry_base_seconds=0.01,
         max_upload_bytes=25 * 1024 * 1024,
         frontend_dist=tmp_path / "dist",
+        connector="off",  # tests about the authority side turn it on (tests/test_sync_service.py)
+        demo=False,
     )
 
 

@@ -31,3 +31,37 @@ class InlineQueue:
                 run_job(self.runtime, job_id)
                 ran += 1
         return ran
+
+
+class FlaskSession:
+    """A `requests.Session` look-alike that sends the connector's HTTP calls to an in-process
+    Flask app (the real simulator), so connector and simulator are tested together without sockets.
+    `fail` makes the far side misbehave: "down", "timeout" or "garbage"."""
+
+    def __init__(self, app) -> None:
+        self.client = app.test_client()
+        self.fail: str | None = None
+        self.calls: list[str] = []
+
+    def request(self, method: str, url: str, timeout: float | None = None, json=None, params=None):
+        import requests
+
+        path = "/" + url.split("/", 3)[3]
+        self.calls.append(f"{method} {path.split('?')[0]}")
+        if self.fail == "down":
+            raise requests.ConnectionError("refused")
+        if self.fail == "timeout":
+            raise requests.Timeout("slow")
+        res = self.client.open(path, method=method, json=json, query_string=params)
+        return _Response(res.status_code, b"<html>oops" if self.fail == "garbage" else res.data)
+
+
+@dataclass
+class _Response:
+    status_code: int
+    content: bytes
+
+    def json(self):
+        import json
+
+        return json.loads(self.content)

@@ -10,14 +10,14 @@ from ..db import database
 from ..errors import InputError
 from ..models import Invoice, InvoiceStatus, Job, JobState
 from ..runtime import Runtime
-from ..services import invoices
+from ..services import invoices, sync
 from ..services.processing import process_invoice
 from . import lifecycle
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Runtime, Job], None]
-HANDLERS: dict[str, Handler] = {"process": process_invoice}
+HANDLERS: dict[str, Handler] = {"process": process_invoice, "check": sync.check_job}
 
 # A queued job this old was never picked up: its queue message was lost (e.g. the web process
 # died between commit and enqueue), so recovery delivers it again.
@@ -52,6 +52,10 @@ def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> None:
 def _give_up(rt: Runtime, job: Job, key: str, params: dict, detail: str) -> None:
     lifecycle.fail(job, rt.clock.now(), key, detail)
     invoice = Invoice.get_by_id(job.invoice_id)
+    if job.kind == "check":
+        # A check that keeps failing says nothing about the invoice: it stays followed and is retried later.
+        sync.check_failed(rt, invoice, key)
+        return
     invoices.set_status(rt, invoice, InvoiceStatus.FAILED.value, f"error.{key}", **params)
 
 

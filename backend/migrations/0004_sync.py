@@ -3,11 +3,13 @@ from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, Int
 
 from backend.db import JSONField
 
-INVOICE_COLUMNS = ("next_check_at", "pending_since", "checks_done", "last_outcome", "authority", "diagnosis")
+INVOICE_COLUMNS = ("authority_key", "next_check_at", "pending_since", "checks_done", "last_outcome", "authority", "diagnosis")
 
 
 def up(migrator, db):
     migrator.migrate(
+        migrator.add_column("invoice", "authority_key", CharField(max_length=40, null=True)),
+        migrator.add_index("invoice", ("authority_key",), False),
         migrator.add_column("invoice", "next_check_at", DateTimeField(null=True)),
         migrator.add_column("invoice", "pending_since", DateTimeField(null=True)),
         migrator.add_column("invoice", "checks_done", IntegerField(default=0)),
@@ -15,6 +17,7 @@ def up(migrator, db):
         migrator.add_column("invoice", "authority", JSONField(null=True)),
         migrator.add_column("invoice", "diagnosis", JSONField(null=True)),
         migrator.add_index("invoice", ("next_check_at",), False),
+        migrator.add_column("job", "requested_by", IntegerField(null=True)),
     )
 
     class Team(Model):
@@ -102,4 +105,5 @@ def up(migrator, db):
 def down(migrator, db):
     for table in ("connector_state", "buyer_entity", "ledger_row", "sync_check"):
         migrator.migrate(migrator.drop_table(table))
-    migrator.migrate(*(migrator.drop_column("invoice", c) for c in INVOICE_COLUMNS))
+    migrator.migrate(*(migrator.drop_column("invoice", c) for c in INVOICE_COLUMNS),
+                     migrator.drop_column("job", "requested_by"))

@@ -11,7 +11,7 @@ from ..pipeline.fields import FIELD_NAMES
 from ..runtime import Runtime
 from ..validate import validate
 from ..validate.codes import Family
-from . import invoices
+from . import invoices, sync
 
 
 def family_of(invoice: Invoice) -> Family:
@@ -44,6 +44,7 @@ def correct(rt: Runtime, invoice: Invoice, user: User, field: str, value: str | 
     if status in (InvoiceStatus.EXTRACTED.value, InvoiceStatus.NEEDS_REVIEW.value):
         status = (InvoiceStatus.NEEDS_REVIEW if doubtful else InvoiceStatus.EXTRACTED).value
     invoices.update(rt, invoice, fields=fields, validation=[f.as_dict() for f in findings], status=status)
+    sync.enroll(rt, invoice, fresh=False)  # a changed field is worth asking the authority again
 
 
 def history(invoice: Invoice) -> list[dict]:

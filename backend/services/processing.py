@@ -15,7 +15,7 @@ from ..pipeline.extract import extract
 from ..pipeline.thumbnail import make_thumbnail
 from ..pipeline.types import Limits
 from ..runtime import Runtime
-from . import invoices
+from . import invoices, sync
 
 
 def thumbnail_path(rt: Runtime, sha256: str) -> Path:
@@ -67,6 +67,7 @@ def process_invoice(rt: Runtime, job: Job) -> None:
         validation=[f.as_dict() for f in result.validation],
         reading={"timings": result.timings, "page_size": result.page_size},
     )
+    sync.enroll(rt, invoice, fresh=True)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -101,7 +101,7 @@ def _other_taxpayer(c: Context) -> Hit:
 def _connector_down(c: Context) -> Hit:
     if not c.connector or c.connector.get("ok", True):
         return None
-    return 0.85, {"since": c.connector.get("down_since"), "last_ok_at": c.connector.get("last_ok_at"),
+    return 0.95, {"since": c.connector.get("down_since"), "last_ok_at": c.connector.get("last_ok_at"),
                   "error": c.connector.get("last_error")}
 
 

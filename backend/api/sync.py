@@ -1,0 +1,98 @@
+"""The authority side over HTTP: check now, timeline, accept a near miss, ledger import, buyer entities,
+connector health. Handlers only authenticate, authorise and forward to services."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, request
+
+from ..errors import AppError
+from ..models import LedgerRow
+from ..serializers import invoice_public
+from ..services import entities, health, ledger, sync
+from ..services.sync_facts import policy, quota_used_today
+from .auth import json_body, login_required
+from .params import int_arg
+
+bp = Blueprint("sync", __name__, url_prefix="/api")
+MAX_LEDGER_BYTES = 200 * 1024 * 1024  # a 1M-row export is about 120 MB as csv
+
+
+def _rt():
+    return current_app.extensions["fapiao"]
+
+
+@bp.post("/invoices/<int:invoice_id>/check")
+@login_required
+def check_now(invoice_id: int):
+    out = sync.request_check(_rt(), g.access.invoice(invoice_id), g.access.user.id)
+    return out, 202
+
+
+@bp.get("/invoices/<int:invoice_id>/checks")
+@login_required
+def checks(invoice_id: int):
+    rt = _rt()
+    inv = g.access.invoice(invoice_id)
+    return {"checks": sync.timeline(inv), "next_check_at": invoice_public(inv)["next_check_at"],
+            "diagnosis": inv.diagnosis or [],
+            "quota": {"used": quota_used_today(inv, rt.clock.now()), "limit": policy(rt).daily_quota}}
+
+
+@bp.post("/invoices/<int:invoice_id>/accept-candidate")
+@login_required
+def accept_candidate(invoice_id: int):
+    key = json_body().get("key")
+    if not isinstance(key, str):
+        raise AppError("request.invalid", field="key")
+    sync.accept_candidate(_rt(), g.access.invoice(invoice_id), g.access.user, key)
+    return {"invoice": invoice_public(g.access.invoice(invoice_id))}
+
+
+@bp.get("/sync/health")
+@login_required
+def sync_health():
+    return {"health": health.snapshot(_rt())}
+
+
+@bp.post("/ledger/import")
+@login_required
+def import_ledger():
+    team = g.access.manage(request.form.get("team_id", type=int) or request.args.get("team_id", type=int))
+    upload = request.files.get("file")
+    if upload is None:
+        raise AppError("request.no_files")
+    data = upload.stream.read(MAX_LEDGER_BYTES + 1)
+    if len(data) > MAX_LEDGER_BYTES:
+        raise AppError("request.too_large", 413, limit_mb=MAX_LEDGER_BYTES // (1024 * 1024))
+    summary = ledger.import_file(_rt(), team, data, upload.filename or "")
+    return {"summary": summary.as_dict()}
+
+
+@bp.get("/ledger")
+@login_required
+def ledger_info():
+    team = g.access.team(int_arg("team_id", None, 1, 2**62))
+    return {"team_id": team.id, "rows": LedgerRow.select().where(LedgerRow.team == team.id).count()}
+
+
+@bp.get("/teams/<int:team_id>/entities")
+@login_required
+def list_entities(team_id: int):
+    return {"entities": entities.listing(g.access.team(team_id))}
+
+
+@bp.post("/teams/<int:team_id>/entities")
+@login_required
+def add_entity(team_id: int):
+    body = json_body()
+    team = g.access.manage(team_id)
+    entities.add(_rt(), team, body.get("name"), body.get("tax_id"))
+    return {"entities": entities.listing(team)}, 201
+
+
+@bp.delete("/teams/<int:team_id>/entities/<int:entity_id>")
+@login_required
+def remove_entity(team_id: int, entity_id: int):
+    team = g.access.manage(team_id)
+    entities.remove(_rt(), team, entity_id)
+    return {"entities": entities.listing(team)}

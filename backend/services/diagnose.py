@@ -1,0 +1,48 @@
+"""Gather the evidence for one invoice and rank why it is not found (backend/sync/diagnosis.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..models import BuyerEntity, Invoice
+from ..runtime import Runtime
+from ..sync import diagnosis
+from ..sync.matching import match
+from ..sync.schedule import china_day_start, expected_by, issued_at, overdue_at
+from ..sync.types import Outcome
+from . import health
+from .sync_facts import ledger_lookup, policy, quota_used_today, values
+
+
+def _doubtful(invoice: Invoice) -> tuple[str, ...]:
+    return tuple(sorted(k for k, v in (invoice.fields or {}).items()
+                        if v and v.get("value") is not None and v.get("source") != "manual"
+                        and (v.get("review") or (v.get("confidence") or 0) < 0.9)))
+
+
+def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.datetime,
+            quota_used: int | None = None) -> diagnosis.Context:
+    pol = policy(rt)
+    fields = values(invoice)
+    issued = issued_at(fields.get("issue_date"), invoice.pending_since or now)
+    used = quota_used_today(invoice, now) if quota_used is None else quota_used
+    near = ()
+    if outcome in diagnosis.NOT_FOUND_YET and fields.get("invoice_number"):
+        near = tuple(m.as_dict() for m in match(fields, ledger_lookup(invoice.team_id)).near)
+    online = bool(rt.connector and rt.connector.online)
+    return diagnosis.Context(
+        now=now, status=invoice.status, last_outcome=outcome, fields=fields, family=invoice.family,
+        validation=tuple(invoice.validation or ()), doubtful=_doubtful(invoice),
+        expected_by=expected_by(issued, pol), overdue_at=overdue_at(issued, pol), next_check_at=invoice.next_check_at,
+        quota_used_today=used if online else 0, daily_quota=pol.daily_quota,
+        next_allowed=china_day_start(now) + dt.timedelta(days=1),
+        near=near, differences=tuple((invoice.authority or {}).get("differences") or ()),
+        entities=tuple((e.name, e.tax_id) for e in BuyerEntity.select().where(BuyerEntity.team == invoice.team_id)),
+        connector=health.snapshot(rt) if online else None,
+    )
+
+
+def diagnosis_for(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.datetime,
+                  quota_used: int | None = None) -> list[dict]:
+    """`quota_used`: today's look-ups including one being recorded in the same transaction."""
+    return [c.as_dict() for c in diagnosis.diagnose(context(rt, invoice, outcome, now, quota_used))]

@@ -1,0 +1,49 @@
+"""Health of the authority connector, shared by all processes through one database row."""
+
+from __future__ import annotations
+
+from ..clock import iso
+from ..db import write_transaction
+from ..models import ConnectorState
+from ..runtime import Runtime
+
+NAME = "authority"
+DOWN_AFTER_FAILURES = 3  # one lost request is noise; three in a row is an outage
+
+
+def record(rt: Runtime, error_key: str | None) -> None:
+    """Note one call's result: None for success, else its connector.* key."""
+    now = rt.clock.now()
+    with write_transaction():
+        state, _ = ConnectorState.get_or_create(name=NAME)
+        if error_key is None:
+            state.ok, state.failures, state.down_since, state.last_ok_at = True, 0, None, now
+        else:
+            state.failures += 1
+            state.last_error, state.last_error_at = error_key, now
+            state.down_since = state.down_since or now
+            state.ok = state.failures < DOWN_AFTER_FAILURES
+        state.save()
+
+
+def snapshot(rt: Runtime) -> dict:
+    state = ConnectorState.get_or_none(ConnectorState.name == NAME)
+    base = {"connector": rt.settings.connector, "online": bool(rt.connector and rt.connector.online)}
+    if state is None:
+        return {**base, "ok": True, "last_ok_at": None, "last_error": None, "last_error_at": None,
+                "down_since": None, "failures": 0}
+    return {**base, "ok": state.ok, "last_ok_at": iso(state.last_ok_at), "last_error": state.last_error,
+            "last_error_at": iso(state.last_error_at), "down_since": iso(state.down_since),
+            "failures": state.failures}
+
+
+def feed_cursor() -> str | None:
+    state = ConnectorState.get_or_none(ConnectorState.name == NAME)
+    return state.feed_cursor if state else None
+
+
+def save_feed_cursor(cursor: str | None) -> None:
+    with write_transaction():
+        state, _ = ConnectorState.get_or_create(name=NAME)
+        state.feed_cursor = cursor
+        state.save()

@@ -1,0 +1,111 @@
+"""The team's ledger of invoices the authority knows: imported export files and pulled feed rows.
+
+Upserts by (team, key) and row hash, so importing the same file again changes nothing. Rows that
+arrive for invoices the team is following settle them at once (no look-up quota spent).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..db import write_transaction
+from ..models import Invoice, LedgerRow, Team
+from ..runtime import Runtime
+from ..sync import machine
+from ..sync.exportfile import ExportRow, read_export, row_hash
+from ..sync.matching import invoice_key
+from .sync_facts import from_ledger_row, values
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+COLUMNS = ("invoice_code", "invoice_number", "issue_date", "seller_tax_id", "seller_name", "buyer_tax_id",
+           "buyer_name", "amount", "tax", "total", "state", "positive", "kind", "risk", "check_code", "items")
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    settled: int = 0  # followed invoices the new rows settled
+    problems: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+                "settled": self.settled, "problems": self.problems[:100], "problem_count": len(self.problems)}
+
+
+def import_file(rt: Runtime, team: Team, data: bytes, filename: str) -> ImportSummary:
+    parsed = read_export(data, filename)
+    summary = ImportSummary(rows=len(parsed.rows), problems=parsed.problems)
+    changed = upsert(rt, team.id, parsed.rows, "import", summary)
+    summary.settled = settle(rt, team.id, changed, "ledger")
+    return summary
+
+
+def rows_from_feed(rows: Iterable[dict]) -> list[ExportRow]:
+    out = []
+    for line, r in enumerate(rows):
+        values_ = {c: r.get(c) for c in COLUMNS if c not in ("positive", "items")}
+        values_["state"] = r.get("state") or "normal"
+        out.append(ExportRow(line, invoice_key(r.get("invoice_code"), r.get("invoice_number")), values_,
+                             row_hash(values_)))
+    return out
+
+
+def upsert(rt: Runtime, team_id: int, rows: list[ExportRow], source: str, summary: ImportSummary) -> list[str]:
+    """Insert new keys, update changed ones, skip identical ones; returns keys inserted or updated.
+
+    Works in batches, each its own transaction: a failure keeps the batches already written."""
+    now = rt.clock.now()
+    latest: dict[str, ExportRow] = {}
+    for row in rows:  # a key twice in one file: the later row wins
+        latest[row.key] = row
+    unique = list(latest.values())
+    summary.unchanged += len(rows) - len(unique)
+    changed: list[str] = []
+    for start in range(0, len(unique), BATCH):
+        batch = unique[start:start + BATCH]
+        with write_transaction():
+            existing = (LedgerRow.select(LedgerRow.id, LedgerRow.key, LedgerRow.row_hash)
+                        .where(LedgerRow.team == team_id, LedgerRow.key.in_([r.key for r in batch])))
+            known = {r.key: (r.id, r.row_hash) for r in existing}
+            fresh = [r for r in batch if r.key not in known]
+            if fresh:
+                LedgerRow.insert_many([_record(team_id, r, source, now) for r in fresh]).execute()
+            for r in batch:
+                if r.key in known and known[r.key][1] != r.row_hash:
+                    record = _record(team_id, r, source, now)
+                    LedgerRow.update(**record).where(LedgerRow.id == known[r.key][0]).execute()
+                    summary.updated += 1
+                    changed.append(r.key)
+                elif r.key in known:
+                    summary.unchanged += 1
+            summary.inserted += len(fresh)
+            changed.extend(r.key for r in fresh)
+    return changed
+
+
+def _record(team_id: int, row: ExportRow, source: str, now) -> dict:
+    v = row.values
+    return {"team": team_id, "key": row.key, "source": source, "row_hash": row.row_hash, "updated_at": now,
+            **{c: v.get(c) for c in COLUMNS if c in v}, "positive": v.get("positive", True)}
+
+
+def settle(rt: Runtime, team_id: int, keys: list[str], trigger: str) -> int:
+    """Apply new ledger rows to the invoices of this team that are waiting for them."""
+    from .sync import apply_result  # sync imports this module's neighbours; import late
+
+    done = 0
+    for start in range(0, len(keys), BATCH):
+        chunk = keys[start:start + BATCH]
+        waiting = Invoice.select().where(Invoice.team == team_id, Invoice.authority_key.in_(chunk),
+                                         Invoice.status.in_(sorted(machine.WATCHED)))
+        for invoice in waiting:
+            row = LedgerRow.get(LedgerRow.team == team_id, LedgerRow.key == invoice.authority_key)
+            apply_result(rt, invoice, from_ledger_row(row, values(invoice)), trigger, None)
+            done += 1
+    return done

@@ -1,0 +1,212 @@
+"""Following an invoice at the tax authority: enrol it, check it, apply what the authority says.
+
+The only place that turns a connector answer into an invoice change. Every check is a SyncCheck row
+written in the same transaction as the invoice's new status, schedule and diagnosis, and pushed live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from ..db import database
+from ..errors import AppError
+from ..jobs import lifecycle
+from ..models import Invoice, InvoiceStatus, Job, LedgerRow, SyncCheck
+from ..runtime import Runtime
+from ..sync import machine
+from ..sync.connector import ConnectorError
+from ..sync.matching import differences, match
+from ..sync.schedule import china_day_start, issued_at, next_check, overdue_at
+from ..sync.types import Outcome, Result
+from . import health, invoices
+from .diagnose import diagnosis_for
+from .sync_facts import FIELD_KEYS, from_ledger_row, ledger_lookup, policy, query_of, quota_used_today, values
+
+log = logging.getLogger(__name__)
+
+CHECKABLE = machine.ENTRY | machine.SYNC_STATUSES
+
+
+# -- entering the sync ----------------------------------------------------------------------------
+def enroll(rt: Runtime, invoice: Invoice, fresh: bool) -> None:
+    """Start following an invoice once it is read (`fresh`) or after a person changed a field."""
+    if rt.connector is None or invoice.status not in CHECKABLE:
+        return
+    now = rt.clock.now()
+    fields = values(invoice)
+    if query_of(fields) is None:
+        invoices.update(rt, invoice, diagnosis=diagnosis_for(rt, invoice, None, now))
+        return
+    changes = dict(status=InvoiceStatus.PENDING_SYNC.value, reason="sync.entered", reason_params=None,
+                   authority_key=query_of(fields).key,
+                   pending_since=invoice.pending_since or now, next_check_at=now, last_outcome=None, authority=None)
+    if fresh:
+        changes["checks_done"] = 0
+    for name, value in changes.items():
+        setattr(invoice, name, value)
+    invoices.update(rt, invoice, diagnosis=diagnosis_for(rt, invoice, None, now), **changes)
+    if fresh and rt.settings.demo and rt.connector.online:
+        _issue_for_demo(rt, fields)
+
+
+def _issue_for_demo(rt: Runtime, fields: dict) -> None:
+    """Demo mode: the simulated authority 'issues' the invoice as read, to appear after its delay."""
+    try:
+        rt.connector.issue({k: fields.get(k) for k in FIELD_KEYS})
+    except ConnectorError as exc:
+        log.warning("demo: could not issue the invoice at the simulator: %s", exc.key)
+
+
+# -- asking ---------------------------------------------------------------------------------------
+def request_check(rt: Runtime, invoice: Invoice, user_id: int) -> dict:
+    """A person's "check now": queued at once; refused when today's quota for it is spent."""
+    if rt.connector is None:
+        raise AppError("sync.off", 409)
+    if invoice.status not in CHECKABLE:
+        raise AppError("sync.not_checkable", 409)
+    if query_of(values(invoice)) is None:
+        raise AppError("sync.no_key", 409)
+    now = rt.clock.now()
+    used, limit = quota_used_today(invoice, now), policy(rt).daily_quota
+    if rt.connector.online and used >= limit:
+        raise AppError("sync.quota", 429, limit=limit, next_allowed=_next_day(now).isoformat() + "Z")
+    job = lifecycle.create(invoice.id, "check", now, rt.settings.job_max_attempts, requested_by=user_id)
+    rt.dispatch(job.id, 0)
+    return {"job_id": job.id, "quota": {"used": used, "limit": limit, "spends": 1 if rt.connector.online else 0}}
+
+
+def _next_day(now: dt.datetime) -> dt.datetime:
+    return china_day_start(now) + dt.timedelta(days=1)
+
+
+def check_job(rt: Runtime, job: Job) -> None:
+    """The `check` job: one look at the authority for one invoice."""
+    invoice = Invoice.get_by_id(job.invoice_id)
+    run_check(rt, invoice, "manual" if job.requested_by else "auto", job.requested_by)
+
+
+def check_failed(rt: Runtime, invoice: Invoice, key: str) -> None:
+    apply_result(rt, invoice, Result(Outcome.UNAVAILABLE, error=key), "auto", None)
+
+
+def run_check(rt: Runtime, invoice: Invoice, trigger: str, user_id: int | None = None) -> Outcome | None:
+    query = query_of(values(invoice))
+    if rt.connector is None or query is None or invoice.status not in CHECKABLE:
+        return None
+    row = LedgerRow.get_or_none(LedgerRow.team == invoice.team_id, LedgerRow.key == query.key)
+    if row is not None:
+        result, trigger = from_ledger_row(row, values(invoice)), "ledger" if trigger == "auto" else trigger
+    elif not rt.connector.online:
+        result = Result(Outcome.NOT_FOUND)
+    elif quota_used_today(invoice, rt.clock.now()) >= policy(rt).daily_quota:
+        result = Result(Outcome.QUOTA, remaining=0)
+    else:
+        result = rt.connector.lookup(query)
+        health.record(rt, result.error)
+    apply_result(rt, invoice, result, trigger, user_id)
+    return result.outcome
+
+
+# -- applying an answer ---------------------------------------------------------------------------
+def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, user_id: int | None) -> None:
+    now = rt.clock.now()
+    pol = policy(rt)
+    fields = values(invoice)
+    errors = _errors_in_row(invoice) + 1 if _invoice_error(result.outcome, result.error) else 0
+    since = invoice.pending_since or now
+    overdue = overdue_at(issued_at(fields.get("issue_date"), since), pol)
+    status = machine.next_status(result.outcome, now=now, overdue_at=overdue, errors_in_row=errors)
+    checks_done = invoice.checks_done + (1 if result.outcome != Outcome.UNAVAILABLE else 0)
+    spent = quota_used_today(invoice, now) + (1 if result.spent_quota else 0)
+    next_at = None if result.outcome in machine.STOPS_CHECKING else next_check(
+        now=now, outcome=result.outcome, checks_done=checks_done, pending_since=since, quota_used_today=spent,
+        policy=pol)
+    authority = _authority(result, fields)
+    changes = dict(status=status, reason="sync.outcome", reason_params={"outcome": result.outcome.value},
+                   last_outcome=result.outcome.value, checks_done=checks_done, next_check_at=next_at,
+                   authority=authority)
+    for name, value in changes.items():
+        setattr(invoice, name, value)
+    diagnosis = diagnosis_for(rt, invoice, result.outcome, now, quota_used=spent)
+
+    def record() -> None:
+        SyncCheck.create(invoice=invoice.id, at=now, trigger=trigger, by_user=user_id, outcome=result.outcome.value,
+                         status_after=status, spent_quota=result.spent_quota, next_check_at=next_at,
+                         detail={**result.as_dict(), "fields": result.fields or None})
+
+    invoices.update(rt, invoice, also=record, diagnosis=diagnosis, **changes)
+
+
+def _authority(result: Result, fields: dict) -> dict | None:
+    if not result.fields and not result.differences:
+        return None
+    detailed = [d.as_dict() for d in differences(fields, result.fields)] if result.fields else []
+    named = {d["field"] for d in detailed}
+    detailed += [{"field": f, "ours": fields.get(f), "theirs": None, "kind": "differs"}
+                 for f in result.differences if f not in named]
+    return {"fields": result.fields or None, "differences": detailed}
+
+
+OUTAGE_ERRORS = {"connector.down", "connector.timeout"}
+
+
+def _invoice_error(outcome: Outcome | str, error: str | None) -> bool:
+    """A failure tied to this invoice (garbage answers, a crashing check), not a general outage:
+    an outage says nothing about the invoice, however long it lasts."""
+    return outcome == Outcome.UNAVAILABLE and error not in OUTAGE_ERRORS
+
+
+def _errors_in_row(invoice: Invoice) -> int:
+    recent = (SyncCheck.select(SyncCheck.outcome, SyncCheck.detail).where(SyncCheck.invoice == invoice.id)
+              .order_by(SyncCheck.id.desc()).limit(machine.ERRORS_BEFORE_SYNC_ERROR))
+    count = 0
+    for check in recent:
+        if not _invoice_error(check.outcome, (check.detail or {}).get("error")):
+            break
+        count += 1
+    return count
+
+
+def timeline(invoice: Invoice) -> list[dict]:
+    from ..clock import iso
+
+    rows = SyncCheck.select().where(SyncCheck.invoice == invoice.id).order_by(SyncCheck.id.desc()).limit(200)
+    return [{"id": c.id, "at": iso(c.at), "trigger": c.trigger, "by_user": c.by_user, "outcome": c.outcome,
+             "status_after": c.status_after, "spent_quota": c.spent_quota, "next_check_at": iso(c.next_check_at),
+             "error": (c.detail or {}).get("error")} for c in rows]
+
+
+def accept_candidate(rt: Runtime, invoice: Invoice, user, key: str) -> None:
+    """Take a near miss's fields as corrections (who/when kept), then check again at once."""
+    from . import corrections
+
+    found = match(values(invoice), ledger_lookup(invoice.team_id)).near
+    candidate = next((m for m in found if m.key == key), None)
+    if candidate is None:
+        raise AppError("sync.no_candidate", 404)
+    for diff_field in sorted({d.field for d in candidate.diffs}):
+        corrections.correct(rt, invoice, user, diff_field, candidate.row.get(diff_field))
+        invoice = Invoice.get_by_id(invoice.id)
+
+
+def due(rt: Runtime, limit: int = 500) -> list[int]:
+    """Claim the invoices whose next check is due and queue a `check` job for each.
+
+    The conditional UPDATE is the claim: two schedulers never queue the same check twice."""
+    now = rt.clock.now()
+    queued = []
+    with database.connection_context():
+        candidates = (Invoice.select(Invoice.id, Invoice.next_check_at)
+                      .where(Invoice.next_check_at <= now, Invoice.status.in_(sorted(machine.WATCHED)))
+                      .order_by(Invoice.next_check_at).limit(limit))
+        for inv in candidates:
+            claimed = (Invoice.update(next_check_at=None)
+                       .where(Invoice.id == inv.id, Invoice.next_check_at == inv.next_check_at).execute())
+            if claimed:
+                job = lifecycle.create(inv.id, "check", now, rt.settings.job_max_attempts)
+                queued.append(job.id)
+    for job_id in queued:
+        rt.dispatch(job_id, 0)
+    return queued
+

@@ -1,0 +1,65 @@
+"""Facts about an invoice's standing at the authority, read from the database (no writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..models import Invoice, LedgerRow, SyncCheck
+from ..runtime import Runtime
+from ..sync.matching import differences
+from ..sync.schedule import Policy, china_day_start
+from ..sync.types import Outcome, Query, Result
+
+FIELD_KEYS = ("invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "buyer_tax_id",
+              "seller_name", "seller_tax_id", "amount", "tax", "total")
+LEDGER_FIELDS = ("invoice_code", "invoice_number", "issue_date", "seller_tax_id", "seller_name", "buyer_tax_id",
+                 "buyer_name", "amount", "tax", "total", "state", "check_code")
+
+
+def policy(rt: Runtime) -> Policy:
+    s = rt.settings
+    return Policy(window_hours=s.sync_window_hours, overdue_hours=s.sync_overdue_hours, limit_days=s.sync_limit_days,
+                  daily_quota=s.simulator.daily_quota, time_scale=s.time_scale)
+
+
+def values(invoice: Invoice) -> dict:
+    """The invoice's current field values (read or corrected)."""
+    return {k: (v or {}).get("value") for k, v in (invoice.fields or {}).items()}
+
+
+def query_of(fields: dict) -> Query | None:
+    number = (fields.get("invoice_number") or "").strip()
+    if not number.isdigit():
+        return None
+    return Query((fields.get("invoice_code") or "").strip() or None, number, fields.get("issue_date"),
+                 fields.get("amount"), fields.get("total"), fields.get("check_code"))
+
+
+def quota_used_today(invoice: Invoice, now: dt.datetime) -> int:
+    return (SyncCheck.select().where(SyncCheck.invoice == invoice.id, SyncCheck.spent_quota,
+                                     SyncCheck.at >= china_day_start(now)).count())
+
+
+def from_ledger_row(row: LedgerRow | dict, fields: dict) -> Result:
+    """What a known ledger row says about our reading of the same invoice (no quota spent)."""
+    theirs = row if isinstance(row, dict) else ledger_dict(row)
+    state = theirs.get("state", "normal")
+    if state == "voided":
+        return Result(Outcome.VOIDED, theirs)
+    if state == "red_flushed":
+        return Result(Outcome.RED_FLUSHED, theirs)
+    diffs = differences(fields, theirs)
+    if diffs:
+        return Result(Outcome.INCONSISTENT, theirs, tuple(d.field for d in diffs))
+    return Result(Outcome.FOUND, theirs)
+
+
+def ledger_dict(row: LedgerRow) -> dict:
+    return {k: getattr(row, k) for k in LEDGER_FIELDS}
+
+
+def ledger_lookup(team_id: int):
+    def lookup(keys: list[str]) -> dict[str, dict]:
+        rows = LedgerRow.select().where(LedgerRow.team == team_id, LedgerRow.key.in_(keys)) if keys else []
+        return {r.key: ledger_dict(r) for r in rows}
+    return lookup

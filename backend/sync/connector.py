@@ -1,0 +1,118 @@
+"""Connectors to the tax authority: look one invoice up; pull ledger rows changed since a cursor.
+
+`HttpConnector` speaks the platform API as our simulator serves it (backend/simulator/app.py); an
+adapter for a commercial verification provider implements the same two calls. `LedgerOnly` is the
+`ledger` setting: no online service, only what was imported from export files. Every failure of the
+far side becomes a stable key (connector.down / timeout / bad_response), never an exception that
+could mark an invoice found or lose it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import requests
+
+from ..errors import AppError
+from .types import Outcome, Query, Result
+
+_OUTCOMES = {o.value: o for o in Outcome}
+_NO_QUOTA = {Outcome.QUOTA, Outcome.UNAVAILABLE}
+
+
+class ConnectorError(AppError):
+    """The authority could not be asked (the key says why); nothing was learned."""
+
+    http_status = 503
+
+
+class Connector(Protocol):
+    name: str
+    online: bool  # False: look-ups cannot be made, only imported rows are known
+
+    def lookup(self, query: Query) -> Result: ...
+
+    def changes(self, cursor: str | None, buyers: list[str]) -> tuple[list[dict], str | None]: ...
+
+    def issue(self, fields: dict) -> None: ...
+
+
+class HttpConnector:
+    name = "authority"
+    online = True
+
+    def __init__(self, base_url: str, timeout: float, session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            res = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            raise ConnectorError("connector.timeout") from None
+        except requests.RequestException:
+            raise ConnectorError("connector.down") from None
+        if res.status_code >= 500:
+            raise ConnectorError("connector.down", status=res.status_code)
+        try:
+            body = res.json()
+        except ValueError:
+            raise ConnectorError("connector.bad_response") from None
+        if not isinstance(body, dict) or res.status_code >= 400:
+            raise ConnectorError("connector.bad_response", status=res.status_code)
+        return body
+
+    def lookup(self, query: Query) -> Result:
+        try:
+            body = self._call("POST", "/api/v1/verify", json=query.as_dict())
+        except ConnectorError as exc:
+            return Result(Outcome.UNAVAILABLE, error=exc.key)
+        outcome = _OUTCOMES.get(body.get("outcome"))
+        fields = body.get("fields") or {}
+        if outcome is None or not isinstance(fields, dict) or outcome == Outcome.UNAVAILABLE:
+            return Result(Outcome.UNAVAILABLE, error="connector.bad_response")
+        if outcome == Outcome.FOUND and str(fields.get("invoice_number") or "") != query.invoice_number:
+            # Garbage that merely looks like "found" must never mark an invoice found.
+            return Result(Outcome.UNAVAILABLE, error="connector.bad_response")
+        diffs = body.get("differences") or []
+        return Result(outcome, fields, tuple(str(d) for d in diffs if isinstance(d, str)),
+                      remaining=body.get("remaining") if isinstance(body.get("remaining"), int) else None,
+                      spent_quota=outcome not in _NO_QUOTA)
+
+    def changes(self, cursor: str | None, buyers: list[str]) -> tuple[list[dict], str | None]:
+        params = {"since": cursor} if cursor else {}
+        if buyers:
+            params["buyer"] = ",".join(buyers)
+        body = self._call("GET", "/api/v1/ledger", params=params)
+        rows, new_cursor = body.get("rows"), body.get("cursor")
+        if not isinstance(rows, list) or not isinstance(new_cursor, str):
+            raise ConnectorError("connector.bad_response")
+        return [r for r in rows if isinstance(r, dict) and str(r.get("invoice_number") or "").isdigit()], new_cursor
+
+    def issue(self, fields: dict) -> None:
+        self._call("POST", "/api/v1/invoices", json=fields)
+
+
+class LedgerOnly:
+    """No online look-ups: an invoice is known only from imported export files."""
+
+    name = "ledger"
+    online = False
+
+    def lookup(self, query: Query) -> Result:
+        return Result(Outcome.NOT_FOUND)
+
+    def changes(self, cursor: str | None, buyers: list[str]) -> tuple[list[dict], str | None]:
+        return [], cursor
+
+    def issue(self, fields: dict) -> None:
+        return None
+
+
+def make_connector(kind: str, url: str, timeout: float) -> Connector | None:
+    if kind == "simulator":
+        return HttpConnector(url, timeout)
+    if kind == "ledger":
+        return LedgerOnly()
+    return None

@@ -1,0 +1,264 @@
+"""Following invoices at the authority, end to end in-process: the real simulator behind the real
+HTTP connector, the real job runner, and one fake clock that drives the scheduler through days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import random
+
+import pytest
+
+from backend.db import database
+from backend.models import Invoice, StoredFile, SyncCheck, Team
+from backend.services import feed, sync
+from backend.settings import Settings, SimulatorSettings
+from backend.simulator.app import create_simulator
+from backend.sync.connector import HttpConnector
+from backend.sync.schedule import china_day_start
+
+from .exports import export_xlsx
+from .fakes import FlaskSession
+
+FIELDS = {"invoice_code": "1100094140", "invoice_number": "87654321", "issue_date": "2026-01-05",
+          "amount": "100.00", "tax": "13.00", "total": "113.00", "buyer_name": "甲公司",
+          "buyer_tax_id": "91110000MA00000001", "seller_name": "乙公司", "seller_tax_id": "91110000MA00000002"}
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.with_(connector="simulator", demo=False)
+
+
+@pytest.fixture
+def sim(tmp_path, clock, rt, queue):
+    """The simulator app, with the connector of both runtimes (web and worker) pointed at it."""
+    sim_settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator=SimulatorSettings(seed=1))
+    session = FlaskSession(create_simulator(sim_settings, clock, random.Random(1)))
+    connector = HttpConnector("http://simulator", 5, session)
+    rt.connector = connector
+    queue.runtime.connector = connector
+    return session
+
+
+@pytest.fixture
+def db(app):
+    database.connect(reuse_if_open=True)  # the app fixture closes it
+
+
+def make_invoice(rt, fields=FIELDS, status="extracted", team_name="Team A") -> Invoice:
+    team, _ = Team.get_or_create(name=team_name, defaults={"created_at": rt.clock.now()})
+    now = rt.clock.now()
+    sha = hashlib.sha256(repr((fields, now, random.random())).encode()).hexdigest()
+    stored = StoredFile.create(sha256=sha, size=1, kind="jpeg", mime="image/jpeg", created_at=now)
+    inv = Invoice.create(team=team, file=stored, original_name="x.jpg", status=status, created_at=now,
+                         updated_at=now, family="vat_special",
+                         fields={k: {"value": v, "confidence": 0.99, "source": "ocr"} for k, v in fields.items()})
+    sync.enroll(rt, inv, fresh=True)
+    return Invoice.get_by_id(inv.id)
+
+
+def issue(sim, delay_hours=0.0, **changes):
+    res = sim.client.post("/api/v1/invoices", json={**FIELDS, **changes, "delay_hours": delay_hours})
+    assert res.status_code in (200, 201), res.json
+
+
+def tick(rt, queue, clock=None):
+    feed.tick(rt)
+    queue.run_all()
+
+
+def reload(inv) -> Invoice:
+    return Invoice.get_by_id(inv.id)
+
+
+def test_pending_until_visible_then_found_by_lookup(rt, queue, clock, sim, db):
+    inv = make_invoice(rt)
+    assert inv.status == "pending_sync" and inv.next_check_at == clock.now()
+    assert [c["key"] for c in inv.diagnosis][:1] == ["sync_window"]
+    issue(sim, delay_hours=5)
+    sync.run_check(rt, reload(inv), "auto")  # a look-up, not the feed
+    inv = reload(inv)
+    assert inv.status == "pending_sync" and inv.last_outcome == "same_day"
+    assert inv.next_check_at == clock.now() + dt.timedelta(hours=1)
+    clock.advance(hours=5, minutes=1)
+    sync.run_check(rt, inv, "auto")
+    inv = reload(inv)
+    assert inv.status == "found" and inv.next_check_at is None and inv.diagnosis == []
+    assert inv.authority["fields"]["total"] == "113.00"
+    assert [c.outcome for c in SyncCheck.select().order_by(SyncCheck.id)] == ["same_day", "found"]
+
+
+def test_feed_settles_without_spending_quota(rt, queue, clock, sim, db):
+    inv = make_invoice(rt)
+    issue(sim, delay_hours=2)
+    feed.pull(rt)
+    assert reload(inv).status == "pending_sync"
+    clock.advance(hours=2, seconds=1)
+    assert feed.pull(rt) == 1
+    inv = reload(inv)
+    assert inv.status == "found"
+    check = SyncCheck.get(SyncCheck.invoice == inv.id)
+    assert check.trigger == "feed" and not check.spent_quota
+    assert "POST /api/v1/verify" not in sim.calls
+
+
+def test_scheduler_through_forty_days_keeps_quota_and_stops(rt, queue, clock, sim, db):
+    inv = make_invoice(rt)
+    start = clock.now()
+    for _ in range(40 * 24):  # one tick per hour for forty days, in milliseconds
+        feed.tick(rt)
+        queue.run_all()
+        clock.advance(hours=1)
+    inv = reload(inv)
+    checks = list(SyncCheck.select().where(SyncCheck.invoice == inv.id).order_by(SyncCheck.id))
+    per_day: dict = {}
+    for c in checks:
+        per_day[china_day_start(c.at)] = per_day.get(china_day_start(c.at), 0) + c.spent_quota
+    assert max(per_day.values()) <= 5
+    assert inv.status == "not_found" and inv.next_check_at is None  # overdue, and past the 30-day limit
+    assert checks[-1].at - start <= dt.timedelta(days=31)
+    gaps = [(b.at - a.at).total_seconds() / 3600 for a, b in zip(checks, checks[1:], strict=False)][:4]
+    assert gaps == [1, 3, 12, 24]
+    assert "overdue_unexplained" in [c["key"] for c in inv.diagnosis]
+
+
+def test_near_miss_from_the_ledger_then_accept_and_found(rt, queue, clock, sim, db, client, alice):
+    team = Team.get(Team.name == "Team A")
+    from backend.services import ledger
+
+    real = {**FIELDS, "invoice_number": "87654327"}
+    data = export_xlsx([{"发票代码": real["invoice_code"], "发票号码": real["invoice_number"], "开票日期": "2026-01-05",
+                         "金额": "100.00", "税额": "13.00", "价税合计": "113.00", "发票状态": "正常",
+                         "购方识别号": FIELDS["buyer_tax_id"]}])
+    ledger.import_file(rt, team, data, "export.xlsx")
+    inv = make_invoice(rt)
+    sync.run_check(rt, inv, "auto")
+    inv = reload(inv)
+    causes = [c["key"] for c in inv.diagnosis]
+    assert causes[0] == "sync_window" and "near_miss" in causes  # same day: too new ranks first
+    near = next(c for c in inv.diagnosis if c["key"] == "near_miss")
+    assert near["params"]["candidate"]["key"] == "1100094140-87654327"
+    assert near["params"]["candidate"]["diffs"] == [{"field": "invoice_number", "position": 7, "ours": "1",
+                                                     "theirs": "7"}]
+    res = client.post(f"/api/invoices/{inv.id}/accept-candidate", json={"key": "1100094140-87654327"})
+    assert res.status_code == 200, res.json
+    queue.run_all()
+    feed.tick(rt)
+    queue.run_all()
+    inv = reload(inv)
+    assert inv.fields["invoice_number"]["value"] == "87654327"
+    assert inv.fields["invoice_number"]["source"] == "manual"
+    assert inv.status == "found"
+    assert SyncCheck.select().where(SyncCheck.invoice == inv.id).order_by(SyncCheck.id.desc()).first().trigger \
+        == "ledger"
+
+
+def test_outage_for_an_hour_never_marks_found_and_recovers(rt, queue, clock, sim, db):
+    inv = make_invoice(rt)
+    issue(sim)
+    sim.fail = "down"
+    for _ in range(6):  # an hour of ticks, every ten minutes
+        feed.tick(rt)
+        queue.run_all()
+        clock.advance(minutes=10)
+    inv = reload(inv)
+    assert inv.status == "pending_sync" and inv.last_outcome == "unavailable"
+    assert inv.diagnosis[0]["key"] == "connector_down"
+    res_health = sync.health.snapshot(rt)
+    assert res_health["ok"] is False and res_health["down_since"]
+    for failure in ("garbage", "timeout"):
+        sim.fail = failure
+        sync.run_check(rt, reload(inv), "auto")
+        assert reload(inv).status == "pending_sync"
+    sim.fail = None
+    clock.advance(minutes=10)
+    tick(rt, queue)
+    inv = reload(inv)
+    assert inv.status == "found"
+    assert sync.health.snapshot(rt)["ok"] is True
+
+
+def test_voided_red_flushed_and_mismatch(rt, queue, clock, sim, db):
+    cases = [("voided", {"state": "voided"}, {}), ("red_flushed", {"state": "red_flushed"}, {}),
+             ("mismatch", {}, {"amount": "100.10"})]
+    for n, (expected, at_sim, ours) in enumerate(cases):
+        number = f"8765432{n}"
+        issue(sim, invoice_number=number, **at_sim)
+        inv = make_invoice(rt, {**FIELDS, "invoice_number": number, **ours})
+        sim.fail = "down"
+        feed.pull(rt)  # the feed is not what this test is about
+        sim.fail = None
+        sync.run_check(rt, inv, "auto")
+        inv = reload(inv)
+        assert inv.status == expected, (expected, inv.last_outcome)
+        assert inv.next_check_at is None
+        assert inv.diagnosis[0]["key"] == {"voided": "voided", "red_flushed": "red_flushed",
+                                           "mismatch": "fields_differ"}[expected]
+    mismatch = reload(inv)
+    assert mismatch.authority["differences"][0]["field"] == "amount"
+
+
+def test_other_taxpayer_is_diagnosed_once_entities_exist(rt, queue, clock, sim, db, client, make_user):
+    make_user("acc", "Team A", role=__import__("backend.models", fromlist=["Role"]).Role.ACCOUNTANT)
+    from .conftest import login
+
+    login(client, "acc")
+    inv = make_invoice(rt)
+    team_id = inv.team_id
+    res = client.post(f"/api/teams/{team_id}/entities", json={"name": "我们公司", "tax_id": "91110000MA0000000X"})
+    assert res.status_code == 201, res.json
+    inv = reload(inv)
+    assert "other_taxpayer" in [c["key"] for c in inv.diagnosis]
+    other = next(c for c in inv.diagnosis if c["key"] == "other_taxpayer")
+    assert other["params"]["buyer_tax_id"] == FIELDS["buyer_tax_id"] and other["action"] == "add_entity"
+    dup = client.post(f"/api/teams/{team_id}/entities", json={"name": "x", "tax_id": "91110000ma0000000x"})
+    assert dup.status_code == 409 and dup.json["error"]["key"] == "entity.exists"
+
+
+def test_members_cannot_change_entities_or_import(rt, sim, db, client, alice):
+    team_id = Team.get(Team.name == "Team A").id
+    res = client.post(f"/api/teams/{team_id}/entities", json={"name": "x", "tax_id": "1"})
+    assert res.status_code == 403
+    res = client.post("/api/ledger/import", data={"team_id": team_id, "file": (io.BytesIO(b"x"), "a.csv")})
+    assert res.status_code == 403
+
+
+def test_check_now_spends_quota_and_is_refused_when_spent(rt, queue, clock, sim, db, client, alice):
+    inv = make_invoice(rt)
+    for used in range(5):
+        res = client.post(f"/api/invoices/{inv.id}/check")
+        assert res.status_code == 202, res.json
+        assert res.json["quota"] == {"used": used, "limit": 5, "spends": 1}
+        queue.run_all()
+    res = client.post(f"/api/invoices/{inv.id}/check")
+    assert res.status_code == 429 and res.json["error"]["key"] == "sync.quota"
+    timeline = client.get(f"/api/invoices/{inv.id}/checks").json
+    assert [c["trigger"] for c in timeline["checks"]] == ["manual"] * 5
+    assert timeline["quota"] == {"used": 5, "limit": 5}
+    assert reload(inv).diagnosis[0]["key"] in ("sync_window", "quota")
+    assert "quota" in [c["key"] for c in reload(inv).diagnosis]
+
+
+def test_a_check_job_that_keeps_crashing_never_fails_the_invoice(rt, queue, clock, sim, db, monkeypatch):
+    inv = make_invoice(rt)
+
+    def boom(query):
+        raise RuntimeError("bug in an adapter")
+
+    monkeypatch.setattr(queue.runtime.connector, "lookup", boom)
+    sync.due(rt)
+    queue.run_all(clock=clock)
+    inv = reload(inv)
+    assert inv.status == "pending_sync" and inv.next_check_at is not None
+    assert inv.last_outcome == "unavailable"
+
+
+def test_reader_to_pending_sync_in_the_worker(rt, queue, clock, sim, client, alice):
+    from .test_corrections import _read_generated  # the project's generated invoice, read for real
+
+    inv_id = _read_generated(client, queue)
+    inv = client.get(f"/api/invoices/{inv_id}").json["invoice"]
+    assert inv["status"] == "pending_sync" and inv["next_check_at"]
+    assert inv["diagnosis"]  # why it is not found yet, ranked
