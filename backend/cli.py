@@ -6,6 +6,9 @@
     fapiao db upgrade     apply pending migrations
     fapiao user create    add a user (and put them in a team)
     fapiao jobs recover   deliver again lost jobs and jobs of dead workers
+    fapiao scheduler      queue due authority checks and pull the authority's feed, every tick
+    fapiao simulator      the local tax-authority simulator (HTTP, on port + 1)
+    fapiao ledger import FILE --team NAME   import a 全量发票查询 export (xlsx or csv)
 """
 
 from __future__ import annotations
@@ -39,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--json", action="store_true", help="one JSON object per line")
     jobs = sub.add_parser("jobs", help="job commands").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("recover", help="re-deliver lost jobs")
+    sub.add_parser("scheduler", help="queue due authority checks and pull the feed")
+    sub.add_parser("simulator", help="run the local tax-authority simulator")
+    led = sub.add_parser("ledger", help="ledger commands").add_subparsers(dest="ledger_command", required=True)
+    imp = led.add_parser("import", help="import a 全量发票查询 export (xlsx or csv)")
+    imp.add_argument("file")
+    imp.add_argument("--team", default=None, help="team name (default: the first team)")
     return p
 
 
@@ -51,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fapiao: {exc}", file=sys.stderr)
         return 2
     command = {"run": _run, "serve": _serve, "worker": _worker, "db": _db, "user": _user, "jobs": _jobs,
-               "extract": _extract}
+               "extract": _extract, "scheduler": _scheduler, "simulator": _simulator, "ledger": _ledger}
     return command[args.command](settings, args) or 0
 
 
@@ -153,6 +162,57 @@ def _jobs(settings: Settings, args) -> int:
     runtime.tasks = build_tasks(make_huey(settings), runtime)
     print(f"delivered again: {recover(runtime())}")
     return 0
+
+
+def _scheduler(settings: Settings, args) -> int:
+    from .jobs.scheduler import run_scheduler
+
+    run_scheduler(settings)
+    return 0
+
+
+def _simulator(settings: Settings, args) -> int:
+    from .simulator.app import serve
+
+    serve(settings)
+    return 0
+
+
+def _ledger(settings: Settings, args) -> int:
+    import json
+    from pathlib import Path
+
+    from .db import database
+    from .errors import AppError
+    from .models import Team
+    from .realtime.notifier import worker_notifier
+    from .runtime import Runtime
+    from .services.ledger import import_file
+
+    _migrate(settings)
+    with database.connection_context():
+        query = Team.select().order_by(Team.id)
+        team = (query.where(Team.name == args.team) if args.team else query).first()
+        if team is None:
+            print(f"fapiao: no team {args.team or ''}".rstrip(), file=sys.stderr)
+            return 1
+        rt = Runtime(settings, dispatch=_cli_dispatch(settings), notifier=worker_notifier(settings.redis_url))
+        started = time.perf_counter()
+        try:
+            summary = import_file(rt, team, Path(args.file).read_bytes(), args.file)
+        except (AppError, OSError) as exc:
+            print(f"fapiao: cannot import {args.file}: {getattr(exc, 'key', exc)} {getattr(exc, 'params', '')}",
+                  file=sys.stderr)
+            return 1
+    out = {**summary.as_dict(), "seconds": round(time.perf_counter() - started, 2)}
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def _cli_dispatch(settings: Settings):
+    from .jobs.queue import Tasks, make_huey
+
+    return Tasks(make_huey(settings), run_job=lambda job_id: None, recover=lambda: None).dispatch
 
 
 def _run(settings: Settings, args) -> int:

@@ -37,6 +37,11 @@ def children(settings: Settings, extra: list[tuple[str, list[str]]] = ()) -> lis
         Child("worker", [*py, "worker"], signal.SIGINT),
         Child("web", [*py, "serve"], signal.SIGTERM),
     ]
+    if settings.connector != "off":
+        base.append(Child("scheduler", [*py, "scheduler"], signal.SIGTERM))
+    if settings.connector == "simulator" and not settings.simulator_url:
+        # The embedded default: the simulated authority runs beside the app, on port + 1.
+        base.append(Child("simulator", [*py, "simulator"], signal.SIGTERM))
     return base + [Child(name, argv, signal.SIGTERM) for name, argv in extra]
 
 

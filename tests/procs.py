@@ -36,6 +36,7 @@ class Stack:
             "FAPIAO_SECRET_KEY": "process-test",
             "FAPIAO_FRONTEND_DIST": str(REPO / "frontend" / "dist"),
             "PYTHONUNBUFFERED": "1",
+            "FAPIAO_CONNECTOR": "off",  # the authority side is started by the tests that need it
             **env,
         }
         self.procs: dict[str, subprocess.Popen] = {}

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.sync.matching import (CONFUSION_GROUPS, differences, invoice_key, match, near_misses,
-                                   variants)
+from backend.sync.matching import CONFUSION_GROUPS, differences, invoice_key, match, near_misses, variants
 
 number8 = st.text("0123456789", min_size=8, max_size=8)
 code10 = st.text("0123456789", min_size=10, max_size=10)

@@ -1,0 +1,45 @@
+"""The scheduler process: every tick, queue the checks that are due and pull the authority's feed.
+
+One process is enough and several are safe: claiming a due check is a conditional UPDATE. No web
+machinery and no eventlet here; it only enqueues jobs (workers run them) and writes ledger rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from ..db import open_database
+from ..realtime.notifier import worker_notifier
+from ..runtime import Runtime
+from ..services import feed
+from ..settings import Settings
+from .queue import Tasks, make_huey
+
+log = logging.getLogger(__name__)
+
+
+def run_scheduler(settings: Settings) -> None:
+    db = open_database(settings.db_url)
+    huey = make_huey(settings)
+    tasks = Tasks(huey, run_job=lambda job_id: None, recover=lambda: None)  # enqueue only
+    rt = Runtime(settings, dispatch=tasks.dispatch, notifier=worker_notifier(settings.redis_url))
+    if rt.connector is None:
+        log.info("sync is off (FAPIAO_CONNECTOR=off): the scheduler idles")
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping:
+        started = time.monotonic()
+        if rt.connector is not None:
+            with db.connection_context():
+                queued, settled = feed.tick(rt)
+            if queued or settled:
+                log.info("tick: %d check(s) queued, %d invoice(s) settled by the feed", queued, settled)
+        time.sleep(max(0.05, settings.sync_tick_seconds - (time.monotonic() - started)))
