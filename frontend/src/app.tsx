@@ -10,7 +10,8 @@ import { Board } from "./views/Board";
 import { Login } from "./views/Login";
 import { Upload } from "./views/Upload";
 import { InvoiceDetail } from "./views/InvoiceDetail";
-import { openInvoiceId } from "./state/nav";
+import { openInvoiceId, settingsOpen } from "./state/nav";
+import { Settings } from "./views/Settings";
 
 export function App() {
   useEffect(() => {
@@ -43,12 +44,17 @@ export function App() {
         <strong class="brand">{t("app.title")}</strong>
         <ConnectionIndicator />
         <span class="spacer" />
+        <a href={settingsOpen.value ? "#" : "#/settings"} class="link" data-testid="nav-settings">
+          {settingsOpen.value ? t("nav.board") : t("nav.settings")}
+        </a>
         <LanguageSwitch />
         <button type="button" class="link" onClick={logout}>{t("logout")}</button>
       </header>
       <main>
         {openInvoiceId.value !== null ? (
           <InvoiceDetail id={openInvoiceId.value} />
+        ) : settingsOpen.value ? (
+          <Settings />
         ) : (
           <>
             <Upload />

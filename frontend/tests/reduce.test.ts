@@ -6,7 +6,8 @@ function inv(id: number, version: number, status: Invoice["status"] = "received"
   return {
     id, team_id: 1, original_name: `f${id}.jpg`, status, reason: null, reason_params: {}, duplicate_of: null,
     file: { kind: "jpeg", mime: "image/jpeg", size: 1, sha256: "x" }, page_count: null, width: null, height: null,
-    has_thumbnail: false, stage: null, family: null, fields: null, qr_text: null, validation: null, reading: null, uploaded_by: 1, version, created_at: "", updated_at: "",
+    has_thumbnail: false, stage: null, family: null, fields: null, qr_text: null, validation: null, reading: null, uploaded_by: 1,
+    next_check_at: null, pending_since: null, checks_done: 0, last_outcome: null, authority: null, diagnosis: [], version, created_at: "", updated_at: "",
   };
 }
 const ev = (cursor: number, invoice: Invoice): ServerEvent => ({ cursor, kind: "invoice.updated", team_id: 1, at: "", invoice });

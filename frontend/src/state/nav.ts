@@ -7,9 +7,13 @@ function fromHash(): number | null {
 }
 
 export const openInvoiceId = signal<number | null>(fromHash());
+export const settingsOpen = signal<boolean>(globalThis.location?.hash === "#/settings");
 
 export function openInvoice(id: number | null): void {
   location.hash = id === null ? "" : `#/invoice/${id}`;
 }
 
-globalThis.addEventListener?.("hashchange", () => (openInvoiceId.value = fromHash()));
+globalThis.addEventListener?.("hashchange", () => {
+  openInvoiceId.value = fromHash();
+  settingsOpen.value = globalThis.location?.hash === "#/settings";
+});

@@ -1,7 +1,8 @@
 // Mirrors backend/models.py (InvoiceStatus), backend/services/events.py (EventKind) and
 // backend/serializers.py. Keys are stable; labels come from the i18n catalogs.
 
-export const INVOICE_STATUSES = ["received", "processing", "extracted", "needs_review", "processed", "failed", "duplicate"] as const;
+export const INVOICE_STATUSES = ["received", "processing", "extracted", "needs_review", "processed", "failed", "duplicate",
+  "pending_sync", "found", "mismatch", "voided", "red_flushed", "not_found", "sync_error"] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 export const EVENT_KINDS = ["invoice.created", "invoice.updated"] as const;
@@ -27,6 +28,13 @@ export interface Invoice {
   validation: Finding[] | null;
   reading: { timings: Record<string, number>; page_size: [number, number] | null } | null;
   uploaded_by: number | null;
+  // At the tax authority (backend/services/sync.py)
+  next_check_at: string | null;
+  pending_since: string | null;
+  checks_done: number;
+  last_outcome: string | null;
+  authority: { fields: Record<string, string | null> | null; differences: Difference[] } | null;
+  diagnosis: Cause[];
   version: number;
   created_at: string;
   updated_at: string;
@@ -46,6 +54,60 @@ export interface Finding {
   severity: "error" | "warning";
   fields: string[];
   params: Record<string, unknown>;
+}
+
+/** One ranked reason why an invoice is not found (backend/sync/diagnosis.py). */
+export interface Cause {
+  key: string;
+  score: number;
+  params: Record<string, unknown>;
+  action: "accept_near_miss" | "edit_fields" | "check_now" | "add_entity" | null;
+}
+
+export interface Difference {
+  field: string;
+  ours: string | null;
+  theirs: string | null;
+  kind: string;
+}
+
+export interface CharDiff {
+  field: string;
+  position: number;
+  ours: string;
+  theirs: string;
+}
+
+export interface NearMiss {
+  key: string;
+  kind: "confusion" | "transposition" | "one_edit";
+  score: number;
+  diffs: CharDiff[];
+  differences: Difference[];
+  fields: Record<string, string | null>;
+}
+
+export interface SyncCheck {
+  id: number;
+  at: string;
+  trigger: "auto" | "manual" | "feed" | "ledger";
+  by_user: number | null;
+  outcome: string;
+  status_after: string;
+  spent_quota: boolean;
+  next_check_at: string | null;
+  error: string | null;
+}
+
+export interface SyncHealth {
+  connector: string;
+  online: boolean;
+  ok: boolean;
+  last_ok_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  down_since: string | null;
+  failures: number;
 }
 
 export interface ServerEvent {

@@ -6,15 +6,21 @@ import { invoiceList } from "../state/store";
 import { INVOICE_STATUSES, type Invoice, type InvoiceStatus } from "../state/types";
 import { StatusChip } from "../components/StatusChip";
 import { openInvoice } from "../state/nav";
+import { COLUMNS, groupByColumn } from "../state/columns";
+import { SyncHealth } from "../components/SyncHealth";
 
 export function Board() {
   const [filter, setFilter] = useState<InvoiceStatus | null>(null);
   const all = invoiceList.value;
   const counts = countByStatus(all);
   const shown = filter ? all.filter((i) => i.status === filter) : all;
+  const columns = groupByColumn(shown);
   return (
     <section class="card board" aria-labelledby="board-title">
-      <h2 id="board-title">{t("board.title")}</h2>
+      <div class="row between wrap">
+        <h2 id="board-title">{t("board.title")}</h2>
+        <SyncHealth />
+      </div>
       <div class="filters" role="tablist">
         <button type="button" class={filter === null ? "tab active" : "tab"} onClick={() => setFilter(null)}>
           {t("board.all")} <b>{all.length}</b>
@@ -28,9 +34,16 @@ export function Board() {
       {shown.length === 0 ? (
         <p class="hint">{t("board.empty")}</p>
       ) : (
-        <ul class="cards" data-testid="board">
-          {shown.map((inv) => <InvoiceCard key={inv.id} inv={inv} />)}
-        </ul>
+        <div class="columns" data-testid="board">
+          {COLUMNS.filter((c) => columns[c.key].length).map((c) => (
+            <section class="column" key={c.key} data-testid={`column-${c.key}`} aria-label={t(`column.${c.key}`)}>
+              <h3>{t(`column.${c.key}`)} <b data-testid={`column-count-${c.key}`}>{columns[c.key].length}</b></h3>
+              <ul class="cards">
+                {columns[c.key].map((inv) => <InvoiceCard key={inv.id} inv={inv} />)}
+              </ul>
+            </section>
+          ))}
+        </div>
       )}
       {nextPageCursor !== null && (
         <button type="button" onClick={() => loadMore()}>{t("board.more")}</button>
@@ -75,7 +88,14 @@ function InvoiceCard({ inv }: { inv: Invoice }) {
           <a href={`/api/invoices/${inv.id}/file`}>{t("board.download")}</a>
         </div>
         {inv.fields && <Summary inv={inv} />}
-        {inv.reason && <p class={inv.status === "failed" ? "error" : "note"} data-testid="reason">{t(inv.reason, inv.reason_params)}</p>}
+        {inv.diagnosis?.length ? (
+          <p class="note" data-testid="top-cause" data-cause={inv.diagnosis[0].key}>
+            {t(`diagnosis.${inv.diagnosis[0].key}`, inv.diagnosis[0].params)}
+          </p>
+        ) : inv.reason && inv.reason !== "sync.outcome" && (
+          <p class={inv.status === "failed" ? "error" : "note"} data-testid="reason">{t(inv.reason, inv.reason_params)}</p>
+        )}
+        {inv.next_check_at && <p class="sub">{t("sync.next_check", { at: new Date(inv.next_check_at).toLocaleString() })}</p>}
       </div>
     </li>
   );

@@ -6,6 +6,7 @@ import { boxStyle, qrAgreement } from "../lib/qr";
 import { openInvoice } from "../state/nav";
 import { board, receiveInvoices } from "../state/store";
 import type { FieldReading, Finding, Invoice } from "../state/types";
+import { SyncPanel } from "../components/SyncPanel";
 
 const FIELDS = ["invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "buyer_tax_id",
   "seller_name", "seller_tax_id", "amount", "tax", "total", "total_in_words"] as const;
@@ -28,6 +29,7 @@ export function InvoiceDetail({ id }: { id: number }) {
       </div>
       <h2>{inv.family ? t(`family.${inv.family}`) : inv.original_name}</h2>
       <span class={`badge qr-${qr}`} data-testid="qr-badge" data-qr={qr}>{t(qr === "none" ? "detail.no_qr" : `detail.qr_${qr}`)}</span>
+      <SyncPanel inv={inv} onEditField={(name) => { setSelected(name); setEditing(name); }} />
       {inv.has_thumbnail && page && (
         <div class="page" data-testid="page">
           <img src={`/api/invoices/${inv.id}/preview?v=${inv.version}`} alt={inv.original_name} />
@@ -51,6 +53,7 @@ export function InvoiceDetail({ id }: { id: number }) {
       </ul>
       <h3>{t("detail.checks")}</h3>
       <Findings findings={inv.validation ?? []} />
+
     </section>
   );
 }
