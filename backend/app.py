@@ -53,13 +53,9 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
 
 
 def _queue_dispatch(settings: Settings) -> Dispatch:
-    from .jobs.queue import make_huey
-    from .jobs.worker import build_tasks
+    from .jobs.queue import Tasks
 
-    def no_runtime():
-        raise RuntimeError("jobs run in worker processes, not in the web process")
-
-    return build_tasks(make_huey(settings), no_runtime).dispatch
+    return Tasks.enqueue_only(settings).dispatch
 
 
 def _register_request_hooks(app: Flask) -> None:

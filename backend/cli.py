@@ -184,6 +184,7 @@ def _ledger(settings: Settings, args) -> int:
 
     from .db import database
     from .errors import AppError
+    from .jobs.queue import Tasks
     from .models import Team
     from .realtime.notifier import worker_notifier
     from .runtime import Runtime
@@ -196,7 +197,8 @@ def _ledger(settings: Settings, args) -> int:
         if team is None:
             print(f"fapiao: no team {args.team or ''}".rstrip(), file=sys.stderr)
             return 1
-        rt = Runtime(settings, dispatch=_cli_dispatch(settings), notifier=worker_notifier(settings.redis_url))
+        rt = Runtime(settings, dispatch=Tasks.enqueue_only(settings).dispatch,
+                     notifier=worker_notifier(settings.redis_url))
         started = time.perf_counter()
         try:
             summary = import_file(rt, team, Path(args.file).read_bytes(), args.file)
@@ -207,12 +209,6 @@ def _ledger(settings: Settings, args) -> int:
     out = {**summary.as_dict(), "seconds": round(time.perf_counter() - started, 2)}
     print(json.dumps(out, ensure_ascii=False))
     return 0
-
-
-def _cli_dispatch(settings: Settings):
-    from .jobs.queue import Tasks, make_huey
-
-    return Tasks(make_huey(settings), run_job=lambda job_id: None, recover=lambda: None).dispatch
 
 
 def _run(settings: Settings, args) -> int:

@@ -26,9 +26,26 @@ class Tasks:
 
     def __init__(self, huey: Huey, run_job: Callable[[int], None], recover: Callable[[], None]) -> None:
         self.huey = huey
-        # Names are fixed so every process (web or worker) agrees on them.
-        self.process = huey.task(name="fapiao.run_job")(run_job)
-        self.recover = huey.periodic_task(RECOVER_EVERY, name="fapiao.recover_jobs")(recover)
+
+        # Defined here, so that their registered names (Huey prefixes the function's module) are the
+        # same in every process that enqueues or runs them: web, worker, scheduler, CLI.
+        def run(job_id: int) -> None:
+            run_job(job_id)
+
+        def sweep() -> None:
+            recover()
+
+        self.process = huey.task(name="fapiao.run_job")(run)
+        self.recover = huey.periodic_task(RECOVER_EVERY, name="fapiao.recover_jobs")(sweep)
+
+    @classmethod
+    def enqueue_only(cls, settings: Settings) -> Tasks:
+        """For processes that only queue jobs (web, scheduler, CLI)."""
+
+        def nowhere(*args) -> None:
+            raise RuntimeError("jobs run in worker processes only")
+
+        return cls(make_huey(settings), run_job=nowhere, recover=nowhere)
 
     def dispatch(self, job_id: int, delay: float = 0) -> None:
         if delay > 0:

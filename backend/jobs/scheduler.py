@@ -15,16 +15,14 @@ from ..realtime.notifier import worker_notifier
 from ..runtime import Runtime
 from ..services import feed
 from ..settings import Settings
-from .queue import Tasks, make_huey
+from .queue import Tasks
 
 log = logging.getLogger(__name__)
 
 
 def run_scheduler(settings: Settings) -> None:
     db = open_database(settings.db_url)
-    huey = make_huey(settings)
-    tasks = Tasks(huey, run_job=lambda job_id: None, recover=lambda: None)  # enqueue only
-    rt = Runtime(settings, dispatch=tasks.dispatch, notifier=worker_notifier(settings.redis_url))
+    rt = Runtime(settings, dispatch=Tasks.enqueue_only(settings).dispatch, notifier=worker_notifier(settings.redis_url))
     if rt.connector is None:
         log.info("sync is off (FAPIAO_CONNECTOR=off): the scheduler idles")
     stopping = False

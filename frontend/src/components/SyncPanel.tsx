@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api/http";
 import { errorText, t } from "../i18n";
 import { markDiffs } from "../state/columns";
+import { causeNext, causeText, when } from "../lib/causes";
 import { receiveInvoices } from "../state/store";
 import type { Cause, Invoice, NearMiss, SyncCheck } from "../state/types";
 
@@ -13,7 +14,6 @@ interface Checks {
   quota: { used: number; limit: number };
 }
 
-const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : "—");
 
 export function SyncPanel({ inv, onEditField }: { inv: Invoice; onEditField: (name: string) => void }) {
   const [data, setData] = useState<Checks | null>(null);
@@ -90,19 +90,12 @@ export function SyncPanel({ inv, onEditField }: { inv: Invoice; onEditField: (na
 
 function CauseItem(props: { cause: Cause; busy: boolean; onAccept: (c: NearMiss) => void; onEditField: (n: string) => void; onCheck: () => void }) {
   const { cause } = props;
-  const params = { ...cause.params };
-  for (const k of ["expected_by", "next_allowed", "since", "overdue_at", "next_check_at"]) {
-    if (typeof params[k] === "string") params[k] = when(params[k] as string);
-  }
-  if (typeof params.fields === "string") {
-    params.fields = (params.fields as string).split(", ").map((f) => t(`field.${f}`)).join("、");
-  }
   const candidate = cause.key === "near_miss" ? (cause.params.candidate as NearMiss) : null;
   return (
     <li class="cause" data-testid={`cause-${cause.key}`} data-score={cause.score}>
-      <p><strong>{t(`diagnosis.${cause.key}`, params)}</strong></p>
+      <p><strong>{causeText(cause)}</strong></p>
       {candidate && <NearMissEvidence candidate={candidate} />}
-      <p class="note">{t(`diagnosis.${cause.key}.next`, params)}</p>
+      <p class="note">{causeNext(cause)}</p>
       {cause.action === "accept_near_miss" && candidate && (
         <button type="button" class="primary" disabled={props.busy} data-testid="accept-candidate" onClick={() => props.onAccept(candidate)}>
           {t("sync.accept", { key: candidate.key })}

@@ -8,6 +8,7 @@ import { StatusChip } from "../components/StatusChip";
 import { openInvoice } from "../state/nav";
 import { COLUMNS, groupByColumn } from "../state/columns";
 import { SyncHealth } from "../components/SyncHealth";
+import { causeText, when } from "../lib/causes";
 
 export function Board() {
   const [filter, setFilter] = useState<InvoiceStatus | null>(null);
@@ -90,12 +91,12 @@ function InvoiceCard({ inv }: { inv: Invoice }) {
         {inv.fields && <Summary inv={inv} />}
         {inv.diagnosis?.length ? (
           <p class="note" data-testid="top-cause" data-cause={inv.diagnosis[0].key}>
-            {t(`diagnosis.${inv.diagnosis[0].key}`, inv.diagnosis[0].params)}
+            {causeText(inv.diagnosis[0])}
           </p>
         ) : inv.reason && inv.reason !== "sync.outcome" && (
           <p class={inv.status === "failed" ? "error" : "note"} data-testid="reason">{t(inv.reason, inv.reason_params)}</p>
         )}
-        {inv.next_check_at && <p class="sub">{t("sync.next_check", { at: new Date(inv.next_check_at).toLocaleString() })}</p>}
+        {inv.next_check_at && <p class="sub">{t("sync.next_check", { at: when(inv.next_check_at) })}</p>}
       </div>
     </li>
   );

@@ -1,0 +1,126 @@
+"""End to end, the authority side: upload → pending sync → the simulator issues the invoice → the card
+moves to "found" live, without a reload. `fapiao run` starts web, worker, scheduler and simulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+import requests
+
+from .. import invoicegen, media
+from ..procs import Stack, free_port
+from .test_board import ADMIN_PASSWORD, SHOTS, browser  # noqa: F401 - the browser fixture
+
+pytestmark = pytest.mark.e2e
+
+
+def _two_free_ports() -> int:
+    """A port whose neighbour is free too: the simulator listens on port + 1."""
+    for _ in range(50):
+        port = free_port()
+        try:
+            import socket
+
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two free ports in a row")
+
+
+@pytest.fixture
+def sync_stack(tmp_path):
+    s = Stack(tmp_path, FAPIAO_ADMIN_PASSWORD=ADMIN_PASSWORD, FAPIAO_CONNECTOR="simulator", FAPIAO_DEMO="0",
+              FAPIAO_SYNC_TICK_SECONDS="0.5")
+    s.port = _two_free_ports()
+    s.env["FAPIAO_PORT"] = str(s.port)
+    s.url = f"http://127.0.0.1:{s.port}"
+    s.start("run", "run")
+    s.wait_http(timeout=60)
+    yield s
+    s.close()
+
+
+def test_pending_sync_then_found_live_when_the_authority_has_it(sync_stack, browser, tmp_path):  # noqa: F811
+    SHOTS.mkdir(exist_ok=True)
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date().isoformat()  # China's today
+    photo = tmp_path / "invoice.jpg"
+    photo.write_bytes(media.encode(invoicegen.photo_like(invoicegen.render(invoicegen.Spec(issue_date=today)),
+                                                         angle=2), ".jpg"))
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
+    page.goto(sync_stack.url)
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    page.get_by_test_id("sync-health").wait_for()
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_test_id("file-input").set_input_files([str(photo)])
+
+    pending = page.locator("[data-testid=column-pending_sync] [data-testid=invoice-card]")
+    pending.wait_for(timeout=60_000)
+    # The first look-up has happened: issued today, so the platform cannot have it yet.
+    page.locator("[data-testid=column-pending_sync] [data-testid=top-cause][data-cause=sync_window]").wait_for(
+        timeout=30_000)
+    assert page.get_by_test_id("column-count-pending_sync").inner_text() == "1"
+    page.screenshot(path=SHOTS / "10-pending-sync.png", full_page=True)
+
+    # The authority gets the invoice (as the seller's system would upload it).
+    http = sync_stack.session("admin")
+    invoice = http.get(sync_stack.url + "/api/invoices").json()["items"][0]
+    fields = {k: v["value"] for k, v in invoice["fields"].items()}
+    authority = f"http://127.0.0.1:{sync_stack.port + 1}"
+    started = time.monotonic()
+    res = requests.post(authority + "/api/v1/invoices", json={**fields, "delay_hours": 0}, timeout=5)
+    assert res.status_code == 201, res.text
+
+    found = page.locator("[data-testid=column-found] [data-testid=invoice-card][data-status=found]")
+    found.wait_for(timeout=30_000)
+    seconds = time.monotonic() - started
+    print(f"authority visible → found on the board: {seconds:.2f} s")
+    assert page.evaluate("window.__sameDocument") is True  # moved live, never reloaded
+    assert page.locator("[data-testid=column-pending_sync]").count() == 0
+    page.screenshot(path=SHOTS / "11-found-live.png", full_page=True)
+
+    found.click()
+    page.get_by_test_id("sync-panel").wait_for()
+    page.locator("[data-testid=timeline] li[data-outcome=found]").wait_for(timeout=10_000)
+    assert page.locator("[data-testid=timeline] li[data-outcome=same_day]").count() >= 1
+    page.screenshot(path=SHOTS / "12-invoice-timeline.png", full_page=True)
+
+
+def test_near_miss_is_shown_and_accepted_in_the_browser(sync_stack, browser, tmp_path):  # noqa: F811
+    """The authority has 12356979 where the paper was read as 12356976: one click accepts it."""
+    SHOTS.mkdir(exist_ok=True)
+    photo = tmp_path / "invoice.jpg"
+    photo.write_bytes(media.encode(invoicegen.photo_like(invoicegen.render(invoicegen.Spec(issue_date="2026-01-05")),
+                                                         angle=2), ".jpg"))
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="en-US")
+    page.goto(sync_stack.url)
+    page.evaluate("localStorage.setItem('fapiao.lang', 'en')")
+    page.reload()
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    page.get_by_test_id("file-input").set_input_files([str(photo)])
+    # Issued in January and still not found: overdue (not_found), checked daily.
+    card = page.locator("[data-testid=invoice-card][data-status=not_found]")
+    card.wait_for(timeout=60_000)
+    http = sync_stack.session("admin")
+    fields = {k: v["value"] for k, v in http.get(sync_stack.url + "/api/invoices").json()["items"][0]["fields"].items()}
+    real = {**fields, "invoice_number": fields["invoice_number"][:-1] + "9", "delay_hours": 0}
+    authority = f"http://127.0.0.1:{sync_stack.port + 1}"
+    assert requests.post(authority + "/api/v1/invoices", json=real, timeout=5).status_code == 201
+    time.sleep(1.5)  # the feed brings the row into the team's ledger
+    card.click()
+    page.get_by_test_id("check-now").click()
+    page.get_by_test_id("near-miss").wait_for(timeout=30_000)
+    assert page.locator("[data-testid=near-miss] mark").count() == 2  # ours and theirs, one character each
+    page.screenshot(path=SHOTS / "13-near-miss.png", full_page=True)
+    page.get_by_test_id("accept-candidate").click()
+    page.locator("[data-testid=status][data-status=found]").wait_for(timeout=30_000)
+    assert page.get_by_test_id("field-invoice_number").get_by_test_id("value").inner_text() == real["invoice_number"]
