@@ -135,8 +135,9 @@ class Event(BaseModel):
 class Job(BaseModel):
     """The durable record of background work; the task queue only delivers job ids."""
 
-    invoice = pw.ForeignKeyField(Invoice, backref="jobs", on_delete="CASCADE")
+    invoice = pw.ForeignKeyField(Invoice, backref="jobs", on_delete="CASCADE", null=True)  # None: team-level work
     kind = pw.CharField(max_length=32)
+    payload = JSONField(null=True)  # what a job without an invoice works on (e.g. {"import_id": 3})
     state = pw.CharField(max_length=16, default=JobState.QUEUED.value, index=True)
     attempts = pw.IntegerField(default=0)
     max_attempts = pw.IntegerField(default=3)
@@ -207,6 +208,20 @@ class LedgerRow(BaseModel):
         indexes = ((("team", "key"), True), (("team", "invoice_number"), False))
 
 
+class LedgerImport(BaseModel):
+    """One uploaded export file, imported by a worker job (a 100k-row file takes seconds)."""
+
+    team = pw.ForeignKeyField(Team, on_delete="CASCADE")
+    user = pw.IntegerField(null=True)
+    filename = pw.CharField(max_length=255)
+    sha256 = pw.CharField(max_length=64)
+    state = pw.CharField(max_length=16, default="queued")  # queued | running | done | failed
+    summary = JSONField(null=True)
+    error = JSONField(null=True)  # {key, params}
+    created_at = pw.DateTimeField()
+    finished_at = pw.DateTimeField(null=True)
+
+
 class BuyerEntity(BaseModel):
     """A taxpayer the team buys as (name + tax ID): invoices made out to others are not its own."""
 
@@ -233,4 +248,4 @@ class ConnectorState(BaseModel):
 
 
 ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job, FieldCorrection, SyncCheck, LedgerRow,
-              BuyerEntity, ConnectorState)
+              LedgerImport, BuyerEntity, ConnectorState)

@@ -31,6 +31,14 @@ ROWS = [
 ]
 
 
+@pytest.fixture(params=["calamine", "streamed"], autouse=True)
+def xlsx_reader(request, monkeypatch):
+    """Every test runs with both xlsx readers: calamine (small files) and the streaming one (big files)."""
+    if request.param == "streamed":
+        monkeypatch.setattr("backend.sync.exportfile.CALAMINE_MAX_BYTES", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("spelling", ["数电发票号码", "数电票号码"])
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_both_spellings_and_formats(spelling, fmt):
@@ -116,19 +124,25 @@ def test_reimport_changes_nothing_and_duplicates_collapse(rt, make_user):
     assert LedgerRow.select().count() == 4
 
 
-def test_import_over_http_needs_an_accountant(client, make_user):
+def test_import_over_http_runs_in_a_worker_job(client, make_user, queue):
     make_user("acc", "Team A", role=Role.ACCOUNTANT)
     login(client, "acc")
     team_id = client.get("/api/auth/me").json["user"]["teams"][0]["id"]
     res = client.post("/api/ledger/import",
                       data={"team_id": str(team_id), "file": (io.BytesIO(export_csv(ROWS)), "export.csv")})
-    assert res.status_code == 200, res.json
-    assert res.json["summary"]["inserted"] == 4
+    assert res.status_code == 202, res.json
+    import_id = res.json["import"]["id"]
+    assert res.json["import"]["state"] == "queued"
+    queue.run_all()
+    done = client.get(f"/api/ledger/imports/{import_id}").json["import"]
+    assert done["state"] == "done" and done["summary"]["inserted"] == 4
     bad = client.post("/api/ledger/import",
                       data={"team_id": str(team_id), "file": (io.BytesIO(b"PK\x03\x04junk"), "export.xlsx")})
-    assert bad.status_code == 422 and bad.json["error"]["key"] == "ledger.unreadable"
-    assert bad.json["error"]["message"]
+    queue.run_all()
+    failed = client.get(f"/api/ledger/imports/{bad.json['import']['id']}").json["import"]
+    assert failed["state"] == "failed" and failed["error"]["key"] == "ledger.unreadable"
     assert client.get(f"/api/ledger?team_id={team_id}").json["rows"] == 4
+    assert client.get("/api/ledger/imports/999").status_code == 404
 
 
 def test_cli_import(tmp_path):

@@ -221,7 +221,7 @@ def test_members_cannot_change_entities_or_import(rt, sim, db, client, alice):
     team_id = Team.get(Team.name == "Team A").id
     res = client.post(f"/api/teams/{team_id}/entities", json={"name": "x", "tax_id": "1"})
     assert res.status_code == 403
-    res = client.post("/api/ledger/import", data={"team_id": team_id, "file": (io.BytesIO(b"x"), "a.csv")})
+    res = client.post("/api/ledger/import", data={"team_id": str(team_id), "file": (io.BytesIO(b"x"), "a.csv")})
     assert res.status_code == 403
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 
-from ..errors import AppError
-from ..models import LedgerRow
+from ..errors import AppError, NotFound
+from ..models import LedgerImport, LedgerRow
 from ..serializers import invoice_public
 from ..services import entities, health, ledger, sync
 from ..services.sync_facts import policy, quota_used_today
@@ -61,11 +61,18 @@ def import_ledger():
     upload = request.files.get("file")
     if upload is None:
         raise AppError("request.no_files")
-    data = upload.stream.read(MAX_LEDGER_BYTES + 1)
-    if len(data) > MAX_LEDGER_BYTES:
-        raise AppError("request.too_large", 413, limit_mb=MAX_LEDGER_BYTES // (1024 * 1024))
-    summary = ledger.import_file(_rt(), team, data, upload.filename or "")
-    return {"summary": summary.as_dict()}
+    record = ledger.queue_import(_rt(), team, g.access.user.id, upload.filename or "", upload.stream,
+                                 MAX_LEDGER_BYTES)
+    return {"import": ledger.import_public(record)}, 202
+
+
+@bp.get("/ledger/imports/<int:import_id>")
+@login_required
+def import_status(import_id: int):
+    record = LedgerImport.get_or_none(LedgerImport.id == import_id, LedgerImport.team.in_(g.access.team_ids))
+    if record is None:
+        raise NotFound()
+    return {"import": ledger.import_public(record)}
 
 
 @bp.get("/ledger")

@@ -17,10 +17,11 @@ def worker_id() -> str:
     return f"{WORKER_HOST}:{os.getpid()}"
 
 
-def create(invoice_id: int, kind: str, now: dt.datetime, max_attempts: int, requested_by: int | None = None) -> Job:
+def create(invoice_id: int | None, kind: str, now: dt.datetime, max_attempts: int, requested_by: int | None = None,
+           payload: dict | None = None) -> Job:
     return Job.create(
-        invoice=invoice_id, kind=kind, max_attempts=max_attempts, requested_by=requested_by, created_at=now,
-        updated_at=now,
+        invoice=invoice_id, kind=kind, max_attempts=max_attempts, requested_by=requested_by, payload=payload,
+        created_at=now, updated_at=now,
     )
 
 

@@ -10,14 +10,15 @@ from ..db import database
 from ..errors import InputError
 from ..models import Invoice, InvoiceStatus, Job, JobState
 from ..runtime import Runtime
-from ..services import invoices, sync
+from ..services import invoices, ledger, sync
 from ..services.processing import process_invoice
 from . import lifecycle
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Runtime, Job], None]
-HANDLERS: dict[str, Handler] = {"process": process_invoice, "check": sync.check_job}
+HANDLERS: dict[str, Handler] = {"process": process_invoice, "check": sync.check_job,
+                                "ledger_import": ledger.import_job}
 
 # A queued job this old was never picked up: its queue message was lost (e.g. the web process
 # died between commit and enqueue), so recovery delivers it again.
@@ -51,6 +52,9 @@ def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> None:
 
 def _give_up(rt: Runtime, job: Job, key: str, params: dict, detail: str) -> None:
     lifecycle.fail(job, rt.clock.now(), key, detail)
+    if job.kind == "ledger_import":
+        ledger.import_failed(rt, job, key, params)
+        return
     invoice = Invoice.get_by_id(job.invoice_id)
     if job.kind == "check":
         # A check that keeps failing says nothing about the invoice: it stays followed and is retried later.

@@ -6,12 +6,15 @@ arrive for invoices the team is following settle them at once (no look-up quota 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
-from ..db import write_transaction
-from ..models import Invoice, LedgerRow, Team
+from ..db import bulk_insert, write_transaction
+from ..jobs import lifecycle
+from ..models import Invoice, Job, LedgerImport, LedgerRow, Team
 from ..runtime import Runtime
 from ..sync import machine
 from ..sync.exportfile import ExportRow, read_export, row_hash
@@ -36,6 +39,47 @@ class ImportSummary:
     def as_dict(self) -> dict:
         return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
                 "settled": self.settled, "problems": self.problems[:100], "problem_count": len(self.problems)}
+
+
+def queue_import(rt: Runtime, team: Team, user_id: int | None, filename: str, stream: BinaryIO,
+                 max_bytes: int) -> LedgerImport:
+    """Keep the uploaded file, then let a worker import it: the web process stays responsive."""
+    received = rt.store.receive(stream, max_bytes)
+    rt.store.commit(received)
+    now = rt.clock.now()
+    with write_transaction():
+        record = LedgerImport.create(team=team.id, user=user_id, filename=(filename or "export")[-255:],
+                                     sha256=received.sha256, created_at=now)
+        job = lifecycle.create(None, "ledger_import", now, rt.settings.job_max_attempts, requested_by=user_id,
+                               payload={"import_id": record.id})
+    rt.dispatch(job.id, 0)
+    return record
+
+
+def import_job(rt: Runtime, job: Job) -> None:
+    record = LedgerImport.get_by_id(job.payload["import_id"])
+    _set(record, state="running")
+    data = rt.store.path_for(record.sha256).read_bytes()
+    summary = import_file(rt, Team.get_by_id(record.team_id), data, record.filename)
+    _set(record, state="done", summary=summary.as_dict(), error=None, finished_at=rt.clock.now())
+
+
+def import_failed(rt: Runtime, job: Job, key: str, params: dict) -> None:
+    record = LedgerImport.get_by_id(job.payload["import_id"])
+    _set(record, state="failed", error={"key": key, "params": params}, finished_at=rt.clock.now())
+
+
+def _set(record: LedgerImport, **changes) -> None:
+    with write_transaction():
+        LedgerImport.update(**changes).where(LedgerImport.id == record.id).execute()
+
+
+def import_public(record: LedgerImport) -> dict:
+    from ..clock import iso
+
+    return {"id": record.id, "team_id": record.team_id, "filename": record.filename, "state": record.state,
+            "summary": record.summary, "error": record.error, "created_at": iso(record.created_at),
+            "finished_at": iso(record.finished_at)}
 
 
 def import_file(rt: Runtime, team: Team, data: bytes, filename: str) -> ImportSummary:
@@ -75,7 +119,8 @@ def upsert(rt: Runtime, team_id: int, rows: list[ExportRow], source: str, summar
             known = {r.key: (r.id, r.row_hash) for r in existing}
             fresh = [r for r in batch if r.key not in known]
             if fresh:
-                LedgerRow.insert_many([_record(team_id, r, source, now) for r in fresh]).execute()
+                records = [_record(team_id, r, source, now) for r in fresh]
+                bulk_insert(LedgerRow, INSERT_COLUMNS, [_as_row(rec) for rec in records])
             for r in batch:
                 if r.key in known and known[r.key][1] != r.row_hash:
                     record = _record(team_id, r, source, now)
@@ -87,6 +132,15 @@ def upsert(rt: Runtime, team_id: int, rows: list[ExportRow], source: str, summar
             summary.inserted += len(fresh)
             changed.extend(r.key for r in fresh)
     return changed
+
+
+INSERT_COLUMNS = ["team", "key", "source", "row_hash", "updated_at", *COLUMNS]
+
+
+def _as_row(record: dict) -> tuple:
+    items = record.get("items")
+    return tuple(json.dumps(items, ensure_ascii=False) if c == "items" and items is not None else record.get(c)
+                 for c in INSERT_COLUMNS)
 
 
 def _record(team_id: int, row: ExportRow, source: str, now) -> dict:

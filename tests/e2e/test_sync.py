@@ -124,3 +124,31 @@ def test_near_miss_is_shown_and_accepted_in_the_browser(sync_stack, browser, tmp
     page.get_by_test_id("accept-candidate").click()
     page.locator("[data-testid=status][data-status=found]").wait_for(timeout=30_000)
     assert page.get_by_test_id("field-invoice_number").get_by_test_id("value").inner_text() == real["invoice_number"]
+
+
+def test_settings_entities_and_ledger_import(sync_stack, browser, tmp_path):  # noqa: F811
+    from ..exports import export_xlsx
+
+    SHOTS.mkdir(exist_ok=True)
+    export = tmp_path / "全量发票查询.xlsx"
+    export.write_bytes(export_xlsx([{"发票代码": "1100094140", "发票号码": f"{87654300 + i}", "开票日期": "2026-01-04",
+                                     "金额": "100.00", "税额": "13.00", "价税合计": "113.00", "发票状态": "正常"}
+                                    for i in range(20)]))
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
+    page.goto(sync_stack.url)
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("nav-settings").click()
+    page.get_by_test_id("settings").wait_for()
+    page.get_by_test_id("entity-name").fill("上海某某有限公司")
+    page.get_by_test_id("entity-tax-id").fill("91310000ma1fl0000x")
+    page.get_by_role("button", name="添加").click()
+    page.locator("[data-testid=entities] li", has_text="91310000MA1FL0000X").wait_for()
+    page.get_by_test_id("ledger-file").set_input_files(str(export))
+    summary = page.get_by_test_id("ledger-summary")
+    summary.wait_for(timeout=30_000)
+    assert "新增 20" in summary.inner_text()
+    page.get_by_test_id("ledger-file").set_input_files(str(export))  # the same file again: nothing new
+    page.locator("[data-testid=ledger-summary]", has_text="未变 20").wait_for(timeout=30_000)
+    page.screenshot(path=SHOTS / "14-settings.png", full_page=True)

@@ -20,6 +20,15 @@ interface Summary {
   problem_count: number;
 }
 
+interface ImportRecord {
+  id: number;
+  state: "queued" | "running" | "done" | "failed";
+  summary: Summary | null;
+  error: { key: string; params: Record<string, unknown> } | null;
+}
+
+const POLL_MS = 1000;
+
 export function Settings() {
   const teams = user.value?.teams ?? [];
   const [teamId, setTeamId] = useState<number | null>(teams[0]?.id ?? null);
@@ -102,10 +111,20 @@ function LedgerImport({ teamId }: { teamId: number }) {
     try {
       const res = await fetch("/api/ledger/import", { method: "POST", body: form, headers: CSRF_HEADERS, credentials: "same-origin" });
       const data = await res.json().catch(() => null);
-      if (!res.ok) setError(data?.error ? errorText(data.error) : res.statusText);
-      else setSummary(data.summary);
-    } catch {
-      setError(t("error.network"));
+      if (!res.ok) {
+        setError(data?.error ? errorText(data.error) : res.statusText);
+        return;
+      }
+      // A worker imports it; the job's record is the truth, so ask it until it is finished.
+      let record: ImportRecord = data.import;
+      while (record.state === "queued" || record.state === "running") {
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        record = (await api<{ import: ImportRecord }>(`/api/ledger/imports/${record.id}`)).import;
+      }
+      if (record.state === "done" && record.summary) setSummary(record.summary);
+      else if (record.error) setError(errorText({ key: record.error.key, params: record.error.params }));
+    } catch (err) {
+      setError(err instanceof ApiError ? errorText(err.body) : t("error.network"));
     } finally {
       setBusy(false);
     }
@@ -115,7 +134,11 @@ function LedgerImport({ teamId }: { teamId: number }) {
       <h3>{t("settings.ledger")}</h3>
       <p class="note">{t("settings.ledger_hint")}</p>
       <input type="file" accept=".xlsx,.csv" disabled={busy} data-testid="ledger-file"
-        onChange={(e) => e.currentTarget.files?.[0] && upload(e.currentTarget.files[0])} />
+        onChange={(e) => {
+          const file = e.currentTarget.files?.[0];
+          e.currentTarget.value = ""; // choosing the same file again must import it again
+          if (file) upload(file);
+        }} />
       {busy && <p class="note">{t("settings.importing")}</p>}
       {summary && <p class="note" data-testid="ledger-summary">{t("settings.imported", { ...summary })}</p>}
       {error && <p class="error" data-testid="ledger-error">{error}</p>}
