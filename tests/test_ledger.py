@@ -158,3 +158,18 @@ def test_cli_import(tmp_path):
     again = subprocess.run([sys.executable, "-m", "backend.cli", "ledger", "import", str(path), "--team", "Finance"],
                            env=env, check=True, capture_output=True, text=True)
     assert json.loads(again.stdout.strip().splitlines()[-1])["unchanged"] == 4
+
+
+def test_a_file_that_breaks_half_way_keeps_what_came_before(rt, make_user):
+    make_user("alice", "Team A")
+    database.connect(reuse_if_open=True)
+    team = Team.get(Team.name == "Team A")
+    rows = [dict(ROWS[0], 发票号码=f"{10000000 + i}") for i in range(5000)]
+    data = export_csv(rows)
+    cut = data.index(b"10004000")
+    broken = data[:cut] + b"\xff\xfe\xfa" + data[cut:]  # a damaged byte sequence at row ~4000
+    summary = ledger.import_file(rt, team, broken, "export.csv").as_dict()
+    assert summary["stopped"]["key"] == "ledger.unreadable"
+    assert 0 < summary["inserted"] <= 4000 and LedgerRow.select().count() == summary["inserted"]
+    again = ledger.import_file(rt, team, data, "export.csv").as_dict()  # the whole file later
+    assert again["inserted"] == 5000 - summary["inserted"] and again["stopped"] is None

@@ -6,6 +6,7 @@ arrive for invoices the team is following settle them at once (no look-up quota 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Iterable
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ..db import bulk_insert, write_transaction
+from ..errors import InputError
 from ..jobs import lifecycle
 from ..models import Invoice, Job, LedgerImport, LedgerRow, Team
 from ..runtime import Runtime
 from ..sync import machine
-from ..sync.exportfile import ExportRow, read_export, row_hash
+from ..sync.exportfile import ExportRow, open_export, row_hash
 from ..sync.matching import invoice_key
 from .sync_facts import from_ledger_row, values
 
@@ -35,10 +37,12 @@ class ImportSummary:
     unchanged: int = 0
     settled: int = 0  # followed invoices the new rows settled
     problems: list[dict] = field(default_factory=list)
+    stopped: dict | None = None  # {key, params}: the file broke off here; the rows before it are kept
 
     def as_dict(self) -> dict:
         return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
-                "settled": self.settled, "problems": self.problems[:100], "problem_count": len(self.problems)}
+                "settled": self.settled, "problems": self.problems[:100], "problem_count": len(self.problems),
+                "stopped": self.stopped}
 
 
 def queue_import(rt: Runtime, team: Team, user_id: int | None, filename: str, stream: BinaryIO,
@@ -59,8 +63,8 @@ def queue_import(rt: Runtime, team: Team, user_id: int | None, filename: str, st
 def import_job(rt: Runtime, job: Job) -> None:
     record = LedgerImport.get_by_id(job.payload["import_id"])
     _set(record, state="running")
-    data = rt.store.path_for(record.sha256).read_bytes()
-    summary = import_file(rt, Team.get_by_id(record.team_id), data, record.filename)
+    with rt.store.path_for(record.sha256).open("rb") as fh:
+        summary = import_file(rt, Team.get_by_id(record.team_id), fh, record.filename)
     _set(record, state="done", summary=summary.as_dict(), error=None, finished_at=rt.clock.now())
 
 
@@ -82,12 +86,34 @@ def import_public(record: LedgerImport) -> dict:
             "finished_at": iso(record.finished_at)}
 
 
-def import_file(rt: Runtime, team: Team, data: bytes, filename: str) -> ImportSummary:
-    parsed = read_export(data, filename)
-    summary = ImportSummary(rows=len(parsed.rows), problems=parsed.problems)
-    changed = upsert(rt, team.id, parsed.rows, "import", summary)
-    summary.settled = settle(rt, team.id, changed, "ledger")
+def import_file(rt: Runtime, team: Team, source: bytes | BinaryIO, filename: str) -> ImportSummary:
+    """Stream an export into the team's ledger, a batch per transaction: a file that breaks half-way
+    keeps the batches before the break (re-importing it later completes it, changing nothing twice)."""
+    fh = io.BytesIO(source) if isinstance(source, bytes) else source
+    summary = ImportSummary()
+    with open_export(fh, filename) as stream:
+        summary.problems = stream.problems
+        try:
+            for batch in _batches(stream.rows, BATCH):
+                summary.rows += len(batch)
+                changed = upsert(rt, team.id, batch, "import", summary)
+                summary.settled += settle(rt, team.id, changed, "ledger")
+        except InputError as exc:
+            if summary.rows == 0:
+                raise  # nothing usable at all: the whole file is refused with its reason
+            summary.stopped = {"key": exc.key, "params": exc.params}
     return summary
+
+
+def _batches(rows: Iterable[ExportRow], size: int) -> Iterable[list[ExportRow]]:
+    batch: list[ExportRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def rows_from_feed(rows: Iterable[dict]) -> list[ExportRow]:

@@ -7,6 +7,7 @@ Rows that cannot be used are reported with their row number and kept out; the re
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -186,13 +188,18 @@ def row_hash(values: dict) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def _collect(rows: Iterator[tuple], out: ExportFile) -> None:
+def _rows(rows: Iterator[tuple], problems: list[dict], items: dict[str, list[dict]]) -> Iterator[ExportRow]:
     mapping, header_line = _find_header(rows)
     for line, values in enumerate(rows, start=header_line + 1):
         if not any(v not in (None, "") for v in values):
             continue
         row = _row(values, mapping, line)
-        (out.rows if isinstance(row, ExportRow) else out.problems).append(row)
+        if not isinstance(row, ExportRow):
+            problems.append(row)
+        elif row.key in items:
+            yield _with_items(row, items[row.key])
+        else:
+            yield row
 
 
 def _items(rows: Iterator[tuple]) -> dict[str, list[dict]]:
@@ -218,26 +225,71 @@ def _items(rows: Iterator[tuple]) -> dict[str, list[dict]]:
 
 
 def read_export(data: bytes, filename: str = "") -> ExportFile:
-    """Parse an export file. Raises InputError for a file that cannot be read at all."""
-    out = ExportFile()
-    if data[:4] == b"PK\x03\x04":
-        _read_xlsx(data, out)
+    """Parse a whole (small) export in memory. Raises InputError for a file that cannot be read at all."""
+    with open_export(io.BytesIO(data), filename) as stream:
+        return ExportFile(list(stream.rows), stream.problems)
+
+
+@dataclass
+class ExportStream:
+    rows: Iterator[ExportRow]  # read lazily: a million-row file never sits in memory at once
+    problems: list[dict]  # grows while `rows` is read
+
+
+@contextmanager
+def open_export(fh: BinaryIO, filename: str = "") -> Iterator[ExportStream]:
+    """Stream the rows of an export file (xlsx or csv) from a seekable binary file."""
+    head = fh.read(4)
+    fh.seek(0)
+    problems: list[dict] = []
+    if head == b"PK\x03\x04":
+        with _xlsx_sheets(fh) as sheets:
+            yield ExportStream(_xlsx_rows(sheets, problems), problems)
     elif filename.lower().endswith((".xlsx", ".xls")):
         raise InputError("ledger.unreadable", detail="not an xlsx (zip) file")
     else:
-        _collect(iter(csv.reader(io.StringIO(_decode_text(data)))), out)
-    return out
-
-
-def _decode_text(data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise InputError("ledger.unsupported_type")
-    for encoding in ("utf-8-sig", "gb18030"):
+        text = io.TextIOWrapper(fh, encoding=_text_encoding(fh), newline="")
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError("ledger.unreadable", detail="unknown text encoding")
+            yield ExportStream(_csv_rows(text, problems), problems)
+        finally:
+            text.detach()
+
+
+def _csv_rows(text: io.TextIOWrapper, problems: list[dict]) -> Iterator[ExportRow]:
+    try:
+        yield from _rows(iter(csv.reader(text)), problems, {})
+    except (UnicodeDecodeError, csv.Error) as exc:  # a damaged file: stop here, keep what was read
+        raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
+
+
+def _text_encoding(fh: BinaryIO) -> str:
+    """UTF-8 (with or without BOM) or GB18030, judged on the first 64 kB."""
+    sample = fh.read(65536)
+    fh.seek(0)
+    if b"\x00" in sample[:4096]:
+        raise InputError("ledger.unsupported_type")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise InputError("ledger.unreadable", detail="unknown text encoding") from None
+
+
+def _xlsx_rows(sheets: dict, problems: list[dict]) -> Iterator[ExportRow]:
+    names = list(sheets)
+    basic = BASIC_SHEET if BASIC_SHEET in names else (names[0] if len(names) == 1 else None)
+    if basic is None:
+        raise InputError("ledger.no_sheet")
+    try:
+        items = _items(sheets[ITEMS_SHEET]()) if ITEMS_SHEET in names else {}
+        yield from _rows(sheets[basic](), problems, items)
+    except (xlsx.XlsxError, CalamineError, ValueError) as exc:
+        raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
 
 
 # Up to this size an xlsx is read by calamine (Rust: ~60k rows/s, but it holds the whole sheet,
@@ -245,26 +297,19 @@ def _decode_text(data: bytes) -> str:
 CALAMINE_MAX_BYTES = 16 * 1024 * 1024
 
 
-def _read_xlsx(data: bytes, out: ExportFile) -> None:
-    reader = _calamine_sheets if len(data) <= CALAMINE_MAX_BYTES else _streamed_sheets
-    with reader(data) as sheets:
-        names = list(sheets)
-        basic = BASIC_SHEET if BASIC_SHEET in names else (names[0] if len(names) == 1 else None)
-        if basic is None:
-            raise InputError("ledger.no_sheet")
-        try:
-            _collect(sheets[basic](), out)
-            items = _items(sheets[ITEMS_SHEET]()) if ITEMS_SHEET in names else {}
-        except (xlsx.XlsxError, CalamineError, ValueError) as exc:
-            raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
-    if items:
-        out.rows = [_with_items(r, items[r.key]) if r.key in items else r for r in out.rows]
+@contextmanager
+def _xlsx_sheets(fh: BinaryIO):
+    size = fh.seek(0, io.SEEK_END)
+    fh.seek(0)
+    reader = _calamine_sheets if size <= CALAMINE_MAX_BYTES else _streamed_sheets
+    with reader(fh) as sheets:
+        yield sheets
 
 
 @contextmanager
-def _calamine_sheets(data: bytes):
+def _calamine_sheets(fh: BinaryIO):
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = CalamineWorkbook.from_filelike(fh)
     except (CalamineError, ValueError, OSError) as exc:
         raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
     try:
@@ -274,9 +319,9 @@ def _calamine_sheets(data: bytes):
 
 
 @contextmanager
-def _streamed_sheets(data: bytes):
+def _streamed_sheets(fh: BinaryIO):
     try:
-        book = zipfile.ZipFile(io.BytesIO(data))
+        book = zipfile.ZipFile(fh)
         paths = xlsx.sheet_paths(book)
         strings = xlsx.shared_strings(book)
     except (zipfile.BadZipFile, OSError, xlsx.XlsxError) as exc:

@@ -90,6 +90,7 @@ export const ui = {
     "settings.ledger": "导入发票台账",
     "settings.ledger_hint": "电子发票服务平台「全量发票查询 → 导出」的 xlsx 或 csv 文件；重复导入不会产生重复记录。",
     "settings.importing": "导入中…",
+    "settings.stopped": "文件在中途损坏，导入到此为止（之前的行已保存）：{reason}",
     "settings.imported": "共 {rows} 行：新增 {inserted}，更新 {updated}，未变 {unchanged}，有问题 {problem_count}；{settled} 张待查发票已有结果。",
   },
   en: {
@@ -181,6 +182,7 @@ export const ui = {
     "settings.ledger": "Import the invoice ledger",
     "settings.ledger_hint": "The xlsx or csv from 全量发票查询 → 导出 on the e-invoice platform; importing it again adds nothing twice.",
     "settings.importing": "Importing…",
+    "settings.stopped": "The file breaks off part-way; the import stopped there (rows before it are kept): {reason}",
     "settings.imported": "{rows} rows: {inserted} new, {updated} updated, {unchanged} unchanged, {problem_count} with problems; {settled} waiting invoice(s) settled.",
   },
 } as const;

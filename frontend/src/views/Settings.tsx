@@ -18,6 +18,7 @@ interface Summary {
   unchanged: number;
   settled: number;
   problem_count: number;
+  stopped: { key: string; params: Record<string, unknown> } | null;
 }
 
 interface ImportRecord {
@@ -141,6 +142,7 @@ function LedgerImport({ teamId }: { teamId: number }) {
         }} />
       {busy && <p class="note">{t("settings.importing")}</p>}
       {summary && <p class="note" data-testid="ledger-summary">{t("settings.imported", { ...summary })}</p>}
+      {summary?.stopped && <p class="error">{t("settings.stopped", { reason: errorText(summary.stopped) })}</p>}
       {error && <p class="error" data-testid="ledger-error">{error}</p>}
     </div>
   );
