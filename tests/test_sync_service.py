@@ -262,3 +262,22 @@ def test_reader_to_pending_sync_in_the_worker(rt, queue, clock, sim, client, ali
     inv = client.get(f"/api/invoices/{inv_id}").json["invoice"]
     assert inv["status"] == "pending_sync" and inv["next_check_at"]
     assert inv["diagnosis"]  # why it is not found yet, ranked
+
+
+def test_demo_mode_issues_at_enrolment_and_the_journey_ends_found(rt, queue, clock, sim, db):
+    """Demo: the simulator issues each read invoice; with a compressed clock it is found in minutes."""
+    for runtime in (rt, queue.runtime):
+        runtime.settings = runtime.settings.with_(demo=True, time_scale=1 / 120)
+    sim.client.application.extensions["sim"].time_scale = 1 / 120  # both sides read FAPIAO_TIME_SCALE
+    inv = make_invoice(rt, {**FIELDS, "issue_date": "2026-01-05"})  # today in China, by the fake clock
+    statuses = []
+    for _ in range(30 * 60 // 2):  # half an hour of 2-second ticks
+        feed.tick(rt)
+        queue.run_all()
+        statuses.append(reload(inv).status)
+        if statuses[-1] == "found":
+            break
+        clock.advance(seconds=2)
+    assert statuses[-1] == "found"
+    assert set(statuses[:-1]) <= {"pending_sync"}  # never "not found" on the way: the window starts at issue
+    assert clock.now() - inv.created_at < dt.timedelta(minutes=30)

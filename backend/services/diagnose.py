@@ -8,10 +8,10 @@ from ..models import BuyerEntity, Invoice
 from ..runtime import Runtime
 from ..sync import diagnosis
 from ..sync.matching import match
-from ..sync.schedule import china_day_start, expected_by, issued_at, overdue_at
+from ..sync.schedule import china_day_start, expected_by, overdue_at
 from ..sync.types import Outcome
 from . import health
-from .sync_facts import ledger_lookup, policy, quota_used_today, values
+from .sync_facts import issued, ledger_lookup, policy, quota_used_today, values
 
 
 def _doubtful(invoice: Invoice) -> tuple[str, ...]:
@@ -24,7 +24,7 @@ def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.date
             quota_used: int | None = None) -> diagnosis.Context:
     pol = policy(rt)
     fields = values(invoice)
-    issued = issued_at(fields.get("issue_date"), invoice.pending_since or now)
+    start = issued(rt, invoice, now)
     used = quota_used_today(invoice, now) if quota_used is None else quota_used
     near = ()
     if outcome in diagnosis.NOT_FOUND_YET and fields.get("invoice_number"):
@@ -33,7 +33,7 @@ def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.date
     return diagnosis.Context(
         now=now, status=invoice.status, last_outcome=outcome, fields=fields, family=invoice.family,
         validation=tuple(invoice.validation or ()), doubtful=_doubtful(invoice),
-        expected_by=expected_by(issued, pol), overdue_at=overdue_at(issued, pol), next_check_at=invoice.next_check_at,
+        expected_by=expected_by(start, pol), overdue_at=overdue_at(start, pol), next_check_at=invoice.next_check_at,
         quota_used_today=used if online else 0, daily_quota=pol.daily_quota,
         next_allowed=china_day_start(now) + dt.timedelta(days=1),
         near=near, differences=tuple((invoice.authority or {}).get("differences") or ()),

@@ -17,11 +17,11 @@ from ..runtime import Runtime
 from ..sync import machine
 from ..sync.connector import ConnectorError
 from ..sync.matching import differences, match
-from ..sync.schedule import china_day_start, issued_at, next_check, overdue_at
+from ..sync.schedule import china_day_start, next_check, overdue_at
 from ..sync.types import Outcome, Result
 from . import health, invoices
 from .diagnose import diagnosis_for
-from .sync_facts import FIELD_KEYS, from_ledger_row, ledger_lookup, policy, query_of, quota_used_today, values
+from .sync_facts import FIELD_KEYS, from_ledger_row, issued, ledger_lookup, policy, query_of, quota_used_today, values
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, us
     fields = values(invoice)
     errors = _errors_in_row(invoice) + 1 if _invoice_error(result.outcome, result.error) else 0
     since = invoice.pending_since or now
-    overdue = overdue_at(issued_at(fields.get("issue_date"), since), pol)
+    overdue = overdue_at(issued(rt, invoice, now), pol)
     status = machine.next_status(result.outcome, now=now, overdue_at=overdue, errors_in_row=errors)
     checks_done = invoice.checks_done + (1 if result.outcome != Outcome.UNAVAILABLE else 0)
     spent = quota_used_today(invoice, now) + (1 if result.spent_quota else 0)

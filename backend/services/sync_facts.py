@@ -7,7 +7,7 @@ import datetime as dt
 from ..models import Invoice, LedgerRow, SyncCheck
 from ..runtime import Runtime
 from ..sync.matching import differences
-from ..sync.schedule import Policy, china_day_start
+from ..sync.schedule import Policy, china_day_start, issued_at
 from ..sync.types import Outcome, Query, Result
 
 FIELD_KEYS = ("invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "buyer_tax_id",
@@ -20,6 +20,15 @@ def policy(rt: Runtime) -> Policy:
     s = rt.settings
     return Policy(window_hours=s.sync_window_hours, overdue_hours=s.sync_overdue_hours, limit_days=s.sync_limit_days,
                   daily_quota=s.simulator.daily_quota, time_scale=s.time_scale)
+
+
+def issued(rt: Runtime, invoice: Invoice, now: dt.datetime) -> dt.datetime:
+    """Where the sync window starts: the issue day; in demo mode, when the simulator issued it
+    (at enrolment), since there only the authority's delays are compressed, not the calendar."""
+    since = invoice.pending_since or now
+    if rt.settings.demo:
+        return since
+    return issued_at((invoice.fields or {}).get("issue_date", {}).get("value"), since)
 
 
 def values(invoice: Invoice) -> dict:

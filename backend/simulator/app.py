@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import random
 import time
 
@@ -165,5 +166,7 @@ def serve(settings: Settings) -> None:
 
     from werkzeug.serving import run_simple
 
+    # One access line per feed poll (every tick) would drown the app's own log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = urlsplit(settings.authority_url).port or settings.port + 1
     run_simple(settings.host, port, create_simulator(settings), threaded=True, use_reloader=False)
