@@ -45,31 +45,36 @@ def children(settings: Settings, extra: list[tuple[str, list[str]]] = ()) -> lis
     return base + [Child(name, argv, signal.SIGTERM) for name, argv in extra]
 
 
+class StopFlag:
+    """Set by SIGINT or SIGTERM: long-running loops check it and finish their round first."""
+
+    def __init__(self) -> None:
+        self.set = False
+        signal.signal(signal.SIGINT, self._request)
+        signal.signal(signal.SIGTERM, self._request)
+
+    def _request(self, signum, frame) -> None:
+        self.set = True
+
+
 def supervise(kids: list[Child], on_ready=None) -> int:
-    stopping = False
-
-    def request_stop(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    stop = StopFlag()
     for kid in kids:
         kid.start()
     if on_ready:
         on_ready()
     code = 0
-    while not stopping:
+    while not stop.set:
         time.sleep(0.2)
         for kid in kids:
             rc = kid.exited()
-            if rc is None or stopping:
+            if rc is None or stop.set:
                 continue
             now = time.monotonic()
             kid.restarts = [t for t in kid.restarts if now - t < 60] + [now]
             if len(kid.restarts) > MAX_RESTARTS_PER_MINUTE:
                 print(f"fapiao: {kid.name} keeps exiting (code {rc}); stopping.", file=sys.stderr)
-                stopping, code = True, 1
+                stop.set, code = True, 1
                 break
             print(f"fapiao: {kid.name} exited with code {rc}; restarting it.", file=sys.stderr)
             kid.start()

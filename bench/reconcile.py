@@ -114,7 +114,8 @@ def import_baseline(path: str) -> dict:
                 number = r["数电发票号码"] or r["发票号码"]
                 key = f"{r['发票代码']}-{number}" if r["发票代码"] else number
                 LedgerRow.insert(team=team, key=key, invoice_code=r["发票代码"], invoice_number=number,
-                                 issue_date=str(r["开票日期"])[:10], amount=r["金额"], tax=r["税额"], total=r["价税合计"],
+                                 issue_date=str(r["开票日期"])[:10], amount=r["金额"], tax=r["税额"],
+                                 total=r["价税合计"],
                                  source="import", row_hash="", updated_at=now).on_conflict_ignore().execute()
                 inserted += 1
         return {"seconds": time.perf_counter() - t0, "rss_mb": _rss_mb(), "inserted": inserted}
@@ -125,7 +126,8 @@ def part_import(rows: int, runs: int, big: int) -> None:
         path = Path(tmp) / "export.xlsx"
         t0 = time.perf_counter()
         write_export(ledger_rows(rows), path)
-        print(f"\nimport: {rows} rows, {path.stat().st_size / 1e6:.1f} MB xlsx (written in {time.perf_counter() - t0:.1f} s)")
+        size_mb = path.stat().st_size / 1e6
+        print(f"\nimport: {rows} rows, {size_mb:.1f} MB xlsx (written in {time.perf_counter() - t0:.1f} s)")
         ours = [_in_child(import_ours, str(path), True) for _ in range(runs)]
         base = [_in_child(import_baseline, str(path)) for _ in range(runs)]
         _table("import 100k xlsx", ours, base)

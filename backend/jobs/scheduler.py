@@ -7,7 +7,6 @@ machinery and no eventlet here; it only enqueues jobs (workers run them) and wri
 from __future__ import annotations
 
 import logging
-import signal
 import time
 
 from ..db import open_database
@@ -15,6 +14,7 @@ from ..realtime.notifier import worker_notifier
 from ..runtime import Runtime
 from ..services import feed
 from ..settings import Settings
+from ..supervisor import StopFlag
 from .queue import Tasks
 
 log = logging.getLogger(__name__)
@@ -25,15 +25,8 @@ def run_scheduler(settings: Settings) -> None:
     rt = Runtime(settings, dispatch=Tasks.enqueue_only(settings).dispatch, notifier=worker_notifier(settings.redis_url))
     if rt.connector is None:
         log.info("sync is off (FAPIAO_CONNECTOR=off): the scheduler idles")
-    stopping = False
-
-    def stop(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while not stopping:
+    stop = StopFlag()
+    while not stop.set:
         started = time.monotonic()
         if rt.connector is not None:
             with db.connection_context():

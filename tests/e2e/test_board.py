@@ -50,6 +50,20 @@ def stack(tmp_path):
     s.close()
 
 
+def logged_in_page(browser, url: str, lang: str = "zh", width: int = 390, height: int = 844):
+    """A phone-sized page, logged in as admin, in the given UI language, connected."""
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=2,
+                            locale="en-US" if lang == "en" else "zh-CN")
+    page.goto(url)
+    page.evaluate(f"localStorage.setItem('fapiao.lang', '{lang}')")
+    page.reload()
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in" if lang == "en" else "登录").click()
+    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    return page
+
+
 def _children(pid: int) -> list[int]:
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
@@ -123,14 +137,7 @@ def test_bad_file_offline_retry_and_reconnect(stack, browser, tmp_path):
     bad.write_text("this is a text file")
     good = tmp_path / "good.jpg"
     good.write_bytes(media.jpeg(text="GOOD"))
-    page = browser.new_page(viewport={"width": 390, "height": 800}, locale="en-US")
-    page.goto(stack.url)
-    page.evaluate("localStorage.setItem('fapiao.lang', 'en')")
-    page.reload()
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    page = logged_in_page(browser, stack.url, "en", height=800)
     page.get_by_test_id("file-input").set_input_files([str(bad)])
     error = page.get_by_test_id("upload-error")
     error.wait_for()

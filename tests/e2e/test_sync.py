@@ -11,7 +11,7 @@ import requests
 
 from .. import invoicegen, media
 from ..procs import Stack, free_port
-from .test_board import ADMIN_PASSWORD, SHOTS, browser  # noqa: F401 - the browser fixture
+from .test_board import ADMIN_PASSWORD, SHOTS, browser, logged_in_page  # noqa: F401 - the browser fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -50,12 +50,7 @@ def test_pending_sync_then_found_live_when_the_authority_has_it(sync_stack, brow
     photo = tmp_path / "invoice.jpg"
     photo.write_bytes(media.encode(invoicegen.photo_like(invoicegen.render(invoicegen.Spec(issue_date=today)),
                                                          angle=2), ".jpg"))
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
-    page.goto(sync_stack.url)
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    page = logged_in_page(browser, sync_stack.url)
     page.get_by_test_id("sync-health").wait_for()
     page.evaluate("window.__sameDocument = true")
     page.get_by_test_id("file-input").set_input_files([str(photo)])
@@ -98,14 +93,7 @@ def test_near_miss_is_shown_and_accepted_in_the_browser(sync_stack, browser, tmp
     photo = tmp_path / "invoice.jpg"
     photo.write_bytes(media.encode(invoicegen.photo_like(invoicegen.render(invoicegen.Spec(issue_date="2026-01-05")),
                                                          angle=2), ".jpg"))
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="en-US")
-    page.goto(sync_stack.url)
-    page.evaluate("localStorage.setItem('fapiao.lang', 'en')")
-    page.reload()
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    page = logged_in_page(browser, sync_stack.url, "en")
     page.get_by_test_id("file-input").set_input_files([str(photo)])
     # Issued in January and still not found: overdue (not_found), checked daily.
     card = page.locator("[data-testid=invoice-card][data-status=not_found]")
@@ -134,11 +122,7 @@ def test_settings_entities_and_ledger_import(sync_stack, browser, tmp_path):  # 
     export.write_bytes(export_xlsx([{"发票代码": "1100094140", "发票号码": f"{87654300 + i}", "开票日期": "2026-01-04",
                                      "金额": "100.00", "税额": "13.00", "价税合计": "113.00", "发票状态": "正常"}
                                     for i in range(20)]))
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
-    page.goto(sync_stack.url)
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    page = logged_in_page(browser, sync_stack.url)
     page.get_by_test_id("nav-settings").click()
     page.get_by_test_id("settings").wait_for()
     page.get_by_test_id("entity-name").fill("上海某某有限公司")
