@@ -41,6 +41,7 @@ class SimulatorSettings:
     outages: tuple[tuple[dt.datetime, dt.datetime], ...] = ()  # UTC windows when it is down
     unsupported_regions: tuple[str, ...] = ()  # 2-digit province codes it cannot verify
     seed: int | None = None
+    ledger_file: Path | None = None  # an official export to seed the simulated platform with at start
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ class Settings:
                 outages=_windows(env, "FAPIAO_SIM_OUTAGES"),
                 unsupported_regions=tuple(r for r in env.get("FAPIAO_SIM_UNSUPPORTED_REGIONS", "").split(",") if r),
                 seed=_int(env, "FAPIAO_SIM_SEED", 0) or None,
+                ledger_file=Path(env["FAPIAO_SIM_LEDGER_FILE"]) if env.get("FAPIAO_SIM_LEDGER_FILE") else None,
             ),
         )
 

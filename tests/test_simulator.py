@@ -81,6 +81,7 @@ def test_window_statuses_and_inconsistency(sim):
     assert res["outcome"] == "inconsistent" and res["differences"] == ["amount"]
     sim.post("/api/v1/invoices/1100094140-87654321/state", json={"state": "voided"})
     assert verify(sim)["outcome"] == "voided"
+    assert sim.get("/api/v1/config").json["ledger_file"] == str(path)
     sim.post("/api/v1/invoices/1100094140-87654321/state", json={"state": "red_flushed"})
     assert verify(sim)["outcome"] == "red_flushed"
     assert sim.post("/api/v1/invoices/9-9/state", json={"state": "voided"}).status_code == 404
@@ -126,3 +127,14 @@ def test_seeded_from_an_export_file(sim):
     res = sim.post("/api/v1/import", data={"file": (__import__("io").BytesIO(data), "export.xlsx")})
     assert res.json["rows"] == 1
     assert verify(sim)["outcome"] == "found"
+
+
+def test_seeded_at_start_from_a_file_named_in_the_settings(tmp_path, sim_clock):
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(export_xlsx([{"发票代码": "1100094140", "发票号码": "87654321", "开票日期": "2026-01-04",
+                                   "金额": "100.00", "价税合计": "113.00", "发票状态": "已作废"}]))
+    settings = Settings(data_dir=tmp_path / "sim", secret_key="x",
+                        simulator=SimulatorSettings(seed=7, ledger_file=path))
+    sim = create_simulator(settings, sim_clock, random.Random(7)).test_client()
+    assert verify(sim)["outcome"] == "voided"
+    assert sim.get("/api/v1/config").json["ledger_file"] == str(path)

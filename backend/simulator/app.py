@@ -45,6 +45,9 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
     store.open_store(str(settings.data_dir / "simulator.db"))
     state = SimState(settings, clock or SystemClock(), rng or random.Random(settings.simulator.seed))
     app.extensions["sim"] = state
+    if settings.simulator.ledger_file:
+        seed_from_export(settings.simulator.ledger_file.read_bytes(), settings.simulator.ledger_file.name,
+                         state.clock.now())
 
     @app.before_request
     def faults():
@@ -127,10 +130,8 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
         upload = request.files.get("file")
         if upload is None:
             return jsonify(error="bad_request"), 400
-        parsed = read_export(upload.read(), upload.filename or "")
-        now = state.clock.now()
-        added = sum(store.issue(r.key, r.values, now, now, r.values["state"], replace=True)[1] for r in parsed.rows)
-        return jsonify(rows=len(parsed.rows), added=added, problems=parsed.problems)
+        rows, added, problems = seed_from_export(upload.read(), upload.filename or "", state.clock.now())
+        return jsonify(rows=rows, added=added, problems=problems)
 
     @app.get("/api/v1/config")
     def get_config():
@@ -154,9 +155,17 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
     return app
 
 
+def seed_from_export(data: bytes, filename: str, now: dt.datetime) -> tuple[int, int, list[dict]]:
+    """Invoices in an official export are already at the platform: findable at once."""
+    parsed = read_export(data, filename)
+    added = sum(store.issue(r.key, r.values, now, now, r.values["state"], replace=True)[1] for r in parsed.rows)
+    return len(parsed.rows), added, parsed.problems
+
+
 def _config_json(cfg) -> dict:
     out = dataclasses.asdict(cfg)
     out["outages"] = [[a.isoformat(), b.isoformat()] for a, b in cfg.outages]
+    out["ledger_file"] = str(cfg.ledger_file) if cfg.ledger_file else None
     return out
 
 
