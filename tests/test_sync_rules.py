@@ -102,9 +102,11 @@ def test_found_has_no_causes_and_ranking_puts_certain_first():
     later = NOW + dt.timedelta(hours=5)
     ranked = dg.diagnose(ctx(expected_by=later, overdue_at=later, doubtful=("amount",),
                              near=({"key": "k", "score": 0.9, "diffs": []},)))
-    assert [c.key for c in ranked] == ["sync_window", "near_miss", "reader_doubts"]
-    assert ranked[1].action == "accept_near_miss" and ranked[1].params["candidate"]["key"] == "k"
-    assert ranked[0].params["expected_by"].endswith("Z")
+    assert [c.key for c in ranked] == ["near_miss", "sync_window", "reader_doubts"]
+    assert ranked[0].action == "accept_near_miss" and ranked[0].params["candidate"]["key"] == "k"
+    assert ranked[1].params["expected_by"].endswith("Z")
+    weaker = dg.diagnose(ctx(expected_by=later, overdue_at=later, near=({"key": "k", "score": 0.6, "diffs": []},)))
+    assert [c.key for c in weaker] == ["sync_window", "near_miss"]  # any digit, not a look-alike: too new first
 
 
 def test_every_rule_has_zh_and_en_text():
