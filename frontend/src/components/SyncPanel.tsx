@@ -30,7 +30,11 @@ export function SyncPanel({ inv, onEditField }: { inv: Invoice; onEditField: (na
       const r = await api<{ quota: { used: number; limit: number; spends: number } }>(`/api/invoices/${inv.id}/check`, { method: "POST" });
       setMessage(t("sync.check_queued", { used: r.quota.used + r.quota.spends, limit: r.quota.limit }));
     } catch (err) {
-      setMessage(err instanceof ApiError ? errorText(err.body) : String(err));
+      if (err instanceof ApiError) {
+        const params = { ...err.body.params };
+        if (typeof params.next_allowed === "string") params.next_allowed = when(params.next_allowed);
+        setMessage(errorText({ key: err.body.key, params }));
+      } else setMessage(String(err));
     } finally {
       setBusy(false);
     }
