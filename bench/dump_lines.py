@@ -11,7 +11,7 @@ from pathlib import Path
 from backend.pipeline import textlayer
 from backend.pipeline.decode import decode
 from backend.pipeline.engines import Engines
-from backend.pipeline.ocr import recognise
+from backend.pipeline.ocr import detect, recognise
 from backend.pipeline.types import Limits
 from backend.sniff import sniff
 
@@ -26,7 +26,8 @@ def main() -> None:
     elif kind == "ofd":
         lines, _ = textlayer.ofd_lines(data)
     else:
-        lines = recognise(decode(data, kind, limits).first_page, Engines().ocr)
+        engine = Engines().ocr
+        lines = recognise(detect(decode(data, kind, limits).first_page, engine), engine)
     for ln in sorted(lines, key=lambda ln: (round(ln.cy / 15), ln.box[0])):
         x0, y0, x1, y1 = (int(v) for v in ln.box)
         print(f"{x0:5} {y0:5} {x1:5} {y1:5} {ln.score:.2f} {ln.text}")

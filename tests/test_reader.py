@@ -135,8 +135,8 @@ def test_a_generated_photo_is_read_completely(engines, generated_photo):
     for name in ("invoice_code", "invoice_number", "issue_date", "check_code", "amount"):
         assert "qr" in result.fields[name].source and result.fields[name].confidence >= 0.99, name
     assert not [f for f in result.validation if f.severity == "error"]
-    assert stages == ["decoding", "qr", "recognising", "extracting", "validating"]
-    assert set(result.timings) >= {"decoding", "qr", "recognising", "total"}
+    assert stages == ["decoding", "qr", "detecting", "recognising", "extracting", "validating"]
+    assert set(result.timings) >= {"decoding", "qr", "detecting", "recognising", "total"}
 
 
 def test_ofd_text_layer_and_embedded_xml(engines):

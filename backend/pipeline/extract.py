@@ -18,7 +18,7 @@ from .derive import derive_amounts
 from .engines import Engines
 from .fields import FIELD_NAMES, assign, parse_date, tax_rate
 from .normalise import normalise, readable
-from .ocr import recognise
+from .ocr import detect, recognise
 from .qr import QrRead, parse_payload, read_qr
 from .types import Document, FieldValue, Limits
 
@@ -103,8 +103,10 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
             image = normalise(image)
             clock.stage("qr")
             qr = read_qr(image)
+            clock.stage("detecting")
+            found = detect(image, engines.ocr)
             clock.stage("recognising")
-            lines = recognise(image, engines.ocr)
+            lines = recognise(found, engines.ocr)
     clock.stage("extracting")
     family, fields = assign(lines, page_size or (1.0, 1.0))
     if extra:
