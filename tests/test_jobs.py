@@ -81,7 +81,8 @@ def test_a_job_runs_once_even_if_delivered_twice(client, alice, queue):
     statuses = [e["invoice"]["status"] for e in events]
     stages = [e["invoice"]["stage"] for e in events if e["invoice"]["status"] == "processing"]
     assert statuses[0] == "received" and statuses[-1] in DONE
-    assert stages == ["decoding", "qr", "detecting", "recognising", "extracting", "validating"]  # one run, each stage once
+    # one run, each stage once
+    assert stages == ["decoding", "qr", "detecting", "recognising", "extracting", "validating"]
 
 
 def _dead_pid() -> int:
