@@ -74,8 +74,8 @@ def test_events_after_cursor_page_through(client, alice, queue):
     page = client.get("/api/events?after=0&limit=4").json
     assert [e["cursor"] for e in page["events"]] == [1, 2, 3, 4] and page["has_more"]
     rest = client.get(f"/api/events?after={page['cursor']}").json
-    # Per invoice: created, one event per reader stage (5), and the result.
-    assert len(page["events"]) + len(rest["events"]) == 3 * 7 and not rest["has_more"]
+    # Per invoice: created, one event per reader stage (6), and the result.
+    assert len(page["events"]) + len(rest["events"]) == 3 * 8 and not rest["has_more"]
     last = {e["invoice"]["id"]: e["invoice"]["status"] for e in page["events"] + rest["events"]}
     assert set(last.values()) <= DONE
     assert client.get(f"/api/events?after={rest['cursor']}").json == {

@@ -69,7 +69,7 @@ def test_worker_events_reach_a_connected_browser_live(tmp_path, mode):
             client.disconnect()
         statuses = [e["invoice"]["status"] for e in received if e["invoice"]["id"] == inv_id]
         assert statuses[0] == "received" and statuses[-1] in DONE
-        assert set(statuses[1:-1]) == {"processing"} and len(statuses) == 7
+        assert set(statuses[1:-1]) == {"processing"} and len(statuses) == 8
 
 
 def test_unauthenticated_socket_is_refused_by_the_real_server(tmp_path):
