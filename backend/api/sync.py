@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 
+from ..clock import iso
 from ..errors import AppError, NotFound
 from ..models import LedgerImport, LedgerRow
 from ..serializers import invoice_public
@@ -33,7 +34,7 @@ def check_now(invoice_id: int):
 def checks(invoice_id: int):
     rt = _rt()
     inv = g.access.invoice(invoice_id)
-    return {"checks": sync.timeline(inv), "next_check_at": invoice_public(inv)["next_check_at"],
+    return {"checks": sync.timeline(inv), "next_check_at": iso(inv.next_check_at),
             "diagnosis": inv.diagnosis or [],
             "quota": {"used": quota_used_today(inv, rt.clock.now()), "limit": policy(rt).daily_quota}}
 

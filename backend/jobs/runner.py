@@ -20,6 +20,19 @@ Handler = Callable[[Runtime, Job], None]
 HANDLERS: dict[str, Handler] = {"process": process_invoice, "check": sync.check_job,
                                 "ledger_import": ledger.import_job}
 
+# What giving up on a job means, per kind: a failed reading fails its invoice; a check that keeps
+# failing says nothing about the invoice (it stays followed and is retried later); a failed import
+# fails its import record.
+GiveUp = Callable[[Runtime, Job, str, dict], None]
+
+
+def _fail_invoice(rt: Runtime, job: Job, key: str, params: dict) -> None:
+    invoices.set_status(rt, Invoice.get_by_id(job.invoice_id), InvoiceStatus.FAILED.value, f"error.{key}", **params)
+
+
+GIVE_UP: dict[str, GiveUp] = {"process": _fail_invoice, "check": sync.check_given_up,
+                              "ledger_import": ledger.import_failed}
+
 # A queued job this old was never picked up: its queue message was lost (e.g. the web process
 # died between commit and enqueue), so recovery delivers it again.
 LOST_DELIVERY_SECONDS = 60
@@ -52,15 +65,7 @@ def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> None:
 
 def _give_up(rt: Runtime, job: Job, key: str, params: dict, detail: str) -> None:
     lifecycle.fail(job, rt.clock.now(), key, detail)
-    if job.kind == "ledger_import":
-        ledger.import_failed(rt, job, key, params)
-        return
-    invoice = Invoice.get_by_id(job.invoice_id)
-    if job.kind == "check":
-        # A check that keeps failing says nothing about the invoice: it stays followed and is retried later.
-        sync.check_failed(rt, invoice, key)
-        return
-    invoices.set_status(rt, invoice, InvoiceStatus.FAILED.value, f"error.{key}", **params)
+    GIVE_UP[job.kind](rt, job, key, params)
 
 
 def recover(rt: Runtime) -> list[int]:

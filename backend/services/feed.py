@@ -25,18 +25,19 @@ def pull(rt: Runtime) -> int:
         health.record(rt, exc.key)
         return 0
     health.record(rt, None)
+    if not rows:
+        return 0  # keep the old cursor: nothing has changed since it, and nothing is written
     settled = 0
-    if rows:
-        by_team: dict[int, set[str]] = {}
-        for e in entities:
-            by_team.setdefault(e.team_id, set()).add(e.tax_id.upper())
-        for team in Team.select(Team.id):
-            mine = by_team.get(team.id)
-            wanted = [r for r in rows if mine is None or (r.get("buyer_tax_id") or "").upper() in mine]
-            if wanted:
-                summary = ledger.ImportSummary()
-                changed = ledger.upsert(rt, team.id, ledger.rows_from_feed(wanted), "feed", summary)
-                settled += ledger.settle(rt, team.id, changed, "feed")
+    by_team: dict[int, set[str]] = {}
+    for e in entities:
+        by_team.setdefault(e.team_id, set()).add(e.tax_id.upper())
+    for team in Team.select(Team.id):
+        mine = by_team.get(team.id)
+        wanted = [r for r in rows if mine is None or (r.get("buyer_tax_id") or "").upper() in mine]
+        if wanted:
+            summary = ledger.ImportSummary()
+            changed = ledger.upsert(rt, team.id, ledger.rows_from_feed(wanted), "feed", summary)
+            settled += ledger.settle(rt, team.id, changed, "feed")
     health.save_feed_cursor(cursor)
     return settled
 

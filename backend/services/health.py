@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..clock import iso
 from ..db import write_transaction
 from ..models import ConnectorState
@@ -9,11 +11,19 @@ from ..runtime import Runtime
 
 NAME = "authority"
 DOWN_AFTER_FAILURES = 3  # one lost request is noise; three in a row is an outage
+# The scheduler succeeds every tick: while all is well, "last good answer" is refreshed at most this
+# often, so an idle system does not take the write lock every two seconds.
+OK_REFRESH = dt.timedelta(seconds=30)
 
 
 def record(rt: Runtime, error_key: str | None) -> None:
     """Note one call's result: None for success, else its connector.* key."""
     now = rt.clock.now()
+    if error_key is None:
+        current = ConnectorState.get_or_none(ConnectorState.name == NAME)
+        if current and current.ok and not current.failures and current.last_ok_at \
+                and now - current.last_ok_at < OK_REFRESH:
+            return
     with write_transaction():
         state, _ = ConnectorState.get_or_create(name=NAME)
         if error_key is None:

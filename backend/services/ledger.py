@@ -69,6 +69,7 @@ def import_job(rt: Runtime, job: Job) -> None:
 
 
 def import_failed(rt: Runtime, job: Job, key: str, params: dict) -> None:
+    """The import job failed for good (a file that cannot be read at all): say why on its record."""
     record = LedgerImport.get_by_id(job.payload["import_id"])
     _set(record, state="failed", error={"key": key, "params": params}, finished_at=rt.clock.now())
 

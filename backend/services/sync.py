@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ..db import database
 from ..errors import AppError
 from ..jobs import lifecycle
 from ..models import Invoice, InvoiceStatus, Job, LedgerRow, SyncCheck
@@ -43,7 +42,7 @@ def enroll(rt: Runtime, invoice: Invoice, fresh: bool) -> None:
                    pending_since=invoice.pending_since or now, next_check_at=now, last_outcome=None, authority=None)
     if fresh:
         changes["checks_done"] = 0
-    for name, value in changes.items():
+    for name, value in changes.items():  # the diagnosis is of the invoice as it is about to be
         setattr(invoice, name, value)
     invoices.update(rt, invoice, diagnosis=diagnosis_for(rt, invoice, None, now), **changes)
     if fresh and rt.settings.demo and rt.connector.online:
@@ -86,8 +85,9 @@ def check_job(rt: Runtime, job: Job) -> None:
     run_check(rt, invoice, "manual" if job.requested_by else "auto", job.requested_by)
 
 
-def check_failed(rt: Runtime, invoice: Invoice, key: str) -> None:
-    apply_result(rt, invoice, Result(Outcome.UNAVAILABLE, error=key), "auto", None)
+def check_given_up(rt: Runtime, job: Job, key: str, params: dict) -> None:
+    """The `check` job failed for good: record it as an unavailable answer, so the next check is scheduled."""
+    apply_result(rt, Invoice.get_by_id(job.invoice_id), Result(Outcome.UNAVAILABLE, error=key), "auto", None)
 
 
 def run_check(rt: Runtime, invoice: Invoice, trigger: str, user_id: int | None = None) -> Outcome | None:
@@ -126,7 +126,7 @@ def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, us
     changes = dict(status=status, reason="sync.outcome", reason_params={"outcome": result.outcome.value},
                    last_outcome=result.outcome.value, checks_done=checks_done, next_check_at=next_at,
                    authority=authority)
-    for name, value in changes.items():
+    for name, value in changes.items():  # the diagnosis is of the invoice as it is about to be
         setattr(invoice, name, value)
     diagnosis = diagnosis_for(rt, invoice, result.outcome, now, quota_used=spent)
 
@@ -196,16 +196,15 @@ def due(rt: Runtime, limit: int = 500) -> list[int]:
     The conditional UPDATE is the claim: two schedulers never queue the same check twice."""
     now = rt.clock.now()
     queued = []
-    with database.connection_context():
-        candidates = (Invoice.select(Invoice.id, Invoice.next_check_at)
-                      .where(Invoice.next_check_at <= now, Invoice.status.in_(sorted(machine.WATCHED)))
-                      .order_by(Invoice.next_check_at).limit(limit))
-        for inv in candidates:
-            claimed = (Invoice.update(next_check_at=None)
-                       .where(Invoice.id == inv.id, Invoice.next_check_at == inv.next_check_at).execute())
-            if claimed:
-                job = lifecycle.create(inv.id, "check", now, rt.settings.job_max_attempts)
-                queued.append(job.id)
+    candidates = (Invoice.select(Invoice.id, Invoice.next_check_at)
+                  .where(Invoice.next_check_at <= now, Invoice.status.in_(sorted(machine.WATCHED)))
+                  .order_by(Invoice.next_check_at).limit(limit))
+    for inv in candidates:
+        claimed = (Invoice.update(next_check_at=None)
+                   .where(Invoice.id == inv.id, Invoice.next_check_at == inv.next_check_at).execute())
+        if claimed:
+            job = lifecycle.create(inv.id, "check", now, rt.settings.job_max_attempts)
+            queued.append(job.id)
     for job_id in queued:
         rt.dispatch(job_id, 0)
     return queued

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { columnOf, COLUMNS, groupByColumn, markDiffs } from "../src/state/columns";
+import { columnOf, COLUMNS, groupByColumn } from "../src/state/columns";
+import { markDiffs } from "../src/lib/causes";
 import { INVOICE_STATUSES, type Invoice } from "../src/state/types";
 
 const inv = (id: number, status: string) => ({ id, status }) as unknown as Invoice;

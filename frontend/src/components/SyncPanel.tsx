@@ -3,8 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api/http";
 import { errorText, t } from "../i18n";
-import { markDiffs } from "../state/columns";
-import { causeNext, causeText, when } from "../lib/causes";
+import { causeNext, causeText, markDiffs, when } from "../lib/causes";
 import { receiveInvoices } from "../state/store";
 import type { Cause, Invoice, NearMiss, SyncCheck } from "../state/types";
 

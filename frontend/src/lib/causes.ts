@@ -19,3 +19,9 @@ export function causeParams(cause: Cause): Record<string, unknown> {
 
 export const causeText = (cause: Cause) => t(`diagnosis.${cause.key}`, causeParams(cause));
 export const causeNext = (cause: Cause) => t(`diagnosis.${cause.key}.next`, causeParams(cause));
+
+/** The number with the characters that differ from the candidate marked, for the near-miss evidence. */
+export function markDiffs(text: string, positions: readonly number[]): { ch: string; diff: boolean }[] {
+  const set = new Set(positions);
+  return [...text].map((ch, i) => ({ ch, diff: set.has(i) }));
+}

@@ -22,9 +22,3 @@ export function groupByColumn(invoices: readonly Invoice[]): Record<ColumnKey, I
   for (const inv of invoices) out[columnOf(inv.status)].push(inv);
   return out;
 }
-
-/** The number with the characters that differ from the candidate marked, for the near-miss evidence. */
-export function markDiffs(text: string, positions: readonly number[]): { ch: string; diff: boolean }[] {
-  const set = new Set(positions);
-  return [...text].map((ch, i) => ({ ch, diff: set.has(i) }));
-}
