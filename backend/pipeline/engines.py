@@ -13,15 +13,17 @@ DET_LONG_SIDE = 960
 
 
 class Engines:
-    def __init__(self, threads: int = -1) -> None:
+    def __init__(self, threads: int = -1, det_model: str | None = None, rec_model: str | None = None) -> None:
         # Worker processes share the cores: each gets its share of ONNX threads (-1: all).
         self.threads = threads
+        self.det_model, self.rec_model = det_model, rec_model
 
     @cached_property
     def ocr(self):
         from rapidocr import RapidOCR
 
-        engine = RapidOCR(params={
+        models = {"Det.model_path": self.det_model, "Rec.model_path": self.rec_model}
+        engine = RapidOCR(params={k: v for k, v in models.items() if v} | {
             "Global.log_level": "warning",
             "EngineConfig.onnxruntime.intra_op_num_threads": self.threads,
             # Detect on a page scaled to a 960 px long side: invoice print stays ≥ 12 px high,

@@ -12,15 +12,16 @@ from dataclasses import dataclass, field, replace
 
 from ..validate import Finding, validate
 from ..validate.codes import QR_TYPES, Family, family_from_keys
-from . import crosscheck, textlayer
+from . import crosscheck, focus, textlayer
 from .decode import decode
 from .derive import derive_amounts
 from .engines import Engines
 from .fields import FIELD_NAMES, assign, parse_date, tax_rate
+from .ink import inks
 from .normalise import normalise, readable
-from .ocr import detect, recognise
+from .ocr import Detected, detect, recognise, turn, upside_down
 from .qr import QrRead, parse_payload, read_qr
-from .types import Document, FieldValue, Limits
+from .types import Document, FieldValue, Limits, TextLine
 
 REVIEW_BELOW = 0.9  # a field under this confidence sends the invoice to a person
 
@@ -106,7 +107,7 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
             clock.stage("detecting")
             found = detect(image, engines.ocr)
             clock.stage("recognising")
-            lines = recognise(found, engines.ocr)
+            lines = read_lines(found, engines.ocr)
     clock.stage("extracting")
     family, fields = assign(lines, page_size or (1.0, 1.0))
     if extra:
@@ -122,6 +123,17 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     findings = tuple(validate({k: v.value for k, v in fields.items()}, family, today))
     fields = _flag(fields, findings)
     return Extraction(family, fields, qr.text, findings, clock.done(), page_size)
+
+
+def read_lines(found: Detected, engine) -> tuple[TextLine, ...]:
+    """Recognise what the fields need: short lines first, then the long lines `focus` keeps."""
+    if upside_down(found, engine):
+        found = turn(found)
+    form_ink = inks(found.view, found.quads).form
+    first = recognise(found, engine, focus.first_pass(found.spans, form_ink))
+    second = recognise(found, engine, focus.second_pass(found.spans, first).read)
+    lines = first | second
+    return tuple(lines[i] for i in sorted(lines))
 
 
 def _flag(fields: dict[str, FieldValue], findings: tuple[Finding, ...]) -> dict[str, FieldValue]:

@@ -25,8 +25,8 @@ _DATE = re.compile(r"(20\d{2}|19\d{2})\D{0,3}?(\d{1,2})\D{0,3}?(\d{1,2})")
 _TAX_ID = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{15,20}(?![0-9A-Z])")
 
 
-# OCR often cuts "名  称:" in two at the wide gap; the "称:" half still marks the value.
-NAME_LABELS = ("名称", "称:")
+# OCR often cuts "名  称:" in two at the wide gap; either half alone still marks the value.
+NAME_LABELS = ("名称", "称:", "名")
 
 
 def squash(text: str) -> str:
@@ -80,9 +80,13 @@ _LABEL_WORDS = re.compile(
 )
 
 
+_COPY_MARK = re.compile(r"^第[一二三四五六]联")  # "第二联: 发票联" printed down the margin
+
+
 def _name(text: str) -> str | None:
     value = re.sub(r"^[:：\s]+", "", text).strip()
-    if len(squash(value)) < 2 or not re.search(r"[\u4e00-\u9fff]", value) or _LABEL_WORDS.search(value):
+    if (len(squash(value)) < 2 or not re.search(r"[\u4e00-\u9fff]", value) or _LABEL_WORDS.search(value)
+            or _COPY_MARK.match(squash(value))):
         return None
     # Registered Chinese names use full-width brackets; NFKC made them ASCII.
     return value.replace("(", "（").replace(")", "）")
@@ -97,7 +101,8 @@ class Layout:
         pat = re.compile(r"\s*".join(map(re.escape, label)))
         out = []
         for ln in self.lines:
-            m = pat.search(ln.text)
+            # A one-character label only counts as a line of its own ("名", not the 名 of 项目名称).
+            m = pat.search(ln.text) if len(label) > 1 or squash(ln.text).rstrip(":：") == label else None
             if m:
                 out.append((ln, ln.text[m.end():]))
         return out
@@ -217,13 +222,10 @@ def _field(hit: Hit | None) -> FieldValue:
 
 
 def _top_token(layout: Layout, parse, height: float) -> Hit | None:
-    for ln in sorted(layout.lines, key=lambda ln: ln.cy):
-        if ln.cy > height * 0.3:
-            break
-        value = parse(ln.text)
-        if value:
-            return Hit(value, ln)
-    return None
+    """The value in the top band of the page; paper forms print the code twice (large top-left,
+    small top-right): the more confident reading wins."""
+    hits = [Hit(v, ln) for ln in layout.lines if ln.cy <= height * 0.3 and (v := parse(ln.text))]
+    return max(hits, key=lambda h: h.line.score, default=None)
 
 
 @dataclass(frozen=True)

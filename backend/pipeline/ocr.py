@@ -1,20 +1,48 @@
-"""Stages: detect text lines in an image, then recognise them, with the ONNX OCR models.
+"""Stages: detect text lines in an image, then recognise the ones a caller asks for.
 
-Two stages (not one RapidOCR call) so the board can show "detecting" and "recognising" apart, and
-so a caller could choose which detected lines to recognise.
+Detection and recognition are separate so the board can show "detecting" and "recognising"
+apart, and so the reader recognises only the lines that can hold a field (see `focus`).
+Recognition costs in proportion to the summed length of the lines read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from .textlayer import clean
-from .types import TextLine
+from .types import Box, TextLine
 
 OCR_LONG_SIDE = 2000  # the detector gains nothing above this on an A5-sized invoice
+REC_HEIGHT = 48  # the recognition model's fixed input height
+# Each line is read at its own width plus this much blank. RapidOCR pads every batch to at least
+# 320 px, which doubles the cost of the many short lines on a form; flush against the edge the
+# model misreads some last digits, and 24 px of blank is enough (bench.accuracy, dev photos).
+REC_MARGIN = 24
+REC_BATCH = 6
+VOTERS = 9  # lines the orientation model looks at to decide whether the page is upside down
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where one detected line lies, before anything is read."""
+
+    box: Box  # in the original page
+    level: Box  # in deskewed page coordinates, where rows are level
+    length: float  # its width once scaled to the model's height: what reading it costs
+    tall: bool  # printed vertically (turned a quarter before it is read)
+
+    @property
+    def cy(self) -> float:
+        return (self.level[1] + self.level[3]) / 2
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.level[3] - self.level[1])
 
 
 @dataclass(frozen=True)
@@ -25,42 +53,116 @@ class Detected:
     scale: float  # view = original × scale
     quads: tuple[np.ndarray, ...]  # in view coordinates
     original_size: tuple[int, int]  # (h, w) of the page the caller passed
+    spans: tuple[Span, ...] = ()
+    turned: bool = False  # the page lies upside down: crops are read turned, level boxes mirrored
+
+
+def turn(found: Detected) -> Detected:
+    """The same detection, for a page that lies upside down in the image."""
+    h, w = found.original_size
+
+    def mirror(b: Box) -> Box:
+        return (w - b[2], h - b[3], w - b[0], h - b[1])
+
+    return replace(found, turned=not found.turned,
+                   spans=tuple(replace(s, level=mirror(s.level)) for s in found.spans))
 
 
 def detect(image: np.ndarray, engine, long_side: int = OCR_LONG_SIDE) -> Detected:
     h, w = image.shape[:2]
     scale = min(1.0, long_side / max(h, w))
     view = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
-    # Detection only: RapidOCR maps the boxes back onto `view` for us.
-    result = engine(view, use_det=True, use_cls=False, use_rec=False)
-    boxes = getattr(result, "boxes", None)
+    # Detection only: RapidOCR pads very wide pages and maps the boxes back onto `view` for us.
+    boxes = getattr(engine(view, use_det=True, use_cls=False, use_rec=False), "boxes", None)
     quads = tuple(np.asarray(q, dtype=np.float32) for q in boxes) if boxes is not None else ()
-    return Detected(view, scale, quads, (h, w))
+    return Detected(view, scale, quads, (h, w), spans(quads, scale, (h, w)))
 
 
-def recognise(found: Detected, engine) -> tuple[TextLine, ...]:
-    """Text of every detected line, with boxes in the coordinates of the original page."""
-    if not found.quads:
-        return ()
-    crops = engine.crop_text_regions(found.view, [q.copy() for q in found.quads])
-    upright, _ = engine.cls_and_rotate(crops)  # lines printed upside down are turned first
-    rec = engine.recognize_txt(upright)
+def spans(quads: Sequence[np.ndarray], scale: float, size: tuple[int, int]) -> tuple[Span, ...]:
+    h, w = size
+    originals = [q.astype(np.float64) / scale for q in quads]
+    rot = cv2.getRotationMatrix2D((w / 2, h / 2), skew_angle(originals), 1.0)
+    out = []
+    for q in originals:
+        width = max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3]))
+        height = max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2]))
+        tall = height >= 1.5 * width  # the same rule RapidOCR uses to turn a crop
+        long_, short = (height, width) if tall else (width, height)
+        level = q @ rot[:, :2].T + rot[:, 2]
+        out.append(Span(_xyxy(q), _xyxy(level), REC_HEIGHT * long_ / max(1.0, short), tall))
+    return tuple(out)
+
+
+def upside_down(found: Detected, engine) -> bool:
+    """Was the page photographed upside down? The orientation model votes on the longest lines.
+
+    A page turns as a whole, so a handful of lines decide for all of them (per-line decisions
+    cost ~50 ms a page and flip the odd upright line)."""
+    across = [i for i, s in enumerate(found.spans) if not s.tall]
+    voters = sorted(across, key=lambda i: -found.spans[i].length)[:VOTERS]
+    if not voters:
+        return False
+    result = engine._load_cls_model()(_crops(found, voters))  # noqa: SLF001 - RapidOCR's lazy loader
+    flipped = sum(1 for label, score in result.cls_res if "180" in label and score > 0.9)
+    return flipped * 2 > len(voters)
+
+
+def recognise(found: Detected, engine, which: Sequence[int] | None = None) -> dict[int, TextLine]:
+    """Text of the chosen detected lines (all by default), keyed by their index in `found`.
+
+    Boxes are in the coordinates of the original page; unreadable lines are left out."""
+    which = list(range(len(found.quads)) if which is None else which)
+    if not which:
+        return {}
+    crops = _crops(found, which)
+    recognizer = engine._load_rec_model()  # noqa: SLF001 - RapidOCR's lazy loader
     min_score = engine.cfg.Global.text_score
-    h, w = found.original_size
-    quads = [q.astype(np.float64) / found.scale for q in found.quads]
-    angle = skew_angle(quads)
-    rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    lines = []
-    for quad, text, score in zip(quads, rec.txts, rec.scores, strict=False):
+    lines = {}
+    for i, (text, score) in zip(which, read_crops(crops, recognizer), strict=True):
         text = clean(text)
-        if not text or score < min_score:
-            continue
-        level = quad @ rot[:, :2].T + rot[:, 2]
-        lines.append(TextLine(text, _xyxy(quad), float(score), "ocr", _xyxy(level)))
-    return tuple(lines)
+        if text and score >= min_score:
+            span = found.spans[i]
+            lines[i] = TextLine(text, span.box, float(score), "ocr", span.level)
+    return lines
 
 
-def skew_angle(quads: list[np.ndarray]) -> float:
+def read_crops(crops: Sequence[np.ndarray], recognizer) -> list[tuple[str, float]]:
+    """Run the recognition model over line images, each at its own width (+ REC_MARGIN blank),
+    in batches of similar widths; decode with the model's own CTC decoder."""
+    widths = [max(1, math.ceil(REC_HEIGHT * c.shape[1] / max(1, c.shape[0]))) for c in crops]
+    order = np.argsort(widths, kind="stable")
+    out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+    for start in range(0, len(order), REC_BATCH):
+        batch = order[start:start + REC_BATCH]
+        width = max(widths[i] for i in batch) + REC_MARGIN
+        tensor = np.zeros((len(batch), 3, REC_HEIGHT, width), dtype=np.float32)
+        for row, i in enumerate(batch):
+            tensor[row, :, :, :widths[i]] = _normalised(crops[i], widths[i])
+        preds = recognizer.session(tensor)
+        texts, _ = recognizer.postprocess_op(preds, False, wh_ratio_list=[widths[i] / REC_HEIGHT for i in batch],
+                                             max_wh_ratio=width / REC_HEIGHT)
+        for row, i in enumerate(batch):
+            out[i] = (texts[row][0], float(texts[row][1]))
+    return out
+
+
+def _normalised(crop: np.ndarray, width: int) -> np.ndarray:
+    """The model's input for one line: height 48, channels first, scaled to [-1, 1]."""
+    if crop.ndim == 2:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    resized = cv2.resize(crop, (width, REC_HEIGHT)).astype(np.float32)
+    return resized.transpose(2, 0, 1) / 127.5 - 1.0
+
+
+def _crops(found: Detected, which: Sequence[int]) -> list[np.ndarray]:
+    # RapidOCR's own crop: perspective-corrected, turned when the box is tall.
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    crops = [get_rotate_crop_image(found.view, found.quads[i].copy()) for i in which]
+    return [cv2.rotate(c, cv2.ROTATE_180) for c in crops] if found.turned else crops
+
+
+def skew_angle(quads: Sequence[np.ndarray]) -> float:
     """Median slope (degrees) of the long text boxes: how far the page is turned in the photo."""
     angles = []
     for q in quads:
