@@ -9,13 +9,26 @@ FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.conf
 
 .PHONY: install run test test-py test-pg test-frontend lint browser bench clean
 
-install: $(STAMPS)/python $(STAMPS)/node frontend/dist/index.html
+install: $(STAMPS)/python $(STAMPS)/models $(STAMPS)/node frontend/dist/index.html
 
 $(STAMPS)/python: pyproject.toml
 	@mkdir -p $(STAMPS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+# The CJK font the project's invoice generator draws with: it renders the calibration pages of
+# the int8 text detector, and the tests' invoices.
+$(STAMPS)/fonts:
+	@mkdir -p $(STAMPS)
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk)
+	@touch $@
+
+# The int8 text detector, derived from the installed wheel's model (backend/weights/quantise.py).
+$(STAMPS)/models: $(STAMPS)/python $(STAMPS)/fonts backend/weights/quantise.py backend/weights/synth.py
+	$(BIN)/fapiao models
 	@touch $@
 
 $(STAMPS)/node: frontend/package.json frontend/package-lock.json
@@ -27,13 +40,12 @@ $(STAMPS)/node: frontend/package.json frontend/package-lock.json
 frontend/dist/index.html: $(STAMPS)/node $(FRONTEND_SRC)
 	cd frontend && npm run build --silent
 
-# Debian's chromium for the end-to-end tests (never a browser downloaded by a test tool), and the
-# CJK font the test invoice generator draws with.
+# Debian's chromium for the end-to-end tests (never a browser downloaded by a test tool).
 browser: $(STAMPS)/browser
-$(STAMPS)/browser:
+$(STAMPS)/browser: $(STAMPS)/fonts
 	@mkdir -p $(STAMPS)
-	@(command -v chromium >/dev/null && test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc) || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+	@command -v chromium >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	@touch $@
 
 run: install

@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--json", action="store_true", help="one JSON object per line")
     jobs = sub.add_parser("jobs", help="job commands").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("recover", help="re-deliver lost jobs")
+    models = sub.add_parser("models", help="build the int8 text detector from the installed wheel (if stale)")
+    models.add_argument("--force", action="store_true", help="rebuild even if up to date")
     sub.add_parser("scheduler", help="queue due authority checks and pull the feed")
     sub.add_parser("simulator", help="run the local tax-authority simulator")
     led = sub.add_parser("ledger", help="ledger commands").add_subparsers(dest="ledger_command", required=True)
@@ -60,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fapiao: {exc}", file=sys.stderr)
         return 2
     command = {"run": _run, "serve": _serve, "worker": _worker, "db": _db, "user": _user, "jobs": _jobs,
-               "extract": _extract, "scheduler": _scheduler, "simulator": _simulator, "ledger": _ledger}
+               "extract": _extract, "models": _models, "scheduler": _scheduler, "simulator": _simulator,
+               "ledger": _ledger}
     return command[args.command](settings, args) or 0
 
 
@@ -108,6 +111,16 @@ def _user(settings: Settings, args) -> int:
     return 0
 
 
+def _models(settings: Settings, args) -> int:
+    from .weights import default_dir
+    from .weights.quantise import build
+
+    logging.getLogger().setLevel(logging.WARNING)  # the quantiser logs every scale it adjusts
+    built = build(settings.model_dir or default_dir(), force=args.force)
+    print(f"{'built' if built.fresh else 'up to date'}: {built.path} (sha256 {built.sha256[:16]})")
+    return 0
+
+
 def _extract(settings: Settings, args) -> int:
     import datetime as dt
     import json
@@ -119,7 +132,7 @@ def _extract(settings: Settings, args) -> int:
     from .pipeline.types import Limits
     from .sniff import sniff
 
-    engines = Engines()
+    engines = Engines(model_dir=settings.model_dir)
     limits = Limits(max_pixels=settings.max_pixels, max_pdf_pages=settings.max_pdf_pages)
     failed = 0
     for name in args.files:

@@ -65,6 +65,7 @@ class Settings:
     admin_password: str = ""
     secure_cookies: bool = False
     frontend_dist: Path | None = None
+    model_dir: Path | None = None  # where `fapiao models` puts the int8 detector; None: inside the venv
     # -- the tax-authority side --------------------------------------------------------------
     connector: str = "simulator"  # simulator | ledger (imported exports only) | off
     simulator_url: str = ""  # empty: the embedded simulator on port + 1
@@ -122,6 +123,7 @@ class Settings:
         if async_mode not in ASYNC_MODES:
             raise SettingsError(f"FAPIAO_ASYNC_MODE must be one of {ASYNC_MODES}, not {async_mode!r}")
         dist = env.get("FAPIAO_FRONTEND_DIST")
+        model_dir = env.get("FAPIAO_MODEL_DIR")
         demo = env.get("FAPIAO_DEMO", "1").lower() in _TRUE
         return cls(
             data_dir=data_dir,
@@ -141,6 +143,7 @@ class Settings:
             admin_password=env.get("FAPIAO_ADMIN_PASSWORD", ""),
             secure_cookies=env.get("FAPIAO_SECURE_COOKIES", "").lower() in _TRUE,
             frontend_dist=Path(dist).resolve() if dist else None,
+            model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
             connector=_choice(env, "FAPIAO_CONNECTOR", CONNECTORS),
             simulator_url=env.get("FAPIAO_SIMULATOR_URL", ""),
             demo=demo,

@@ -209,8 +209,9 @@ def part_live(runs: int) -> None:
 
     import requests
 
+    from backend.weights import synth
     from bench.latency import Probe
-    from tests import invoicegen, media
+    from tests import media
     from tests.procs import Stack
 
     print(f"\nlive: simulator makes an invoice visible → 'found' event on a socket client ({runs} runs, default tick)")
@@ -223,8 +224,8 @@ def part_live(runs: int) -> None:
         today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date().isoformat()
         seconds = []
         for i in range(runs):
-            spec = invoicegen.Spec(invoice_number=f"{20000000 + i}", issue_date=today)
-            (inv_id,) = probe.upload([(f"inv{i}.jpg", media.encode(invoicegen.render(spec), ".jpg"))])
+            spec = synth.Spec(invoice_number=f"{20000000 + i}", issue_date=today)
+            (inv_id,) = probe.upload([(f"inv{i}.jpg", media.encode(synth.render(spec), ".jpg"))])
             _wait(lambda inv_id=inv_id: _status(probe, inv_id, "pending_sync"), 120)
             fields = {k: v["value"] for k, v in
                       probe.http.get(f"{st.url}/api/invoices/{inv_id}").json()["invoice"]["fields"].items()}

@@ -1,11 +1,12 @@
 import cv2
 
-from . import invoicegen
+from backend.weights import synth
+
 from .test_uploads_api import upload
 
 
 def _read_generated(client, queue, **spec):
-    img = invoicegen.render(invoicegen.Spec(**spec))
+    img = synth.render(synth.Spec(**spec))
     res = upload(client, ("invoice.jpg", cv2.imencode(".jpg", img)[1].tobytes()))
     queue.run_all()
     return res.json["results"][0]["invoice"]["id"]

@@ -20,12 +20,13 @@ from backend.pipeline.normalise import normalise
 from backend.pipeline.qr import parse_payload, read_qr
 from backend.pipeline.types import FieldValue, Limits, TextLine
 from backend.validate.codes import Family
+from backend.weights import synth
 
-from . import invoicegen, media
+from . import media
 
 LIMITS = Limits(max_pixels=100_000_000, max_pdf_pages=50)
 TODAY = dt.date(2026, 11, 27)
-SPEC = invoicegen.Spec()
+SPEC = synth.Spec()
 
 
 def jpeg(img: np.ndarray) -> bytes:
@@ -48,7 +49,7 @@ def test_qr_payload_parsing_is_lenient_and_strict_where_it_matters():
 
 
 def test_qr_is_read_from_a_generated_invoice_photo():
-    img = invoicegen.photo_like(invoicegen.render(), angle=2)
+    img = synth.photo_like(synth.render(), angle=2)
     read = read_qr(img)
     assert read.text == SPEC.qr_payload() and read.payload.invoice_number == SPEC.invoice_number
     x0, y0, x1, y1 = read.box
@@ -115,14 +116,14 @@ def test_qr_agreement_raises_confidence_and_disagreement_keeps_both():
 
 
 def test_normalise_stretches_a_dark_photo():
-    dark = (invoicegen.render() * 0.15).astype(np.uint8)
+    dark = (synth.render() * 0.15).astype(np.uint8)
     assert np.percentile(normalise(dark), 99) > 200
 
 
 # -- end to end --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def generated_photo() -> bytes:
-    return jpeg(invoicegen.photo_like(invoicegen.render(), angle=3))
+    return jpeg(synth.photo_like(synth.render(), angle=3))
 
 
 def test_a_generated_photo_is_read_completely(engines, generated_photo):
@@ -172,7 +173,7 @@ def test_nothing_to_read_says_so(engines, name, make):
     ("half cut off", lambda im: im[:, : im.shape[1] // 2], 3),
 ])
 def test_damaged_photos_give_what_can_be_read(engines, name, transform, at_least):
-    result = extract(jpeg(transform(invoicegen.render())), "jpeg", engines, LIMITS, TODAY)
+    result = extract(jpeg(transform(synth.render())), "jpeg", engines, LIMITS, TODAY)
     assert len(result.found) >= at_least, (name, result.found)
     for field_name in result.found:  # what it reports with confidence is right
         fv = result.fields[field_name]

@@ -35,7 +35,8 @@ class WorkerRuntime:
             assert self.tasks is not None
             threads = max(1, (os.cpu_count() or 1) // max(1, self.settings.workers))
             self._rt = Runtime(self.settings, dispatch=self.tasks.dispatch,
-                               notifier=worker_notifier(self.settings.redis_url), engines=Engines(threads))
+                               notifier=worker_notifier(self.settings.redis_url),
+                               engines=Engines(threads, self.settings.model_dir))
             self._pid = os.getpid()
         return self._rt
 

@@ -167,11 +167,11 @@ def test_bad_file_offline_retry_and_reconnect(stack, browser, tmp_path):
 
 
 def test_invoice_page_boxes_and_a_correction_with_live_hints(stack, browser, tmp_path):
-    from .. import invoicegen
+    from backend.weights import synth
 
     SHOTS.mkdir(exist_ok=True)
     photo = tmp_path / "invoice.jpg"
-    photo.write_bytes(media.encode(invoicegen.photo_like(invoicegen.render(), angle=2), ".jpg"))
+    photo.write_bytes(media.encode(synth.photo_like(synth.render(), angle=2), ".jpg"))
     page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
     page.goto(stack.url)
     page.fill("input[name=username]", "admin")

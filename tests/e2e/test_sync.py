@@ -9,7 +9,9 @@ import time
 import pytest
 import requests
 
-from .. import invoicegen, media
+from backend.weights import synth
+
+from .. import media
 from ..procs import Stack, free_port
 from .test_board import ADMIN_PASSWORD, SHOTS, browser, logged_in_page  # noqa: F401 - the browser fixture
 
@@ -48,7 +50,7 @@ def test_pending_sync_then_found_live_when_the_authority_has_it(sync_stack, brow
     SHOTS.mkdir(exist_ok=True)
     today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date().isoformat()  # China's today
     photo = tmp_path / "invoice.jpg"
-    photo.write_bytes(media.encode(invoicegen.photo_like(invoicegen.render(invoicegen.Spec(issue_date=today)),
+    photo.write_bytes(media.encode(synth.photo_like(synth.render(synth.Spec(issue_date=today)),
                                                          angle=2), ".jpg"))
     page = logged_in_page(browser, sync_stack.url)
     page.get_by_test_id("sync-health").wait_for()
@@ -91,7 +93,7 @@ def test_near_miss_is_shown_and_accepted_in_the_browser(sync_stack, browser, tmp
     """The authority has 12356979 where the paper was read as 12356976: one click accepts it."""
     SHOTS.mkdir(exist_ok=True)
     photo = tmp_path / "invoice.jpg"
-    photo.write_bytes(media.encode(invoicegen.photo_like(invoicegen.render(invoicegen.Spec(issue_date="2026-01-05")),
+    photo.write_bytes(media.encode(synth.photo_like(synth.render(synth.Spec(issue_date="2026-01-05")),
                                                          angle=2), ".jpg"))
     page = logged_in_page(browser, sync_stack.url, "en")
     page.get_by_test_id("file-input").set_input_files([str(photo)])

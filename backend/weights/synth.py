@@ -1,6 +1,7 @@
 """The project's own invoice generator: a classic VAT form drawn with a CJK font, QR included.
 
-Used by tests to exercise the reader on invoices whose every field is known. The layout mirrors
+Used by tests to exercise the reader on invoices whose every field is known, and as the
+calibration pages of the int8 detection model (backend/weights/quantise.py). The layout mirrors
 the paper 增值税普通发票: QR and code top-left, number/date/check code top-right, buyer block,
 goods table, 合计 row, 价税合计 row, seller block.
 """
@@ -50,7 +51,7 @@ class Spec:
 def render(spec: Spec = Spec(), width: int = 2000, height: int = 1250) -> np.ndarray:
     path = font_path()
     if path is None:
-        raise RuntimeError("no CJK font: install fonts-noto-cjk (make test does)")
+        raise RuntimeError("no CJK font: install fonts-noto-cjk (make install does)")
     img = Image.new("RGB", (width, height), "white")
     d = ImageDraw.Draw(img)
     f = ImageFont.truetype(path, 34)
