@@ -42,6 +42,7 @@ class Spec:
     total: str = "600.00"
     total_in_words: str = "陆佰圆整"
     qr: bool = True
+    full_form: bool = False  # also the cipher block, address/bank rows and remarks of a real form
 
     def qr_payload(self) -> str:
         return (f"01,04,{self.invoice_code},{self.invoice_number},{self.amount},"
@@ -85,6 +86,8 @@ def render(spec: Spec = Spec(), width: int = 2000, height: int = 1250) -> np.nda
     d.text((420, 950), spec.seller_name, font=f, fill=ink)
     d.text((200, 1000), "纳税人识别号:", font=f, fill=form)
     d.text((460, 1000), spec.seller_tax_id, font=f, fill=ink)
+    if spec.full_form:
+        _rest_of_form(d, f, ink, form)
     out = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
     if spec.qr:
         code = zxingcpp.create_barcode(spec.qr_payload(), zxingcpp.BarcodeFormat.QRCode)
@@ -93,6 +96,23 @@ def render(spec: Spec = Spec(), width: int = 2000, height: int = 1250) -> np.nda
         h, w = qr.shape[:2]
         out[40:40 + h, 100:100 + w] = qr
     return out
+
+
+def _rest_of_form(d: ImageDraw.ImageDraw, f, ink, form) -> None:
+    """What a real form prints besides the fields: never read into one."""
+    for y, char in ((285, "密"), (335, "码"), (385, "区")):
+        d.text((1150, y), char, font=f, fill=form)
+    for k, y in enumerate((280, 320, 360, 400)):
+        d.text((1220, y), "0<+*-/9>3" [k:] + "72-<//43091*1228-*3-72->", font=f, fill=ink)
+    for y, label, value in ((382, "地址、电话:", "北京市海淀区中关村东路95号 010-82544444"),
+                            (424, "开户行及账号:", "工商银行北京海淀西区支行 0200004509089131550"),
+                            (1050, "地址、电话:", "北京市海淀区北四环西路33号 010-62554444"),
+                            (1100, "开户行及账号:", "中国银行北京中关村支行 3335556660001")):
+        d.text((200, y), label, font=f, fill=form)
+        d.text((460, y), value, font=f, fill=ink)
+    d.text((1150, 960), "备", font=f, fill=form)
+    d.text((1150, 1060), "注", font=f, fill=form)
+    d.text((1220, 1000), "会员年费 2017 年度", font=f, fill=ink)
 
 
 def photo_like(image: np.ndarray, angle: float = 3.0, seed: int = 0) -> np.ndarray:
