@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from decimal import Decimal
 
 import cv2
 import numpy as np
@@ -105,6 +106,16 @@ def test_missing_amounts_are_derived_and_marked():
     assert (out["total"].value, out["total"].source) == ("600.00", "derived")
     assert (out["tax"].value, out["tax"].source) == ("33.96", "derived")
     assert out["tax"].confidence < 0.98
+
+
+def test_a_figure_read_off_the_wrong_row_loses_to_the_words_the_rate_confirms():
+    f = {"amount": FieldValue("213.21", 0.99, None, "ocr"), "tax": FieldValue(None, 0, None, None),
+         "total": FieldValue("213.21", 0.99, None, "ocr"),
+         "total_in_words": FieldValue("贰佰贰拾陆圆整", 0.98, None, "ocr")}
+    out = derive_amounts(f, Decimal("0.06"))
+    assert (out["total"].value, out["tax"].value) == ("226.00", "12.79")
+    assert out["total"].review and out["total"].alternatives == (("ocr", "213.21"),)
+    assert derive_amounts(f)["total"].value == "213.21"  # without a rate to confirm the words: left as read
 
 
 def test_qr_agreement_raises_confidence_and_disagreement_keeps_both():

@@ -18,7 +18,7 @@ RATE_PENALTY = 0.85  # one rate for the whole invoice is an assumption
 
 
 def derive_amounts(fields: dict[str, FieldValue], rate: Decimal | None = None) -> dict[str, FieldValue]:
-    out = dict(fields)
+    out = _words_over_figure(dict(fields), rate)
     amount, tax, total = (parse_money(out[k].value) for k in ("amount", "tax", "total"))
     words = out["total_in_words"]
     if total is None and words.value and (value := words_to_amount(words.value)) is not None:
@@ -40,6 +40,23 @@ def derive_amounts(fields: dict[str, FieldValue], rate: Decimal | None = None) -
         conf = min(out["tax"].confidence, out["total"].confidence) * DERIVED_PENALTY
         out["amount"] = FieldValue(f"{total - tax:.2f}", conf, None, "derived")
     return _reorder(out)
+
+
+def _words_over_figure(out: dict[str, FieldValue], rate: Decimal | None) -> dict[str, FieldValue]:
+    """A 小写 figure that disagrees with the 大写 words, where the amount and the single tax rate
+    agree with the words: the figure was read off a neighbouring row (a 合计 value printed low,
+    beside "(小写)"). The words' amount wins; the figure is kept as the losing reading."""
+    amount, total = parse_money(out["amount"].value), parse_money(out["total"].value)
+    words = out["total_in_words"]
+    spelled = words_to_amount(words.value) if words.value else None
+    if None in (amount, total, spelled, rate) or spelled == total:
+        return out
+    if abs(amount * (1 + rate) - spelled) > Decimal("0.05"):
+        return out
+    conf = min(words.confidence, out["amount"].confidence) * DERIVED_PENALTY
+    lost = out["total"].alternatives + ((out["total"].source or "ocr", out["total"].value),)
+    out["total"] = FieldValue(f"{spelled:.2f}", conf, words.box, "derived", review=True, alternatives=lost)
+    return out
 
 
 def _reorder(out: dict[str, FieldValue]) -> dict[str, FieldValue]:

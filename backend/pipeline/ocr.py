@@ -71,10 +71,27 @@ def detect(image: np.ndarray, engine, long_side: int = OCR_LONG_SIDE) -> Detecte
     h, w = image.shape[:2]
     scale = min(1.0, long_side / max(h, w))
     view = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
-    # Detection only: RapidOCR pads very wide pages and maps the boxes back onto `view` for us.
-    boxes = getattr(engine(view, use_det=True, use_cls=False, use_rec=False), "boxes", None)
+    boxes = _boxes(view, engine)
     quads = tuple(np.asarray(q, dtype=np.float32) for q in boxes) if boxes is not None else ()
     return Detected(view, scale, quads, (h, w), spans(quads, scale, (h, w)))
+
+
+def _boxes(view: np.ndarray, engine):
+    """Text-line quadrilaterals on `view`, from the detection model alone.
+
+    RapidOCR's own call also crops every line and normalises with numpy; here the model input is
+    made in one OpenCV call (the same (x − 127.5) / 127.5 on BGR) and nothing is cropped: ~20 ms
+    less a page. Strips more than 8× wider than high go through RapidOCR, which pads them."""
+    h, w = view.shape[:2]
+    if max(h, w) > 8 * min(h, w):
+        return getattr(engine(view, use_det=True, use_cls=False, use_rec=False), "boxes", None)
+    det = engine._load_det_model()  # noqa: SLF001 - RapidOCR's lazy loader
+    resized = det.get_preprocess().resize(view)
+    if resized is None:
+        return None
+    tensor = cv2.dnn.blobFromImage(resized, 1 / 127.5, mean=(127.5, 127.5, 127.5))
+    boxes, _ = det.postprocess_op(det.session(tensor), (h, w))
+    return boxes if len(boxes) else None
 
 
 def spans(quads: Sequence[np.ndarray], scale: float, size: tuple[int, int]) -> tuple[Span, ...]:
