@@ -118,12 +118,12 @@ def _header_row(table: list[TextLine]) -> list[TextLine]:
 @dataclass(frozen=True)
 class _Block:
     """One party block (购买方 or 销售方): its label rows, their pitch, and how far the printer
-    shifted the data rows against the form's rows."""
+    may have shifted the data rows against the form's rows."""
 
     rows: tuple[tuple[float, str], ...]  # (cy, "field" | "other"), top to bottom
     pitch: float
     left: float  # the labels' right edge: data lies to the right of it
-    drift: float = 0.0
+    drifts: tuple[float, ...] = (0.0,)
 
     def holds(self, s: Span) -> bool:
         top, bottom = self.rows[0][0] - self.pitch, self.rows[-1][0] + self.pitch
@@ -136,9 +136,9 @@ class _Block:
         return kind if abs(s.cy - drift - cy) <= self.pitch * 0.5 else None
 
     def address_or_bank(self, s: Span) -> bool:
-        """On an address/bank row both as printed and with the block's drift undone: a value
-        half a row off could belong to either neighbour, and is then read."""
-        return self.row_of(s, 0.0) == "other" and self.row_of(s, self.drift) == "other"
+        """On an address/bank row both as printed and with every likely drift undone: a value
+        that could belong to a name or tax-id row is read."""
+        return all(self.row_of(s, d) == "other" for d in (0.0, *self.drifts))
 
 
 def _blocks(a: Anchors, table_y: float, candidates: Sequence[Span],
@@ -160,24 +160,22 @@ def _blocks(a: Anchors, table_y: float, candidates: Sequence[Span],
         pitch = min(gaps) if gaps else statistics.median(ln.height for ln, _ in labels) * 1.2
         block = _Block(tuple(rows), pitch, max(ln.lbox[2] for ln, _ in labels))
         data = [s.cy for s in candidates if block.holds(s) and (column is None or s.level[0] < column)]
-        out.append(_Block(block.rows, pitch, block.left, _drift(data, [r[0] for r in rows], pitch)))
+        out.append(_Block(block.rows, pitch, block.left, _drifts(data, [r[0] for r in rows], pitch)))
     return out
 
 
-def _drift(data: Sequence[float], rows: Sequence[float], pitch: float) -> float:
-    """How far the printer fed the paper off: the shift of the data rows against the label rows
-    that lays the data closest onto the rows (up to ¾ of a row either way; the smaller on a tie).
-
-    Data pushed past the last label row costs as much as it lies off, so a shift by half a row
-    is told from the opposite shift by where the last data row lands."""
+def _drifts(data: Sequence[float], rows: Sequence[float], pitch: float) -> tuple[float, ...]:
+    """How far the printer may have fed the paper off: the shifts of the data rows against the
+    label rows (up to ¾ of a row either way) that lay the data about as close onto the rows as
+    the best one does. Data pushed past the last label row costs as much as it lies off, so a
+    shift by half a row is told from the opposite one by where the last data row lands; when it
+    cannot be told (a shift of ⅔ of a row looks like ⅓ the other way), both are kept."""
     if not data:
-        return 0.0
-    best, drift = float("inf"), 0.0
-    for step in sorted(range(-int(pitch * 0.75), int(pitch * 0.75) + 1), key=abs):
-        cost = sum(min(pitch, min(abs(y - step - r) for r in rows)) for y in data)
-        if cost < best - 1e-9:
-            best, drift = cost, float(step)
-    return drift
+        return (0.0,)
+    costs = {step: sum(min(pitch, min(abs(y - step - r) for r in rows)) for y in data)
+             for step in range(-int(pitch * 0.75), int(pitch * 0.75) + 1)}
+    best = min(costs.values())
+    return tuple(float(step) for step, cost in costs.items() if cost <= best + pitch * 0.1)
 
 
 class _Skipper:
