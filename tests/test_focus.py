@@ -10,7 +10,7 @@ import pytest
 
 from backend.pipeline import focus
 from backend.pipeline.extract import extract
-from backend.pipeline.ink import inks, redness, split
+from backend.pipeline.ink import boundary, inks, redness, split
 from backend.pipeline.normalise import normalise
 from backend.pipeline.ocr import Span, _crops, detect, read_crops, recognise
 from backend.pipeline.types import Limits, TextLine
@@ -145,6 +145,28 @@ def test_two_inks_are_told_apart_and_one_ink_is_not_split():
         True, True, True, True, None, False, False, False, False, False)
     assert split([3, -2, 5, 0, 1, -4, 2, 4, -1]) is None
     assert split([40, -20]) is None  # too few lines to believe
+
+
+def _printed(parts) -> np.ndarray:
+    """One line of text printed in pieces of given colours (RGB), as a BGR crop."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(synth.font_path(), 40)
+    img = Image.new("RGB", (60 + sum(len(t) for t, _ in parts) * 42, 64), (246, 244, 238))
+    draw, x = ImageDraw.Draw(img), 10
+    for text, colour in parts:
+        draw.text((x, 8), text, font=font, fill=colour)
+        x += int(draw.textlength(text, font=font)) + 20
+    return np.asarray(img)[:, :, ::-1].copy()
+
+
+def test_a_label_and_its_value_in_two_inks_are_cut_apart_between_them():
+    crop = _printed([("开票日期:", (160, 70, 50)), ("2017年03月16日", (40, 50, 120))])
+    at = boundary(crop, 8.0)
+    label_end = 10 + 5 * 40  # five characters of about 40 px
+    assert at is not None and label_end - 30 <= at <= label_end + 40
+    assert boundary(_printed([("开票日期: 2017年03月16日", (40, 50, 120))]), 8.0) is None  # one ink
+    assert boundary(_printed([("开票日期: 2017年03月16日", (160, 70, 50))]), 8.0) is None
 
 
 def test_the_generated_forms_labels_are_redder_than_its_data():

@@ -129,9 +129,9 @@ def read_lines(found: Detected, engine) -> tuple[TextLine, ...]:
     """Recognise what the fields need: short lines first, then the long lines `focus` keeps."""
     if upside_down(found, engine):
         found = turn(found)
-    form_ink = inks(found.view, found.quads).form
-    first = recognise(found, engine, focus.first_pass(found.spans, form_ink))
-    second = recognise(found, engine, focus.second_pass(found.spans, first).read)
+    ink = inks(found.view, found.quads)
+    first = recognise(found, engine, focus.first_pass(found.spans, ink.form), ink.threshold)
+    second = recognise(found, engine, focus.second_pass(found.spans, first).read, ink.threshold)
     lines = first | second
     return tuple(lines[i] for i in sorted(lines))
 

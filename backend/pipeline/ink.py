@@ -22,6 +22,7 @@ SAMPLE = 1500  # pixels looked at per line, at most
 class Inks:
     redness: tuple[float | None, ...]  # per line: red minus blue of its ink, paper's own tint removed
     form: tuple[bool | None, ...] | None  # per line: in the form's ink? (None: no clear ink); None: one ink
+    threshold: float | None = None  # the redness between the two inks; None: one ink
 
 
 def redness(view: np.ndarray, quad: np.ndarray) -> float | None:
@@ -45,8 +46,9 @@ def redness(view: np.ndarray, quad: np.ndarray) -> float | None:
     return float(tint[ink].mean() - tint[paper].mean())
 
 
-def split(values: Sequence[float | None]) -> tuple[bool | None, ...] | None:
-    """Two inks, or one: the best cut of the sorted rednesses (most between-group variance)."""
+def threshold(values: Sequence[float | None]) -> float | None:
+    """The redness between the page's two inks: the cut of the sorted rednesses with the most
+    between-group variance; None when the groups are too close or too small (one ink)."""
     known = sorted(v for v in values if v is not None)
     if len(known) < 2 * MIN_LINES:
         return None
@@ -59,10 +61,50 @@ def split(values: Sequence[float | None]) -> tuple[bool | None, ...] | None:
             best, cut = score, (lo.mean(), hi.mean(), (arr[k - 1] + arr[k]) / 2)
     if cut is None or cut[1] - cut[0] < MIN_GAP:
         return None
-    threshold = cut[2]
-    return tuple(None if v is None else bool(v > threshold) for v in values)
+    return float(cut[2])
+
+
+def split(values: Sequence[float | None]) -> tuple[bool | None, ...] | None:
+    """Per line: in the form's ink (True), the data's (False), unknown (None); None for a page
+    in one ink."""
+    cut = threshold(values)
+    if cut is None:
+        return None
+    return tuple(None if v is None else bool(v > cut) for v in values)
+
+
+def boundary(crop: np.ndarray, cut: float) -> int | None:
+    """The column where a line printed as a form label followed by its value (开票日期: 2017年…)
+    turns from the form's ink to the data's, or None for a line in one ink.
+
+    The recognition model reads such a value better alone: "16日" right after the red label came
+    out "15日" at 0.97 confidence on two dev photos, and "16日" at 0.99 once cut."""
+    if crop.ndim != 3 or crop.shape[1] < 4 * crop.shape[0]:
+        return None
+    px = crop.astype(np.float32)
+    gray = px.mean(axis=2)
+    paper_level = np.percentile(gray, 85)
+    ink, paper = gray < paper_level - 35, gray >= paper_level - 10
+    if ink.sum() < 20 or paper.sum() < 20:
+        return None
+    tint = px[:, :, 2] - px[:, :, 0]
+    tint = np.where(ink, tint - tint[paper].mean(), 0.0)
+    counts = ink.sum(axis=0).astype(np.float32)
+    window = np.ones(max(3, crop.shape[0] // 3), np.float32)  # about a third of a character
+    red = np.convolve(tint.sum(axis=0), window, "same") / np.maximum(np.convolve(counts, window, "same"), 1)
+    inked = np.convolve(counts, window, "same") > 0
+    form, data = inked & (red > cut), inked & (red <= cut)
+    # The cut that leaves the most form columns on the left and data columns on the right.
+    score = np.concatenate([[0], np.cumsum(form)]) + np.concatenate([np.cumsum(data[::-1])[::-1], [0]])
+    at = int(np.argmax(score))
+    left, right = form[:at].sum(), data[at:].sum()
+    h = crop.shape[0]
+    if left < h or right < h or left < 0.85 * inked[:at].sum() or right < 0.85 * inked[at:].sum():
+        return None
+    blank = np.flatnonzero(counts[max(0, at - h // 2):at + h // 2] == 0)  # cut in the gap
+    return int(max(0, at - h // 2) + blank[np.argmin(np.abs(blank - min(at, h // 2)))]) if blank.size else at
 
 
 def inks(view: np.ndarray, quads: Sequence[np.ndarray]) -> Inks:
     values = tuple(redness(view, q) for q in quads)
-    return Inks(values, split(values))
+    return Inks(values, split(values), threshold(values))

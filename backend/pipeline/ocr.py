@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from .ink import boundary
 from .textlayer import clean
 from .types import Box, TextLine
 
@@ -123,18 +124,30 @@ def upside_down(found: Detected, engine) -> bool:
     return flipped * 2 > len(voters)
 
 
-def recognise(found: Detected, engine, which: Sequence[int] | None = None) -> dict[int, TextLine]:
+def recognise(found: Detected, engine, which: Sequence[int] | None = None,
+              ink_cut: float | None = None) -> dict[int, TextLine]:
     """Text of the chosen detected lines (all by default), keyed by their index in `found`.
 
-    Boxes are in the coordinates of the original page; unreadable lines are left out."""
+    With `ink_cut` (the page's redness between form ink and data, see `ink`), a line printed as
+    a label followed by its value is read in two pieces. Boxes are in the coordinates of the
+    original page; unreadable lines are left out."""
     which = list(range(len(found.quads)) if which is None else which)
     if not which:
         return {}
-    crops = _crops(found, which)
+    pieces, owner = [], []
+    for i, crop in zip(which, _crops(found, which), strict=True):
+        at = boundary(crop, ink_cut) if ink_cut is not None else None
+        parts = [crop] if at is None else [crop[:, :at], crop[:, at:]]
+        pieces += parts
+        owner += [i] * len(parts)
     recognizer = engine._load_rec_model()  # noqa: SLF001 - RapidOCR's lazy loader
+    read: dict[int, tuple[str, float]] = {}
+    for i, (text, score) in zip(owner, read_crops(pieces, recognizer), strict=True):
+        before = read.get(i)
+        read[i] = (before[0] + text, min(before[1], score)) if before else (text, score)
     min_score = engine.cfg.Global.text_score
     lines = {}
-    for i, (text, score) in zip(which, read_crops(crops, recognizer), strict=True):
+    for i, (text, score) in read.items():
         text = clean(text)
         if text and score >= min_score:
             span = found.spans[i]
