@@ -1,6 +1,8 @@
 """Print the text lines the reader sees for one file (text layer or OCR), top to bottom.
 
-    python -m bench.dump_lines FILE
+    python -m bench.dump_lines FILE [--all]
+
+Photos: the lines the reader chooses to recognise (see pipeline/focus.py); --all: every line.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 from backend.pipeline import textlayer
 from backend.pipeline.decode import decode
 from backend.pipeline.engines import Engines
+from backend.pipeline.extract import read_lines
+from backend.pipeline.normalise import normalise
 from backend.pipeline.ocr import detect, recognise
 from backend.pipeline.types import Limits
 from backend.sniff import sniff
@@ -27,7 +31,8 @@ def main() -> None:
         lines, _ = textlayer.ofd_lines(data)
     else:
         engine = Engines().ocr
-        lines = recognise(detect(decode(data, kind, limits).first_page, engine), engine)
+        found = detect(normalise(decode(data, kind, limits).first_page), engine)
+        lines = tuple(recognise(found, engine).values()) if "--all" in sys.argv else read_lines(found, engine)
     for ln in sorted(lines, key=lambda ln: (round(ln.cy / 15), ln.box[0])):
         x0, y0, x1, y1 = (int(v) for v in ln.box)
         print(f"{x0:5} {y0:5} {x1:5} {y1:5} {ln.score:.2f} {ln.text}")
