@@ -64,10 +64,10 @@ def threshold(values: Sequence[float | None]) -> float | None:
     return float(cut[2])
 
 
-def split(values: Sequence[float | None]) -> tuple[bool | None, ...] | None:
+def split(values: Sequence[float | None], cut: float | None = None) -> tuple[bool | None, ...] | None:
     """Per line: in the form's ink (True), the data's (False), unknown (None); None for a page
-    in one ink."""
-    cut = threshold(values)
+    in one ink. `cut`: the page's threshold when already known."""
+    cut = threshold(values) if cut is None else cut
     if cut is None:
         return None
     return tuple(None if v is None else bool(v > cut) for v in values)
@@ -107,4 +107,5 @@ def boundary(crop: np.ndarray, cut: float) -> int | None:
 
 def inks(view: np.ndarray, quads: Sequence[np.ndarray]) -> Inks:
     values = tuple(redness(view, q) for q in quads)
-    return Inks(values, split(values), threshold(values))
+    cut = threshold(values)
+    return Inks(values, None if cut is None else split(values, cut), cut)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .ink import boundary
 from .textlayer import clean
-from .types import Box, TextLine
+from .types import Box, Placed, TextLine
 
 OCR_LONG_SIDE = 2000  # the detector gains nothing above this on an A5-sized invoice
 REC_HEIGHT = 48  # the recognition model's fixed input height
@@ -28,7 +28,7 @@ VOTERS = 9  # lines the orientation model looks at to decide whether the page is
 
 
 @dataclass(frozen=True)
-class Span:
+class Span(Placed):
     """Where one detected line lies, before anything is read."""
 
     box: Box  # in the original page
@@ -37,12 +37,8 @@ class Span:
     tall: bool  # printed vertically (turned a quarter before it is read)
 
     @property
-    def cy(self) -> float:
-        return (self.level[1] + self.level[3]) / 2
-
-    @property
-    def height(self) -> float:
-        return max(1.0, self.level[3] - self.level[1])
+    def lbox(self) -> Box:
+        return self.level
 
 
 @dataclass(frozen=True)

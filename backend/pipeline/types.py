@@ -32,8 +32,24 @@ class Document:
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in page/image pixels
 
 
+class Placed:
+    """Something with a box in layout coordinates (`lbox`): where its row is, how tall it is."""
+
+    @property
+    def lbox(self) -> Box:
+        raise NotImplementedError
+
+    @property
+    def cy(self) -> float:
+        return (self.lbox[1] + self.lbox[3]) / 2
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.lbox[3] - self.lbox[1])
+
+
 @dataclass(frozen=True)
-class TextLine:
+class TextLine(Placed):
     """One run of text with its box: from OCR, or from a PDF/OFD text layer."""
 
     text: str
@@ -45,14 +61,6 @@ class TextLine:
     @property
     def lbox(self) -> Box:
         return self.layout_box or self.box
-
-    @property
-    def cy(self) -> float:
-        return (self.lbox[1] + self.lbox[3]) / 2
-
-    @property
-    def height(self) -> float:
-        return max(1.0, self.lbox[3] - self.lbox[1])
 
 
 @dataclass(frozen=True)

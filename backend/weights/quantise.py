@@ -11,9 +11,11 @@ them loses thin strokes and merges lines (bench.accuracy on the dev photos).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +87,7 @@ def build(model_dir: Path, force: bool = False) -> Built:
                         weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
                         nodes_to_exclude=kept_float(prepared_model.graph))
         target = model_dir / DET_INT8
-        staged.replace(target) if staged.stat().st_dev == model_dir.stat().st_dev else target.write_bytes(
-            staged.read_bytes())
+        shutil.move(staged, target)
     digest = sha256(target)
     (model_dir / MANIFEST).write_text(json.dumps({"recipe": recipe(), "sha256": digest}, indent=2))
     return Built(target, digest, fresh=True)
@@ -132,13 +133,12 @@ def calibration_page(rng: random.Random, k: int) -> np.ndarray:
 def detector_input(page: np.ndarray) -> np.ndarray:
     """The tensor the reader's detection stage feeds the model for this page (RapidOCR's own
     resize and normalisation, as configured by `Engines`)."""
-    global _preprocess
-    if _preprocess is None:
-        from ..pipeline.engines import Engines
-
-        fp32 = Engines(det_model=str(wheel_model(DET_SOURCE))).ocr
-        _preprocess = fp32._load_det_model().get_preprocess()  # noqa: SLF001 - RapidOCR's lazy loader
-    return _preprocess(page)
+    return _preprocess()(page)
 
 
-_preprocess = None
+@functools.cache
+def _preprocess():
+    from ..pipeline.engines import Engines
+
+    fp32 = Engines(det_model=str(wheel_model(DET_SOURCE))).ocr
+    return fp32._load_det_model().get_preprocess()  # noqa: SLF001 - RapidOCR's lazy loader
