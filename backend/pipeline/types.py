@@ -33,11 +33,10 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in page/image pixels
 
 
 class Placed:
-    """Something with a box in layout coordinates (`lbox`): where its row is, how tall it is."""
+    """Something with a box in layout coordinates (`lbox`, given by the subclass): where its row
+    is, how tall it is."""
 
-    @property
-    def lbox(self) -> Box:
-        raise NotImplementedError
+    lbox: Box
 
     @property
     def cy(self) -> float:
