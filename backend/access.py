@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from peewee import JOIN
+
 from .errors import AppError, NotFound
-from .models import Invoice, Membership, Role, StoredFile, Team, User
+from .models import Claim, Invoice, Membership, Role, StoredFile, Team, User
+
+Uploader = User.alias("uploader")
 
 
 class Access:
@@ -40,7 +44,21 @@ class Access:
         return team
 
     def invoices(self):
-        return Invoice.select(Invoice, StoredFile).join(StoredFile).where(Invoice.team.in_(self.team_ids))
+        """My teams' invoices, with what their JSON shows of the file, the claim and the uploader."""
+        return (Invoice.select(Invoice, StoredFile, Claim, Uploader).join(StoredFile).switch(Invoice)
+                .join(Claim, JOIN.LEFT_OUTER).switch(Invoice)
+                .join(Uploader, JOIN.LEFT_OUTER, on=(Invoice.uploaded_by == Uploader.id))
+                .where(Invoice.team.in_(self.team_ids)))
+
+    def invoices_by_id(self, ids: list[int]) -> list[Invoice]:
+        """These invoices, in the given order; 404 when any of them is not mine to see (nothing changes)."""
+        found = {inv.id: inv for inv in self.invoices().where(Invoice.id.in_(ids))}
+        if len(found) != len(set(ids)):
+            raise NotFound()
+        return [found[i] for i in ids]
+
+    def is_member_of(self, user_id: int, team_id: int) -> bool:
+        return team_id in self.team_ids and is_member(user_id, team_id)
 
     def invoice(self, invoice_id: int) -> Invoice:
         inv = self.invoices().where(Invoice.id == invoice_id).first()

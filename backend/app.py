@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from .api import auth, errors, events, invoices, sync, uploads, validation, web
+from .api import auth, claims, context, errors, events, invoices, sync, uploads, validation, web
 from .clock import Clock, SystemClock
 from .db import database, open_database
 from .errors import AppError
@@ -42,9 +42,9 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     # Embedded mode: the relay started by the server pushes events; pushing here too would
     # deliver them twice. With Redis every process pushes its own through the message queue.
     notifier = NullNotifier() if settings.embedded else SocketNotifier(socketio)
-    app.extensions["fapiao"] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
+    app.extensions[context.EXTENSION] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
                                        notifier=notifier, clock=clock or SystemClock())
-    for bp in (auth.bp, uploads.bp, invoices.bp, sync.bp, events.bp, validation.bp, web.bp):
+    for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, sync.bp, events.bp, validation.bp, web.bp):
         app.register_blueprint(bp)
     errors.register(app)
     handlers.register(socketio)

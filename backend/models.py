@@ -37,6 +37,26 @@ class JobState(StrEnum):
     FAILED = "failed"
 
 
+class Reimbursement(StrEnum):
+    """Where an invoice stands in the finance team's own work, apart from the authority."""
+
+    UNCLAIMED = "unclaimed"  # 未报销
+    CLAIMED = "claimed"  # 报销中: in a claim, locked against any other claim
+    REIMBURSED = "reimbursed"  # 已报销
+
+
+class Booking(StrEnum):
+    UNBOOKED = "unbooked"  # 未入账
+    BOOKED = "booked"  # 已入账 (with an accounting period and a voucher number)
+
+
+class ClaimState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"  # its invoices are 已报销
+    RETURNED = "returned"  # back to the claimant; its invoices are unlocked
+
+
 class Role(StrEnum):
     MEMBER = "member"
     ACCOUNTANT = "accountant"
@@ -111,12 +131,33 @@ class Invoice(BaseModel):
     last_outcome = pw.CharField(max_length=24, null=True)
     authority = JSONField(null=True)  # {fields, differences, source} as the authority has them
     diagnosis = JSONField(null=True)  # [{key, score, params, action}] best first
+    # Derived from `fields` by services/indexing.py whenever they change: what search, filters and sorting use.
+    key = pw.CharField(max_length=40, null=True)  # identity within the team: code-number or 数电 number
+    issue_date = pw.DateField(null=True)
+    total_amount = pw.DecimalField(max_digits=14, decimal_places=2, null=True, auto_round=True)
+    seller_name = pw.CharField(max_length=200, null=True)
+    buyer_name = pw.CharField(max_length=200, null=True)
+    search_text = pw.TextField(null=True)
+    # One invoice, counted once (services/identity.py): why this one is a duplicate, or a near miss worth a note.
+    duplicate = JSONField(null=True)
+    not_duplicate_of = JSONField(null=True)  # ids a person said are not the same invoice
+    # The finance team's work (services/claims.py, services/booking.py).
+    reimbursement = pw.CharField(max_length=16, default=Reimbursement.UNCLAIMED.value, index=True)
+    claim = pw.DeferredForeignKey("Claim", null=True, on_delete="SET NULL", backref="invoices")
+    reimbursed_at = pw.DateTimeField(null=True)
+    booking = pw.CharField(max_length=16, default=Booking.UNBOOKED.value, index=True)
+    booking_period = pw.CharField(max_length=7, null=True)  # YYYY-MM
+    voucher_no = pw.CharField(max_length=64, null=True)  # 凭证号
+    booked_at = pw.DateTimeField(null=True)
+    booked_by = pw.IntegerField(null=True)
+    flags = pw.CharField(max_length=255, null=True)  # "|flag|flag|": disagreements with the authority (reconcile.py)
     version = pw.IntegerField(default=1)  # bumped on every change; clients keep the newest
     created_at = pw.DateTimeField(index=True)
     updated_at = pw.DateTimeField(index=True)
 
     class Meta:
-        indexes = ((("team", "file"), False),)
+        indexes = ((("team", "file"), False), (("team", "key"), False), (("team", "issue_date"), False),
+                   (("team", "total_amount"), False), (("team", "seller_name"), False))
 
 
 class Event(BaseModel):
@@ -200,6 +241,14 @@ class LedgerRow(BaseModel):
     risk = pw.CharField(max_length=32, null=True)
     check_code = pw.CharField(max_length=20, null=True)
     items = JSONField(null=True)  # line items from sheet 信息汇总表
+    remarks = pw.TextField(null=True)  # 备注
+    # 入账 status (01 未入账, 02/03 已入账, 06 撤销) and the 抵扣勾选 export's columns, where a file has them.
+    entry_status = pw.CharField(max_length=8, null=True)  # the platform's code, as given
+    entry = pw.CharField(max_length=16, null=True)  # unbooked | booked | revoked
+    selected = pw.BooleanField(null=True)  # 是否勾选
+    deductible_tax = pw.CharField(max_length=20, null=True)  # 有效抵扣税额
+    red_lock = pw.CharField(max_length=32, null=True)  # 红字锁定标志
+    risk_state = pw.CharField(max_length=32, null=True)  # 风险状态
     source = pw.CharField(max_length=16)  # import | feed
     row_hash = pw.CharField(max_length=32)
     updated_at = pw.DateTimeField()
@@ -247,5 +296,88 @@ class ConnectorState(BaseModel):
     feed_cursor = pw.CharField(max_length=64, null=True)
 
 
+class Claim(BaseModel):
+    """A reimbursement claim (报销单): invoices grouped with a claimant, a purpose and a total."""
+
+    team = pw.ForeignKeyField(Team, backref="claims", on_delete="CASCADE")
+    number = pw.CharField(max_length=32)  # BX-<year>-<seq>, shown to people
+    claimant = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    purpose = pw.CharField(max_length=200)
+    state = pw.CharField(max_length=16, default=ClaimState.DRAFT.value, index=True)
+    total = pw.DecimalField(max_digits=14, decimal_places=2, default=0, auto_round=True)
+    count = pw.IntegerField(default=0)
+    note = pw.CharField(max_length=500, null=True)  # why it was returned
+    created_by = pw.IntegerField(null=True)
+    created_at = pw.DateTimeField()
+    submitted_at = pw.DateTimeField(null=True)
+    decided_at = pw.DateTimeField(null=True)
+    decided_by = pw.IntegerField(null=True)
+    version = pw.IntegerField(default=1)
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("team", "number"), True),)
+
+
+class ClaimItem(BaseModel):
+    """An invoice's membership of a claim, kept after it leaves (the claim's history)."""
+
+    claim = pw.ForeignKeyField(Claim, backref="items", on_delete="CASCADE")
+    invoice = pw.ForeignKeyField(Invoice, on_delete="CASCADE")
+    added_by = pw.IntegerField(null=True)
+    added_at = pw.DateTimeField()
+    warning = JSONField(null=True)  # {key, params, reason}: entered although not found at the authority
+    removed_at = pw.DateTimeField(null=True)
+    removed_by = pw.IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("claim", "invoice"), False), (("invoice",), False))
+
+
+class Activity(BaseModel):
+    """The audit trail: who did what to which invoice or claim, and when (the invoice timeline reads it)."""
+
+    team = pw.ForeignKeyField(Team, on_delete="CASCADE")
+    invoice = pw.IntegerField(null=True)
+    claim = pw.IntegerField(null=True)
+    user = pw.IntegerField(null=True)
+    kind = pw.CharField(max_length=32)  # stable key, translated by the UI: activity.<kind>
+    data = JSONField(null=True)
+    at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("invoice", "id"), False), (("team", "id"), False), (("claim", "id"), False))
+
+
+class ExportRecord(BaseModel):
+    team = pw.ForeignKeyField(Team, on_delete="CASCADE")
+    user = pw.IntegerField(null=True)
+    format = pw.CharField(max_length=8)
+    query = pw.TextField(null=True)  # the filter, as a query string
+    rows = pw.IntegerField(default=0)
+    at = pw.DateTimeField()
+
+
+class ExportItem(BaseModel):
+    """Which export included which invoice (the invoice timeline shows its exports)."""
+
+    export = pw.ForeignKeyField(ExportRecord, on_delete="CASCADE")
+    invoice = pw.IntegerField(index=True)
+
+
+class SavedView(BaseModel):
+    """A board filter a person named and kept (the query string of the board's URL)."""
+
+    user = pw.ForeignKeyField(User, on_delete="CASCADE")
+    team = pw.ForeignKeyField(Team, on_delete="CASCADE")
+    name = pw.CharField(max_length=64)
+    query = pw.CharField(max_length=2000)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("user", "team", "name"), True),)
+
+
 ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job, FieldCorrection, SyncCheck, LedgerRow,
-              LedgerImport, BuyerEntity, ConnectorState)
+              LedgerImport, BuyerEntity, ConnectorState, Claim, ClaimItem, Activity, ExportRecord, ExportItem,
+              SavedView)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .clock import iso
-from .models import Event, Invoice, Team, User
+from .models import Claim, Event, Invoice, Team, User
 
 
 def invoice_public(inv: Invoice) -> dict:
@@ -34,9 +34,55 @@ def invoice_public(inv: Invoice) -> dict:
         "last_outcome": inv.last_outcome,
         "authority": inv.authority,
         "diagnosis": inv.diagnosis or [],
+        "key": inv.key,
+        "issue_date": inv.issue_date.isoformat() if inv.issue_date else None,
+        "total_amount": None if inv.total_amount is None else f"{inv.total_amount:.2f}",
+        "seller_name": inv.seller_name,
+        "buyer_name": inv.buyer_name,
+        "uploaded_by_name": _name(inv.uploaded_by) if inv.uploaded_by_id else None,
+        "duplicate": inv.duplicate,
+        "reimbursement": inv.reimbursement,
+        "claim": _claim_ref(inv.claim) if inv.claim_id else None,
+        "reimbursed_at": iso(inv.reimbursed_at),
+        "booking": {"state": inv.booking, "period": inv.booking_period, "voucher": inv.voucher_no,
+                    "at": iso(inv.booked_at), "by": inv.booked_by},
+        "flags": decode_flags(inv.flags),
         "version": inv.version,
         "created_at": iso(inv.created_at),
         "updated_at": iso(inv.updated_at),
+    }
+
+
+def _name(user: User | None) -> str | None:
+    return (user.display_name or user.username) if user else None
+
+
+def _claim_ref(claim: Claim | None) -> dict | None:
+    return {"id": claim.id, "number": claim.number, "state": claim.state} if claim else None
+
+
+def decode_flags(text: str | None) -> list[str]:
+    return [f for f in (text or "").split("|") if f]
+
+
+def claim_public(claim: Claim) -> dict:
+    return {
+        "id": claim.id,
+        "team_id": claim.team_id,
+        "number": claim.number,
+        "purpose": claim.purpose,
+        "claimant": {"id": claim.claimant_id, "name": _name(claim.claimant)} if claim.claimant_id else None,
+        "state": claim.state,
+        "total": f"{claim.total:.2f}",
+        "count": claim.count,
+        "note": claim.note,
+        "created_by": claim.created_by,
+        "created_at": iso(claim.created_at),
+        "submitted_at": iso(claim.submitted_at),
+        "decided_at": iso(claim.decided_at),
+        "decided_by": claim.decided_by,
+        "version": claim.version,
+        "updated_at": iso(claim.updated_at),
     }
 
 

@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
+from backend import jobrows
 from backend.db import database
-from backend.jobs import lifecycle
 from backend.jobs.runner import HANDLERS, recover, run_job
 from backend.models import Job
 
@@ -68,7 +68,7 @@ def test_gives_up_after_max_attempts_with_reason(client, alice, queue, clock, fl
 
 
 def test_backoff_grows():
-    delays = [lifecycle.backoff_seconds(a, 5) for a in (1, 2, 3)]
+    delays = [jobrows.backoff_seconds(a, 5) for a in (1, 2, 3)]
     assert 4 <= delays[0] <= 6 and 16 <= delays[1] <= 24 and 64 <= delays[2] <= 96
 
 
@@ -93,7 +93,7 @@ def _dead_pid() -> int:
 
 def _mark_running(job_id: int, pid: int, clock, lease=600):
     with database.connection_context():
-        Job.update(state="running", attempts=Job.attempts + 1, worker=f"{lifecycle.WORKER_HOST}:{pid}",
+        Job.update(state="running", attempts=Job.attempts + 1, worker=f"{jobrows.WORKER_HOST}:{pid}",
                    lease_until=clock.now() + dt.timedelta(seconds=lease)).where(
             Job.id == job_id).execute()
 
@@ -131,8 +131,8 @@ def test_worker_that_keeps_dying_ends_failed_with_reason(client, alice, queue, c
 def test_late_finish_of_a_worker_declared_dead_is_ignored(client, alice, queue, clock):
     upload(client, ("a.jpg", media.jpeg()))
     with database.connection_context():
-        claimed = lifecycle.claim(1, "elsewhere:1", clock.now(), 60)
+        claimed = jobrows.claim(1, "elsewhere:1", clock.now(), 60)
         clock.advance(seconds=61)
         assert recover(queue.runtime) == [1]
-        lifecycle.finish(claimed, clock.now())  # the zombie reports back
+        jobrows.finish(claimed, clock.now())  # the zombie reports back
         assert Job.get_by_id(1).state == "retry"

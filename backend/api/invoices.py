@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, send_file
+from flask import Blueprint, g, send_file
 
-from ..errors import NotFound
+from ..errors import AppError, NotFound
 from ..models import Invoice
 from ..serializers import invoice_public
-from ..services import corrections, events
+from ..services import activity, booking, bulk, claims, corrections, events, identity, reconcile, search
 from ..services.processing import preview_path, thumbnail_path
 from .auth import json_body, login_required
-from .params import datetime_arg, int_arg, split_page
+from .context import runtime
+from .params import datetime_arg, id_list, int_arg, split_page
 
 bp = Blueprint("invoices", __name__, url_prefix="/api/invoices")
 
 MAX_PAGE = 200
+MAX_BULK = 5000
 
 
 @bp.get("")
@@ -41,7 +43,62 @@ def list_invoices():
 @bp.get("/<int:invoice_id>")
 @login_required
 def detail(invoice_id: int):
+    inv = g.access.invoice(invoice_id)
+    return {"invoice": invoice_public(inv), "duplicates": identity.duplicates_of(inv),
+            "reconcile": reconcile.detail(inv)}
+
+
+@bp.get("/<int:invoice_id>/history")
+@login_required
+def history(invoice_id: int):
+    return {"items": activity.timeline(g.access.invoice(invoice_id))}
+
+
+@bp.post("/<int:invoice_id>/unlink")
+@login_required
+def unlink(invoice_id: int):
+    identity.unlink(runtime(), g.access.invoice(invoice_id), g.access.user)
     return {"invoice": invoice_public(g.access.invoice(invoice_id))}
+
+
+@bp.post("/<int:invoice_id>/booking")
+@login_required
+def set_booking(invoice_id: int):
+    body = json_body()
+    inv = g.access.invoice(invoice_id)
+    g.access.manage(inv.team_id)
+    if body.get("booked") is False:
+        why = booking.unbook(runtime(), inv, g.access.user)
+    else:
+        period, voucher = booking.parse(body.get("period"), body.get("voucher"))
+        why = booking.book(runtime(), inv, g.access.user, period, voucher)
+    if why is not None:
+        raise AppError(why["key"], 409, **why["params"])
+    return {"invoice": invoice_public(g.access.invoice(invoice_id))}
+
+
+@bp.post("/bulk")
+@login_required
+def bulk_action():
+    """One action on the selected invoices (`ids`) or on every invoice matching a board filter (`query`)."""
+    body = json_body()
+    action, params = body.get("action"), body.get("params") or {}
+    if action not in bulk.ACTIONS or not isinstance(params, dict):
+        raise AppError("request.invalid", field="action")
+    if isinstance(body.get("query"), str):
+        targets = search.matching(g.access, body["query"], bulk_limit=MAX_BULK)
+    else:
+        targets = g.access.invoices_by_id(id_list(body.get("ids"), MAX_BULK))
+    for team_id in {inv.team_id for inv in targets}:
+        if action in bulk.MANAGER_ACTIONS:
+            g.access.manage(team_id)
+    claim = None
+    if action == "add_to_claim":
+        claim_id = params.get("claim_id")
+        if not isinstance(claim_id, int):
+            raise AppError("request.invalid", field="claim_id")
+        claim = claims.get(claim_id, g.access.team_ids)
+    return bulk.run(runtime(), g.access.user, action, targets, params, claim)
 
 
 @bp.post("/<int:invoice_id>/fields")
@@ -49,7 +106,7 @@ def detail(invoice_id: int):
 def correct_field(invoice_id: int):
     body = json_body()
     inv = g.access.invoice(invoice_id)
-    corrections.correct(current_app.extensions["fapiao"], inv, g.access.user, body.get("field"), body.get("value"))
+    corrections.correct(runtime(), inv, g.access.user, body.get("field"), body.get("value"))
     return {"invoice": invoice_public(g.access.invoice(invoice_id)), "corrections": corrections.history(inv)}
 
 
@@ -63,7 +120,7 @@ def correction_history(invoice_id: int):
 @login_required
 def preview(invoice_id: int):
     inv = g.access.invoice(invoice_id)
-    path = preview_path(current_app.extensions["fapiao"], inv.file.sha256)
+    path = preview_path(runtime(), inv.file.sha256)
     if not path.is_file():
         raise NotFound()
     return send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
@@ -73,7 +130,7 @@ def preview(invoice_id: int):
 @login_required
 def original(invoice_id: int):
     inv = g.access.invoice(invoice_id)
-    path = current_app.extensions["fapiao"].store.path_for(inv.file.sha256)
+    path = runtime().store.path_for(inv.file.sha256)
     return send_file(path, mimetype=inv.file.mime, as_attachment=True, download_name=inv.original_name,
                      max_age=0, conditional=True)
 
@@ -82,7 +139,7 @@ def original(invoice_id: int):
 @login_required
 def thumbnail(invoice_id: int):
     inv = g.access.invoice(invoice_id)
-    path = thumbnail_path(current_app.extensions["fapiao"], inv.file.sha256)
+    path = thumbnail_path(runtime(), inv.file.sha256)
     if not inv.has_thumbnail or not path.is_file():
         raise NotFound()
     return send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)

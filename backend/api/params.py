@@ -39,3 +39,15 @@ def datetime_arg(name: str) -> dt.datetime | None:
 def split_page(rows: list, limit: int) -> tuple[list, bool]:
     """Rows fetched with limit + 1: the page itself, and whether more follow."""
     return rows[:limit], len(rows) > limit
+
+
+MAX_IDS = 5000
+
+
+def id_list(raw, limit: int = MAX_IDS) -> list[int]:
+    """A JSON list of invoice ids (positive ints, no more than `limit`), duplicates dropped, order kept."""
+    if not isinstance(raw, list) or not raw or len(raw) > limit:
+        raise AppError("request.invalid", field="ids", limit=limit)
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**62 for i in raw):
+        raise AppError("request.invalid", field="ids")
+    return list(dict.fromkeys(raw))

@@ -3,40 +3,30 @@ connector health. Handlers only authenticate, authorise and forward to services.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 
-from ..clock import iso
-from ..errors import AppError, NotFound
-from ..models import LedgerImport, LedgerRow
+from ..errors import AppError
 from ..serializers import invoice_public
-from ..services import entities, health, ledger, sync
-from ..services.sync_facts import policy, quota_used_today
+from ..services import corrections, entities, health, ledger, sync
 from .auth import json_body, login_required
+from .context import runtime
 from .params import int_arg
 
 bp = Blueprint("sync", __name__, url_prefix="/api")
 MAX_LEDGER_BYTES = 200 * 1024 * 1024  # a 1M-row export is about 120 MB as csv
 
 
-def _rt():
-    return current_app.extensions["fapiao"]
-
-
 @bp.post("/invoices/<int:invoice_id>/check")
 @login_required
 def check_now(invoice_id: int):
-    out = sync.request_check(_rt(), g.access.invoice(invoice_id), g.access.user.id)
+    out = sync.request_check(runtime(), g.access.invoice(invoice_id), g.access.user.id)
     return out, 202
 
 
 @bp.get("/invoices/<int:invoice_id>/checks")
 @login_required
 def checks(invoice_id: int):
-    rt = _rt()
-    inv = g.access.invoice(invoice_id)
-    return {"checks": sync.timeline(inv), "next_check_at": iso(inv.next_check_at),
-            "diagnosis": inv.diagnosis or [],
-            "quota": {"used": quota_used_today(inv, rt.clock.now()), "limit": policy(rt).daily_quota}}
+    return sync.check_panel(runtime(), g.access.invoice(invoice_id))
 
 
 @bp.post("/invoices/<int:invoice_id>/accept-candidate")
@@ -45,14 +35,14 @@ def accept_candidate(invoice_id: int):
     key = json_body().get("key")
     if not isinstance(key, str):
         raise AppError("request.invalid", field="key")
-    sync.accept_candidate(_rt(), g.access.invoice(invoice_id), g.access.user, key)
+    corrections.accept_candidate(runtime(), g.access.invoice(invoice_id), g.access.user, key)
     return {"invoice": invoice_public(g.access.invoice(invoice_id))}
 
 
 @bp.get("/sync/health")
 @login_required
 def sync_health():
-    return {"health": health.snapshot(_rt())}
+    return {"health": health.snapshot(runtime())}
 
 
 @bp.post("/ledger/import")
@@ -62,7 +52,7 @@ def import_ledger():
     upload = request.files.get("file")
     if upload is None:
         raise AppError("request.no_files")
-    record = ledger.queue_import(_rt(), team, g.access.user.id, upload.filename or "", upload.stream,
+    record = ledger.queue_import(runtime(), team, g.access.user.id, upload.filename or "", upload.stream,
                                  MAX_LEDGER_BYTES)
     return {"import": ledger.import_public(record)}, 202
 
@@ -70,17 +60,14 @@ def import_ledger():
 @bp.get("/ledger/imports/<int:import_id>")
 @login_required
 def import_status(import_id: int):
-    record = LedgerImport.get_or_none(LedgerImport.id == import_id, LedgerImport.team.in_(g.access.team_ids))
-    if record is None:
-        raise NotFound()
-    return {"import": ledger.import_public(record)}
+    return {"import": ledger.import_public(ledger.import_record(import_id, g.access.team_ids))}
 
 
 @bp.get("/ledger")
 @login_required
 def ledger_info():
     team = g.access.team(int_arg("team_id", None, 1, 2**62))
-    return {"team_id": team.id, "rows": LedgerRow.select().where(LedgerRow.team == team.id).count()}
+    return {"team_id": team.id, "rows": ledger.row_count(team)}
 
 
 @bp.get("/teams/<int:team_id>/entities")
@@ -94,7 +81,7 @@ def list_entities(team_id: int):
 def add_entity(team_id: int):
     body = json_body()
     team = g.access.manage(team_id)
-    entities.add(_rt(), team, body.get("name"), body.get("tax_id"))
+    entities.add(runtime(), team, body.get("name"), body.get("tax_id"))
     return {"entities": entities.listing(team)}, 201
 
 
@@ -102,5 +89,5 @@ def add_entity(team_id: int):
 @login_required
 def remove_entity(team_id: int, entity_id: int):
     team = g.access.manage(team_id)
-    entities.remove(_rt(), team, entity_id)
+    entities.remove(runtime(), team, entity_id)
     return {"entities": entities.listing(team)}

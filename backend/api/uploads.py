@@ -3,13 +3,14 @@ bad file never spoils the rest of the batch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 from werkzeug.exceptions import BadRequest
 
 from ..errors import AppError
 from ..serializers import invoice_public
 from ..services import intake
 from .auth import login_required
+from .context import runtime
 from .errors import error_body
 
 bp = Blueprint("uploads", __name__, url_prefix="/api/uploads")
@@ -18,7 +19,7 @@ bp = Blueprint("uploads", __name__, url_prefix="/api/uploads")
 @bp.post("")
 @login_required
 def upload():
-    rt = current_app.extensions["fapiao"]
+    rt = runtime()
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
         raise AppError("request.malformed", detail="expected multipart/form-data with a boundary")
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from ..errors import AppError
 from ..validate import validate
 from ..validate.codes import Family
 from .auth import json_body, login_required
+from .context import runtime
 
 bp = Blueprint("validation", __name__, url_prefix="/api/validate")
 
@@ -23,5 +24,5 @@ def check():
         family = Family(body.get("family") or "unknown")
     except ValueError:
         raise AppError("request.invalid", field="family") from None
-    today = current_app.extensions["fapiao"].clock.now().date()
+    today = runtime().clock.now().date()
     return {"findings": [f.as_dict() for f in validate(fields, family, today)]}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, abort, send_from_directory
+
+from .context import runtime
 
 bp = Blueprint("web", __name__)
 
 
 def _dist() -> Path:
-    return current_app.extensions["fapiao"].settings.frontend_dist
+    return runtime().settings.frontend_dist
 
 
 @bp.get("/")

@@ -6,13 +6,13 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from .. import jobrows
 from ..db import database
 from ..errors import InputError
 from ..models import Invoice, InvoiceStatus, Job, JobState
 from ..runtime import Runtime
 from ..services import invoices, ledger, sync
 from ..services.processing import process_invoice
-from . import lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ LOST_DELIVERY_SECONDS = 60
 
 def run_job(rt: Runtime, job_id: int) -> None:
     with database.connection_context():
-        job = lifecycle.claim(job_id, lifecycle.worker_id(), rt.clock.now(), rt.settings.job_lease_seconds)
+        job = jobrows.claim(job_id, jobrows.worker_id(), rt.clock.now(), rt.settings.job_lease_seconds)
         if job is None:
             return
         try:
@@ -51,20 +51,20 @@ def run_job(rt: Runtime, job_id: int) -> None:
             log.exception("job %s attempt %s failed", job.id, job.attempts)
             _retry_or_give_up(rt, job, f"{type(exc).__name__}: {exc}")
         else:
-            lifecycle.finish(job, rt.clock.now())
+            jobrows.finish(job, rt.clock.now())
 
 
 def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> None:
     if job.attempts < job.max_attempts:
-        delay = lifecycle.backoff_seconds(job.attempts, rt.settings.job_retry_base_seconds)
-        lifecycle.retry_later(job, rt.clock.now(), delay, "job.failed", detail)
+        delay = jobrows.backoff_seconds(job.attempts, rt.settings.job_retry_base_seconds)
+        jobrows.retry_later(job, rt.clock.now(), delay, "job.failed", detail)
         rt.dispatch(job.id, delay)
     else:
         _give_up(rt, job, "job.failed", {"attempts": job.attempts, "detail": detail[:200]}, detail)
 
 
 def _give_up(rt: Runtime, job: Job, key: str, params: dict, detail: str) -> None:
-    lifecycle.fail(job, rt.clock.now(), key, detail)
+    jobrows.fail(job, rt.clock.now(), key, detail)
     GIVE_UP[job.kind](rt, job, key, params)
 
 
@@ -76,11 +76,11 @@ def recover(rt: Runtime) -> list[int]:
     redeliver: list[int] = []
     with database.connection_context():
         for job in Job.select().where(Job.state == JobState.RUNNING.value):
-            if not lifecycle.is_dead(job.worker, job.lease_until, now):
+            if not jobrows.is_dead(job.worker, job.lease_until, now):
                 continue
             log.warning("job %s: worker %s is gone (attempt %s)", job.id, job.worker, job.attempts)
             if job.attempts < job.max_attempts:
-                lifecycle.retry_later(job, now, 0, "job.worker_died", f"worker {job.worker} died")
+                jobrows.retry_later(job, now, 0, "job.worker_died", f"worker {job.worker} died")
                 redeliver.append(job.id)
             else:
                 _give_up(rt, job, "job.worker_died", {"attempts": job.attempts}, f"worker {job.worker} died")

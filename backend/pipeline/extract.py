@@ -23,8 +23,6 @@ from .ocr import Detected, detect, recognise, turn, upside_down
 from .qr import QrRead, parse_payload, read_qr
 from .types import Document, FieldValue, Limits, TextLine
 
-REVIEW_BELOW = 0.9  # a field under this confidence sends the invoice to a person
-
 Stage = Callable[[str], None]
 
 
@@ -45,7 +43,7 @@ class Extraction:
     def needs_review(self) -> bool:
         if not self.found or any(f.severity == "error" for f in self.validation):
             return True
-        return any(v.review or (v.value is not None and v.confidence < REVIEW_BELOW) for v in self.fields.values())
+        return any(v.doubtful for v in self.fields.values())
 
     def as_dict(self) -> dict:
         return {

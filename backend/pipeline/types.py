@@ -62,6 +62,21 @@ class TextLine(Placed):
         return self.layout_box or self.box
 
 
+REVIEW_BELOW = 0.9  # a field under this confidence sends the invoice to a person
+
+
+def doubtful(value: str | None, confidence: float, review: bool) -> bool:
+    """The one rule for a field a person should look at: flagged, or read below REVIEW_BELOW."""
+    return review or (value is not None and confidence < REVIEW_BELOW)
+
+
+def is_doubtful(stored: dict | None) -> bool:
+    """`doubtful` on a field as the database keeps it (FieldValue.as_dict())."""
+    if not stored:
+        return False
+    return doubtful(stored.get("value"), stored.get("confidence") or 0.0, bool(stored.get("review")))
+
+
 @dataclass(frozen=True)
 class FieldValue:
     value: str | None
@@ -70,6 +85,10 @@ class FieldValue:
     source: str | None  # "ocr" | "qr" | "text_layer" | "ocr+qr" | ...
     review: bool = False  # readings disagree, or a rule failed: a person should look
     alternatives: tuple[tuple[str, str], ...] = ()  # (source, value) readings that lost
+
+    @property
+    def doubtful(self) -> bool:
+        return doubtful(self.value, self.confidence, self.review)
 
     def as_dict(self) -> dict:
         return {

@@ -4,14 +4,16 @@ and the whole invoice is validated again with the same rules as the reader."""
 from __future__ import annotations
 
 from ..clock import iso
-from ..db import write_transaction
 from ..errors import AppError
 from ..models import FieldCorrection, Invoice, InvoiceStatus, User
 from ..pipeline.fields import FIELD_NAMES
+from ..pipeline.types import is_doubtful
 from ..runtime import Runtime
+from ..sync.matching import match
 from ..validate import validate
 from ..validate.codes import Family
-from . import invoices, sync
+from . import identity, invoices, sync
+from .sync_facts import ledger_lookup, values
 
 
 def family_of(invoice: Invoice) -> Family:
@@ -22,29 +24,52 @@ def family_of(invoice: Invoice) -> Family:
 
 
 def correct(rt: Runtime, invoice: Invoice, user: User, field: str, value: str | None) -> None:
-    if field not in FIELD_NAMES:
-        raise AppError("request.invalid", field="field")
-    if value is not None and (not isinstance(value, str) or len(value) > 200):
-        raise AppError("request.invalid", field="value")
-    value = value.strip() or None if isinstance(value, str) else None
+    correct_many(rt, invoice, user, {field: value})
+
+
+def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict) -> None:
+    """Replace several read fields at once: one correction per field in the log, but one revalidation,
+    one event and one enrolment (accepting a near miss changes code, number and date together)."""
+    for field, value in changes.items():
+        if field not in FIELD_NAMES:
+            raise AppError("request.invalid", field="field")
+        if value is not None and (not isinstance(value, str) or len(value) > 200):
+            raise AppError("request.invalid", field="value")
     now = rt.clock.now()
     fields = dict(invoice.fields or {})
-    old = (fields.get(field) or {}).get("value")
-    fields[field] = {"value": value, "confidence": 1.0, "box": (fields.get(field) or {}).get("box"),
-                     "source": "manual", "review": False, "alternatives": [],
-                     "corrected_by": user.username, "corrected_at": iso(now), "previous": old}
+    logged = []
+    for field, raw in changes.items():
+        value = raw.strip() or None if isinstance(raw, str) else None
+        old = (fields.get(field) or {}).get("value")
+        fields[field] = {"value": value, "confidence": 1.0, "box": (fields.get(field) or {}).get("box"),
+                         "source": "manual", "review": False, "alternatives": [],
+                         "corrected_by": user.username, "corrected_at": iso(now), "previous": old}
+        logged.append((field, old, value))
     findings = validate({k: (v or {}).get("value") for k, v in fields.items()}, family_of(invoice), now.date())
-    doubtful = any(f.severity == "error" for f in findings) or any(
-        (v or {}).get("review") or ((v or {}).get("value") is not None and (v or {}).get("confidence", 0) < 0.9)
-        for v in fields.values())
-    with write_transaction():
-        FieldCorrection.create(invoice=invoice.id, user=user.id, field=field, old_value=old, new_value=value,
-                               created_at=now)
+    doubtful = any(f.severity == "error" for f in findings) or any(is_doubtful(v) for v in fields.values())
     status = invoice.status
     if status in (InvoiceStatus.EXTRACTED.value, InvoiceStatus.NEEDS_REVIEW.value):
         status = (InvoiceStatus.NEEDS_REVIEW if doubtful else InvoiceStatus.EXTRACTED).value
-    invoices.update(rt, invoice, fields=fields, validation=[f.as_dict() for f in findings], status=status)
+
+    def log_corrections() -> None:
+        for field, old, value in logged:
+            FieldCorrection.create(invoice=invoice.id, user=user.id, field=field, old_value=old, new_value=value,
+                                   created_at=now)
+
+    invoices.update(rt, invoice, also=log_corrections, fields=fields, validation=[f.as_dict() for f in findings],
+                    status=status)
+    identity.relink(rt, invoice, by=user)
+    invoice = Invoice.get_by_id(invoice.id)
     sync.enroll(rt, invoice, fresh=False)  # a changed field is worth asking the authority again
+
+
+def accept_candidate(rt: Runtime, invoice: Invoice, user: User, key: str) -> None:
+    """Take a near miss's fields as one correction (who/when kept), then check again at once."""
+    found = match(values(invoice), ledger_lookup(invoice.team_id)).near
+    candidate = next((m for m in found if m.key == key), None)
+    if candidate is None:
+        raise AppError("sync.no_candidate", 404)
+    correct_many(rt, invoice, user, {f: candidate.row.get(f) for f in sorted({d.field for d in candidate.diffs})})
 
 
 def history(invoice: Invoice) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..models import BuyerEntity, Invoice
+from ..pipeline.types import is_doubtful
 from ..runtime import Runtime
 from ..sync import diagnosis
 from ..sync.matching import match
@@ -16,8 +17,7 @@ from .sync_facts import issued, ledger_lookup, policy, quota_used_today, values
 
 def _doubtful(invoice: Invoice) -> tuple[str, ...]:
     return tuple(sorted(k for k, v in (invoice.fields or {}).items()
-                        if v and v.get("value") is not None and v.get("source") != "manual"
-                        and (v.get("review") or (v.get("confidence") or 0) < 0.9)))
+                        if v and v.get("value") is not None and v.get("source") != "manual" and is_doubtful(v)))
 
 
 def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.datetime,

@@ -6,8 +6,8 @@ import datetime as dt
 from enum import StrEnum
 
 from ..db import database, is_postgres
-from ..models import Event, Invoice
-from ..serializers import invoice_public
+from ..models import Claim, Event, Invoice
+from ..serializers import claim_public, invoice_public
 
 # Arbitrary constant naming the PostgreSQL advisory lock that orders event inserts.
 _EVENT_LOCK = 0x46415049
@@ -18,22 +18,29 @@ class EventKind(StrEnum):
 
     INVOICE_CREATED = "invoice.created"
     INVOICE_UPDATED = "invoice.updated"
+    CLAIM_UPDATED = "claim.updated"
 
 
-def append(invoice: Invoice, kind: EventKind, now: dt.datetime) -> Event:
-    """Append an event carrying the invoice's current public state. Call inside a transaction."""
+def _ordered() -> None:
     if is_postgres():
         # Sequence values are handed out before commit, so without this an event with a smaller
         # id could become visible after a client has already read past it. Holding one lock until
         # commit makes ids visible in order, which is what the cursor promises.
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_EVENT_LOCK,))
-    return Event.create(
-        team=invoice.team_id,
-        invoice=invoice.id,
-        kind=kind.value,
-        data={"invoice": invoice_public(invoice)},
-        created_at=now,
-    )
+
+
+def append(invoice: Invoice, kind: EventKind, now: dt.datetime) -> Event:
+    """Append an event carrying the invoice's current public state. Call inside a transaction."""
+    _ordered()
+    return Event.create(team=invoice.team_id, invoice=invoice.id, kind=kind.value,
+                        data={"invoice": invoice_public(invoice)}, created_at=now)
+
+
+def append_claim(claim: Claim, now: dt.datetime) -> Event:
+    """Append a claim's current public state (its invoices' changes are their own events)."""
+    _ordered()
+    return Event.create(team=claim.team_id, invoice=None, kind=EventKind.CLAIM_UPDATED.value,
+                        data={"claim": claim_public(claim)}, created_at=now)
 
 
 def after(team_ids: list[int], cursor: int, limit: int) -> list[Event]:

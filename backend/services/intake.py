@@ -11,12 +11,13 @@ import logging
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .. import jobrows
 from ..clock import iso
 from ..db import write_transaction
-from ..jobs import lifecycle
 from ..models import Invoice, InvoiceStatus, StoredFile, Team, User
 from ..runtime import Runtime
 from ..sniff import sniff
+from . import identity, indexing
 from .events import EventKind, append
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,24 @@ def accept(rt: Runtime, user: User, team: Team, filename: str, stream: BinaryIO)
             status=(InvoiceStatus.DUPLICATE if original else InvoiceStatus.RECEIVED).value,
             reason="note.duplicate_of" if original else None,
             reason_params=_duplicate_params(original) if original else None,
-            duplicate_of=original, width=sniffed.width, height=sniffed.height,
-            created_at=now, updated_at=now,
+            width=sniffed.width, height=sniffed.height, created_at=now, updated_at=now,
+            **(_copy_of(original, name, now) if original else {"search_text": indexing.search_text(name, None)}),
         )
-        job = None if original else lifecycle.create(invoice.id, "process", now, rt.settings.job_max_attempts)
+        indexing.write_fts(invoice.id, invoice.search_text)
+        job = None if original else jobrows.create(invoice.id, "process", now, rt.settings.job_max_attempts)
         event = append(invoice, EventKind.INVOICE_CREATED, now)
     if job is not None:
         _dispatch_quietly(rt, job.id)
     rt.notifier.publish([event])
     return Accepted(invoice, duplicate=original is not None)
+
+
+def _copy_of(original: Invoice, name: str, now) -> dict:
+    """A byte-identical file shows what the first one read (it is never read again) and says so."""
+    return {"duplicate_of": original, "duplicate": identity.same_file_evidence(original, now),
+            "fields": original.fields, "family": original.family, "has_thumbnail": original.has_thumbnail,
+            "page_count": original.page_count, "search_text": indexing.search_text(name, original.fields),
+            **indexing.derived_columns(original.fields)}
 
 
 def _duplicate_params(original: Invoice) -> dict:

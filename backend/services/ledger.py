@@ -13,20 +13,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from .. import jobrows
 from ..db import bulk_insert, write_transaction
-from ..errors import InputError
-from ..jobs import lifecycle
+from ..errors import InputError, NotFound
 from ..models import Invoice, Job, LedgerImport, LedgerRow, Team
 from ..runtime import Runtime
 from ..sync import machine
 from ..sync.exportfile import ExportRow, open_export, row_hash
 from ..sync.matching import invoice_key
+from . import invoices
 from .sync_facts import from_ledger_row, values
 
 log = logging.getLogger(__name__)
 BATCH = 2000
 COLUMNS = ("invoice_code", "invoice_number", "issue_date", "seller_tax_id", "seller_name", "buyer_tax_id",
-           "buyer_name", "amount", "tax", "total", "state", "positive", "kind", "risk", "check_code", "items")
+           "buyer_name", "amount", "tax", "total", "state", "positive", "kind", "risk", "check_code", "items",
+           "remarks", "entry_status", "entry", "selected", "deductible_tax", "red_lock", "risk_state")
+# What the authority's feed carries of a row (its entry status comes only with an export).
+FEED_COLUMNS = ("invoice_code", "invoice_number", "issue_date", "seller_tax_id", "seller_name", "buyer_tax_id",
+                "buyer_name", "amount", "tax", "total", "state", "kind", "risk", "check_code")
+# What a new row gets for a column its file does not have.
+DEFAULTS = {"state": "normal", "positive": True}
 
 
 @dataclass
@@ -54,7 +61,7 @@ def queue_import(rt: Runtime, team: Team, user_id: int | None, filename: str, st
     with write_transaction():
         record = LedgerImport.create(team=team.id, user=user_id, filename=(filename or "export")[-255:],
                                      sha256=received.sha256, created_at=now)
-        job = lifecycle.create(None, "ledger_import", now, rt.settings.job_max_attempts, requested_by=user_id,
+        job = jobrows.create(None, "ledger_import", now, rt.settings.job_max_attempts, requested_by=user_id,
                                payload={"import_id": record.id})
     rt.dispatch(job.id, 0)
     return record
@@ -77,6 +84,17 @@ def import_failed(rt: Runtime, job: Job, key: str, params: dict) -> None:
 def _set(record: LedgerImport, **changes) -> None:
     with write_transaction():
         LedgerImport.update(**changes).where(LedgerImport.id == record.id).execute()
+
+
+def import_record(import_id: int, team_ids: list[int]) -> LedgerImport:
+    record = LedgerImport.get_or_none(LedgerImport.id == import_id, LedgerImport.team.in_(team_ids))
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def row_count(team: Team) -> int:
+    return LedgerRow.select().where(LedgerRow.team == team.id).count()
 
 
 def import_public(record: LedgerImport) -> dict:
@@ -120,7 +138,7 @@ def _batches(rows: Iterable[ExportRow], size: int) -> Iterable[list[ExportRow]]:
 def rows_from_feed(rows: Iterable[dict]) -> list[ExportRow]:
     out = []
     for line, r in enumerate(rows):
-        values_ = {c: r.get(c) for c in COLUMNS if c not in ("positive", "items")}
+        values_ = {c: r.get(c) for c in FEED_COLUMNS}
         values_["state"] = r.get("state") or "normal"
         out.append(ExportRow(line, invoice_key(r.get("invoice_code"), r.get("invoice_number")), values_,
                              row_hash(values_)))
@@ -166,14 +184,14 @@ INSERT_COLUMNS = ["team", "key", "source", "row_hash", "updated_at", *COLUMNS]
 
 def _as_row(record: dict) -> tuple:
     items = record.get("items")
-    return tuple(json.dumps(items, ensure_ascii=False) if c == "items" and items is not None else record.get(c)
-                 for c in INSERT_COLUMNS)
+    return tuple(json.dumps(items, ensure_ascii=False) if c == "items" and items is not None
+                 else record.get(c, DEFAULTS.get(c)) for c in INSERT_COLUMNS)
 
 
 def _record(team_id: int, row: ExportRow, source: str, now) -> dict:
     v = row.values
     return {"team": team_id, "key": row.key, "source": source, "row_hash": row.row_hash, "updated_at": now,
-            **{c: v.get(c) for c in COLUMNS if c in v}, "positive": v.get("positive", True)}
+            **{c: v.get(c) for c in COLUMNS if c in v}}
 
 
 def settle(rt: Runtime, team_id: int, keys: list[str], trigger: str) -> int:
@@ -189,4 +207,5 @@ def settle(rt: Runtime, team_id: int, keys: list[str], trigger: str) -> int:
             row = LedgerRow.get(LedgerRow.team == team_id, LedgerRow.key == invoice.authority_key)
             apply_result(rt, invoice, from_ledger_row(row, values(invoice)), trigger, None)
             done += 1
+    invoices.ledger_changed(rt, team_id, keys)
     return done

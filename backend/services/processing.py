@@ -15,7 +15,7 @@ from ..pipeline.extract import extract
 from ..pipeline.thumbnail import make_thumbnail
 from ..pipeline.types import Limits
 from ..runtime import Runtime
-from . import invoices, sync
+from . import activity, identity, invoices, sync
 
 
 def thumbnail_path(rt: Runtime, sha256: str) -> Path:
@@ -66,8 +66,11 @@ def process_invoice(rt: Runtime, job: Job) -> None:
         qr_text=result.qr_text,
         validation=[f.as_dict() for f in result.validation],
         reading={"timings": result.timings, "page_size": result.page_size},
+        also=lambda: activity.record(rt, invoice, "read", None, {"family": result.family.value,
+                                                                 "found": len(found)}),
     )
-    sync.enroll(rt, invoice, fresh=True)
+    identity.relink(rt, invoice)
+    sync.enroll(rt, Invoice.get_by_id(invoice.id), fresh=True)  # not a duplicate's: it is not checkable
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from .. import jobrows
+from ..clock import iso
 from ..errors import AppError
-from ..jobs import lifecycle
 from ..models import Invoice, InvoiceStatus, Job, LedgerRow, SyncCheck
 from ..runtime import Runtime
 from ..sync import machine
 from ..sync.connector import ConnectorError
-from ..sync.matching import differences, match
+from ..sync.matching import differences
 from ..sync.schedule import china_day_start, next_check, overdue_at
 from ..sync.types import Outcome, Result
 from . import health, invoices
 from .diagnose import diagnosis_for
-from .sync_facts import FIELD_KEYS, from_ledger_row, issued, ledger_lookup, policy, query_of, quota_used_today, values
+from .sync_facts import FIELD_KEYS, from_ledger_row, issued, policy, query_of, quota_used_today, values
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def request_check(rt: Runtime, invoice: Invoice, user_id: int) -> dict:
     used, limit = quota_used_today(invoice, now), policy(rt).daily_quota
     if rt.connector.online and used >= limit:
         raise AppError("sync.quota", 429, limit=limit, next_allowed=_next_day(now).isoformat() + "Z")
-    job = lifecycle.create(invoice.id, "check", now, rt.settings.job_max_attempts, requested_by=user_id)
+    job = jobrows.create(invoice.id, "check", now, rt.settings.job_max_attempts, requested_by=user_id)
     rt.dispatch(job.id, 0)
     return {"job_id": job.id, "quota": {"used": used, "limit": limit, "spends": 1 if rt.connector.online else 0}}
 
@@ -168,26 +169,18 @@ def _errors_in_row(invoice: Invoice) -> int:
     return count
 
 
-def timeline(invoice: Invoice) -> list[dict]:
-    from ..clock import iso
+def check_panel(rt: Runtime, invoice: Invoice) -> dict:
+    """What the invoice page's sync panel shows: the checks, the next one, the diagnosis, today's quota."""
+    return {"checks": timeline(invoice), "next_check_at": iso(invoice.next_check_at),
+            "diagnosis": invoice.diagnosis or [],
+            "quota": {"used": quota_used_today(invoice, rt.clock.now()), "limit": policy(rt).daily_quota}}
 
+
+def timeline(invoice: Invoice) -> list[dict]:
     rows = SyncCheck.select().where(SyncCheck.invoice == invoice.id).order_by(SyncCheck.id.desc()).limit(200)
     return [{"id": c.id, "at": iso(c.at), "trigger": c.trigger, "by_user": c.by_user, "outcome": c.outcome,
              "status_after": c.status_after, "spent_quota": c.spent_quota, "next_check_at": iso(c.next_check_at),
              "error": (c.detail or {}).get("error")} for c in rows]
-
-
-def accept_candidate(rt: Runtime, invoice: Invoice, user, key: str) -> None:
-    """Take a near miss's fields as corrections (who/when kept), then check again at once."""
-    from . import corrections
-
-    found = match(values(invoice), ledger_lookup(invoice.team_id)).near
-    candidate = next((m for m in found if m.key == key), None)
-    if candidate is None:
-        raise AppError("sync.no_candidate", 404)
-    for diff_field in sorted({d.field for d in candidate.diffs}):
-        corrections.correct(rt, invoice, user, diff_field, candidate.row.get(diff_field))
-        invoice = Invoice.get_by_id(invoice.id)
 
 
 def due(rt: Runtime, limit: int = 500) -> list[int]:
@@ -203,7 +196,7 @@ def due(rt: Runtime, limit: int = 500) -> list[int]:
         claimed = (Invoice.update(next_check_at=None)
                    .where(Invoice.id == inv.id, Invoice.next_check_at == inv.next_check_at).execute())
         if claimed:
-            job = lifecycle.create(inv.id, "check", now, rt.settings.job_max_attempts)
+            job = jobrows.create(inv.id, "check", now, rt.settings.job_max_attempts)
             queued.append(job.id)
     for job_id in queued:
         rt.dispatch(job_id, 0)

@@ -46,7 +46,18 @@ COLUMNS = {
     "status": ("发票状态",),
     "positive": ("是否正数发票",),
     "risk": ("发票风险等级",),
+    "remarks": ("备注",),
+    # 入账 status (some exports), and the 抵扣勾选 export's own columns
+    "entry_status": ("入账状态", "发票入账状态"),
+    "selected": ("是否勾选", "勾选状态"),
+    "deductible_tax": ("有效抵扣税额",),
+    "red_lock": ("红字锁定标志",),
+    "risk_state": ("风险状态",),
 }
+# Columns a file may lack without the row losing what the ledger already knows of them (the 抵扣勾选
+# export has no buyer name, for one): only the columns the file has are written.
+PARTIAL = ("invoice_code", "seller_tax_id", "seller_name", "buyer_tax_id", "buyer_name", "amount", "tax", "total",
+           "kind", "risk", "remarks", "entry_status", "selected", "deductible_tax", "red_lock", "risk_state")
 ITEM_COLUMNS = {
     "tax_class": ("税收分类编码",),
     "business": ("特定业务类型",),
@@ -74,6 +85,28 @@ class ExportRow:
 class ExportFile:
     rows: list[ExportRow] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)  # {line, key} of rows left out
+
+
+def entry_of(value) -> tuple[str | None, str | None]:
+    """The platform's 入账 status (code 01/02/03/06, or its words) as (code, unbooked | booked | revoked)."""
+    text = _text(value)
+    if not text:
+        return None, None
+    code = text.zfill(2) if text.isdigit() else text
+    if code == "06" or "撤销" in text:
+        return code, "revoked"
+    if code == "01" or "未入账" in text:
+        return code, "unbooked"
+    if code in ("02", "03") or "已入账" in text:
+        return code, "booked"
+    return code, None
+
+
+def _yes(value) -> bool | None:
+    text = _text(value)
+    if not text:
+        return None
+    return text in ("是", "已勾选", "Y", "y", "1", "true", "TRUE")
 
 
 def state_of(status: str | None, positive: bool) -> str:
@@ -171,14 +204,26 @@ def _row(values: tuple, mapping: dict[str, int], line: int) -> ExportRow | dict:
         return {"line": line, "key": "ledger.row_unusable"}
     positive = (_text(get("positive")) or "是") not in ("否", "N", "n", "false", "0")
     status = _text(get("status"))
+    entry_status, entry = entry_of(get("entry_status"))
     out = {
         "invoice_code": code, "invoice_number": number, "issue_date": date,
         "seller_tax_id": _text(get("seller_tax_id")), "seller_name": _text(get("seller_name")),
         "buyer_tax_id": _text(get("buyer_tax_id")), "buyer_name": _text(get("buyer_name")),
         "amount": _money(get("amount")), "tax": _money(get("tax")), "total": _money(get("total")),
         "state": state_of(status, positive), "positive": positive, "kind": _text(get("kind")),
-        "risk": _text(get("risk")),
+        "risk": _text(get("risk")), "remarks": _text(get("remarks")), "entry_status": entry_status, "entry": entry,
+        "selected": _yes(get("selected")), "deductible_tax": _money(get("deductible_tax")),
+        "red_lock": _text(get("red_lock")), "risk_state": _text(get("risk_state")),
     }
+    for name in PARTIAL:
+        if name not in mapping and not (name == "invoice_code" and "digital_number" in mapping):
+            del out[name]
+    if "entry_status" not in out:
+        del out["entry"]
+    if "status" not in mapping:
+        del out["state"]
+    if "positive" not in mapping:
+        del out["positive"]
     return ExportRow(line, invoice_key(code, number), out, row_hash(out))
 
 

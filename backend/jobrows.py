@@ -8,7 +8,7 @@ import os
 import random
 import socket
 
-from ..models import Job, JobState
+from .models import Job, JobState
 
 WORKER_HOST = socket.gethostname()
 

@@ -1,0 +1,49 @@
+"""One action on many invoices: each invoice succeeds or is refused with its own reason, never all-or-nothing
+(a batch of 300 with one voided invoice still books the other 299)."""
+
+from __future__ import annotations
+
+from ..errors import AppError
+from ..models import Claim, Invoice, User
+from ..runtime import Runtime
+from . import booking, claims, sync
+
+ACTIONS = ("reimburse", "book", "unbook", "check", "add_to_claim")
+# Actions only an accountant or an admin of the team may take (api/invoices.py enforces it).
+MANAGER_ACTIONS = {"reimburse", "book", "unbook"}
+
+
+def run(rt: Runtime, user: User, action: str, targets: list[Invoice], params: dict,
+        claim: Claim | None = None) -> dict:
+    """`claim` is the one `add_to_claim` adds to (the caller found it among the user's teams)."""
+    if action == "add_to_claim":
+        if claim is None:
+            raise AppError("request.invalid", field="claim_id")
+        return claims.add(rt, claim, user, targets)
+    if action == "book":
+        period, voucher = booking.parse(params.get("period"), params.get("voucher"))
+    done, refused = [], []
+    for inv in targets:
+        if action == "reimburse":
+            why = claims.reimburse(rt, inv, user)
+        elif action == "book":
+            why = booking.book(rt, inv, user, period, voucher)
+        elif action == "unbook":
+            why = booking.unbook(rt, inv, user)
+        elif action == "check":
+            why = _check(rt, inv, user)
+        else:
+            raise AppError("request.invalid", field="action")
+        if why is None:
+            done.append(inv.id)
+        else:
+            refused.append({"id": inv.id, **why})
+    return {"done": done, "refused": refused}
+
+
+def _check(rt: Runtime, invoice: Invoice, user: User) -> dict | None:
+    try:
+        sync.request_check(rt, invoice, user.id)
+    except AppError as exc:
+        return {"key": exc.key, "params": exc.params}
+    return None
