@@ -19,11 +19,9 @@ from backend.services.users import create_user
 from backend.settings import Settings
 
 from .fakes import InlineQueue
+from .helpers import PASSWORD, login
 
 PG_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL", "")
-PASSWORD = "correct horse battery"
-# Where a processed invoice ends: read, or read with doubts (synthetic test images hold no invoice).
-DONE = {"extracted", "needs_review"}
 
 
 @pytest.fixture
@@ -98,12 +96,6 @@ def client(app):
     c = app.test_client()
     c.environ_base["HTTP_X_REQUESTED_WITH"] = "test"
     return c
-
-
-def login(client, username: str = "alice") -> dict:
-    res = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    assert res.status_code == 200, res.json
-    return res.json["user"]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from .conftest import PASSWORD, login
+from .helpers import PASSWORD, login
 
 
 def test_login_me_logout(client, make_user):

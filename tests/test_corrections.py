@@ -1,19 +1,10 @@
-import cv2
-
-from backend.weights import synth
-
-from .test_uploads_api import upload
 
 
-def _read_generated(client, queue, **spec):
-    img = synth.render(synth.Spec(**spec))
-    res = upload(client, ("invoice.jpg", cv2.imencode(".jpg", img)[1].tobytes()))
-    queue.run_all()
-    return res.json["results"][0]["invoice"]["id"]
+from .helpers import read_generated
 
 
 def test_worker_stores_the_reading_and_a_preview(client, alice, queue):
-    inv_id = _read_generated(client, queue)
+    inv_id = read_generated(client, queue)
     inv = client.get(f"/api/invoices/{inv_id}").json["invoice"]
     assert inv["status"] in ("extracted", "needs_review") and inv["family"] == "vat_normal"
     assert inv["fields"]["invoice_number"]["value"] == "12356976"
@@ -23,7 +14,7 @@ def test_worker_stores_the_reading_and_a_preview(client, alice, queue):
 
 
 def test_a_correction_is_kept_with_who_and_when_and_revalidated(client, alice, queue, clock):
-    inv_id = _read_generated(client, queue)
+    inv_id = read_generated(client, queue)
     res = client.post(f"/api/invoices/{inv_id}/fields", json={"field": "total", "value": "610.00"})
     assert res.status_code == 200
     inv = res.json["invoice"]
@@ -38,7 +29,7 @@ def test_a_correction_is_kept_with_who_and_when_and_revalidated(client, alice, q
 
 
 def test_bad_corrections_are_refused(client, alice, queue):
-    inv_id = _read_generated(client, queue)
+    inv_id = read_generated(client, queue)
     for body in ({"field": "nope", "value": "1"}, {"field": "total", "value": 5}, {"field": "total"}):
         res = client.post(f"/api/invoices/{inv_id}/fields", json=body)
         if body.get("field") == "total" and "value" not in body:

@@ -4,8 +4,7 @@ from backend.db import database
 from backend.models import Invoice
 
 from . import media
-from .conftest import DONE, login
-from .test_uploads_api import upload
+from .helpers import DONE, login, upload
 
 
 def _upload_n(client, n):

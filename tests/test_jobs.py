@@ -10,8 +10,7 @@ from backend.jobs.runner import HANDLERS, recover, run_job
 from backend.models import Job
 
 from . import media
-from .conftest import DONE
-from .test_uploads_api import upload
+from .helpers import DONE, upload
 
 
 def job(job_id=1) -> Job:

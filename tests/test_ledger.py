@@ -16,8 +16,8 @@ from backend.models import LedgerRow, Role, Team
 from backend.services import ledger
 from backend.sync.exportfile import read_export
 
-from .conftest import login
 from .exports import export_csv, export_xlsx
+from .helpers import login
 
 ROWS = [
     {"发票代码": "1100094140", "发票号码": "87654321", "开票日期": "2026-01-04 10:11:12", "金额": "100.00",

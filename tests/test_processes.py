@@ -11,7 +11,7 @@ import redis
 import socketio
 
 from . import media
-from .conftest import DONE
+from .helpers import DONE
 from .procs import Stack, wait_for
 
 pytestmark = pytest.mark.subprocess

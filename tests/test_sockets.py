@@ -5,8 +5,7 @@ from backend.realtime.notifier import SocketNotifier
 from backend.realtime.relay import EventRelay
 
 from . import media
-from .conftest import DONE, login
-from .test_uploads_api import upload
+from .helpers import DONE, login, upload
 
 
 def socket_for(app, http_client):

@@ -20,6 +20,7 @@ from backend.sync.schedule import china_day_start
 
 from .exports import export_xlsx
 from .fakes import FlaskSession
+from .helpers import login, read_generated
 
 FIELDS = {"invoice_code": "1100094140", "invoice_number": "87654321", "issue_date": "2026-01-05",
           "amount": "100.00", "tax": "13.00", "total": "113.00", "buyer_name": "甲公司",
@@ -202,7 +203,6 @@ def test_voided_red_flushed_and_mismatch(rt, queue, clock, sim, db):
 
 def test_other_taxpayer_is_diagnosed_once_entities_exist(rt, queue, clock, sim, db, client, make_user):
     make_user("acc", "Team A", role=__import__("backend.models", fromlist=["Role"]).Role.ACCOUNTANT)
-    from .conftest import login
 
     login(client, "acc")
     inv = make_invoice(rt)
@@ -256,9 +256,7 @@ def test_a_check_job_that_keeps_crashing_never_fails_the_invoice(rt, queue, cloc
 
 
 def test_reader_to_pending_sync_in_the_worker(rt, queue, clock, sim, client, alice):
-    from .test_corrections import _read_generated  # the project's generated invoice, read for real
-
-    inv_id = _read_generated(client, queue)
+    inv_id = read_generated(client, queue)  # the project's generated invoice, read for real
     inv = client.get(f"/api/invoices/{inv_id}").json["invoice"]
     assert inv["status"] == "pending_sync" and inv["next_check_at"]
     assert inv["diagnosis"]  # why it is not found yet, ranked

@@ -1,4 +1,3 @@
-import io
 
 import pytest
 
@@ -6,12 +5,7 @@ from backend.db import database
 from backend.models import Invoice, Job, StoredFile
 
 from . import media
-from .conftest import DONE
-
-
-def upload(client, *files, **form):
-    data = {"files": [(io.BytesIO(body), name) for name, body in files], **form}
-    return client.post("/api/uploads", data=data, content_type="multipart/form-data")
+from .helpers import DONE, upload
 
 
 @pytest.mark.parametrize("name,make,kind", [

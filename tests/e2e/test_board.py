@@ -8,37 +8,18 @@ go to tests/e2e/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 from pathlib import Path
 
 import pytest
 
 from .. import media
-from ..procs import PASSWORD, Stack, wait_for
+from ..procs import Stack, wait_for
+from .browser import ADMIN_PASSWORD, SHOTS, logged_in_page
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).parent / "screenshots"
-ADMIN_PASSWORD = PASSWORD  # so Stack.session("admin") can log in too
 DONE_CARD = "[data-testid=invoice-card]:is([data-status=extracted],[data-status=needs_review])"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -48,20 +29,6 @@ def stack(tmp_path):
     s.wait_http(timeout=60)
     yield s
     s.close()
-
-
-def logged_in_page(browser, url: str, lang: str = "zh", width: int = 390, height: int = 844):
-    """A phone-sized page, logged in as admin, in the given UI language, connected."""
-    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=2,
-                            locale="en-US" if lang == "en" else "zh-CN")
-    page.goto(url)
-    page.evaluate(f"localStorage.setItem('fapiao.lang', '{lang}')")
-    page.reload()
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.get_by_role("button", name="Log in" if lang == "en" else "登录").click()
-    page.locator("[data-testid=connection][data-state=online]").wait_for()
-    return page
 
 
 def _children(pid: int) -> list[int]:

@@ -13,7 +13,7 @@ from backend.weights import synth
 
 from .. import media
 from ..procs import Stack, free_port
-from .test_board import ADMIN_PASSWORD, SHOTS, browser, logged_in_page  # noqa: F401 - the browser fixture
+from .browser import ADMIN_PASSWORD, SHOTS, logged_in_page
 
 pytestmark = pytest.mark.e2e
 
