@@ -19,7 +19,13 @@ class Access:
 
     @cached_property
     def teams(self) -> list[Team]:
-        return list(Team.select().join(Membership).where(Membership.user == self.user).order_by(Team.id))
+        """My teams, each with my `role` in it (admins manage every team they belong to)."""
+        rows = (Team.select(Team, Membership.role).join(Membership).where(Membership.user == self.user)
+                .order_by(Team.id).objects())
+        return list(rows)
+
+    def can_manage(self, team: Team) -> bool:
+        return self.user.is_admin or getattr(team, "role", None) in (Role.ACCOUNTANT.value, Role.ADMIN.value)
 
     @cached_property
     def team_ids(self) -> list[int]:
@@ -35,11 +41,7 @@ class Access:
     def manage(self, team_id: int | None) -> Team:
         """The team, if the user may change its settings (accountants and admins)."""
         team = self.team(team_id)
-        if self.user.is_admin:
-            return team
-        role = (Membership.select(Membership.role)
-                .where(Membership.user == self.user, Membership.team == team.id).scalar())
-        if role not in (Role.ACCOUNTANT.value, Role.ADMIN.value):
+        if not self.can_manage(team):
             raise AppError("auth.forbidden", 403)
         return team
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .clock import iso
 from .models import Claim, Event, Invoice, Team, User
 
@@ -90,11 +92,12 @@ def event_public(ev: Event) -> dict:
     return {"cursor": ev.id, "kind": ev.kind, "team_id": ev.team_id, "at": iso(ev.created_at), **ev.data}
 
 
-def user_public(user: User, teams: list[Team]) -> dict:
+def user_public(user: User, teams: list[Team], can_manage: Callable[[Team], bool]) -> dict:
     return {
         "id": user.id,
         "username": user.username,
         "display_name": user.display_name or user.username,
         "is_admin": user.is_admin,
-        "teams": [{"id": t.id, "name": t.name} for t in teams],
+        "teams": [{"id": t.id, "name": t.name, "role": getattr(t, "role", None), "can_manage": can_manage(t)}
+                  for t in teams],
     }

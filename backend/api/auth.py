@@ -43,7 +43,8 @@ def login():
     if user is None:
         raise AppError("auth.invalid", http_status=401)
     auth.login(user)
-    return {"user": user_public(user, Access(user).teams)}
+    access = Access(user)
+    return {"user": user_public(user, access.teams, access.can_manage)}
 
 
 @bp.post("/logout")
@@ -55,4 +56,4 @@ def logout():
 @bp.get("/me")
 @login_required
 def me():
-    return {"user": user_public(g.access.user, g.access.teams)}
+    return {"user": user_public(g.access.user, g.access.teams, g.access.can_manage)}
