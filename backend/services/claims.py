@@ -56,7 +56,7 @@ def refusal(invoice: Invoice) -> dict | None:
     if invoice.reimbursement == Reimbursement.CLAIMED.value:
         number = Claim.select(Claim.number).where(Claim.id == invoice.claim_id).scalar()
         return {"key": "claim.taken", "params": {"claim": number}}
-    holder = _key_holder(invoice)
+    holder = key_holder(invoice.team_id, invoice.key, invoice.id)
     if holder is not None:
         return {"key": "claim.key_taken", "params": {"invoice_id": holder, "key": invoice.key}}
     return None
@@ -70,11 +70,12 @@ def warning(invoice: Invoice) -> dict | None:
     return {"status": invoice.status, "cause": top.get("key"), "params": top.get("params") or {}}
 
 
-def _key_holder(invoice: Invoice) -> int | None:
-    if not invoice.key:
+def key_holder(team_id: int, key: str | None, other_than: int) -> int | None:
+    """Another invoice of the team with this key that is in a claim or reimbursed: the key is taken."""
+    if not key:
         return None
     return (Invoice.select(Invoice.id)
-            .where(Invoice.team == invoice.team_id, Invoice.key == invoice.key, Invoice.id != invoice.id,
+            .where(Invoice.team == team_id, Invoice.key == key, Invoice.id != other_than,
                    Invoice.reimbursement != Reimbursement.UNCLAIMED.value).scalar())
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from ..clock import iso
 from ..errors import AppError
-from ..models import FieldCorrection, Invoice, InvoiceStatus, User
+from ..models import FieldCorrection, Invoice, InvoiceStatus, Reimbursement, User
 from ..pipeline.fields import FIELD_NAMES
-from ..pipeline.types import is_doubtful
 from ..runtime import Runtime
 from ..sync.matching import match
 from ..validate import validate
 from ..validate.codes import Family
-from . import identity, invoices, sync
+from . import claims, identity, indexing, invoices, sync
 from .sync_facts import ledger_lookup, values
 
 
@@ -45,11 +44,11 @@ def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict) -> No
                          "source": "manual", "review": False, "alternatives": [],
                          "corrected_by": user.username, "corrected_at": iso(now), "previous": old}
         logged.append((field, old, value))
+    _keep_one_reimbursement(invoice, fields)
     findings = validate({k: (v or {}).get("value") for k, v in fields.items()}, family_of(invoice), now.date())
-    doubtful = any(f.severity == "error" for f in findings) or any(is_doubtful(v) for v in fields.values())
     status = invoice.status
     if status in (InvoiceStatus.EXTRACTED.value, InvoiceStatus.NEEDS_REVIEW.value):
-        status = (InvoiceStatus.NEEDS_REVIEW if doubtful else InvoiceStatus.EXTRACTED).value
+        status = invoices.reading_status(fields, [f.as_dict() for f in findings])
 
     def log_corrections() -> None:
         for field, old, value in logged:
@@ -61,6 +60,17 @@ def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict) -> No
     identity.relink(rt, invoice, by=user)
     invoice = Invoice.get_by_id(invoice.id)
     sync.enroll(rt, invoice, fresh=False)  # a changed field is worth asking the authority again
+
+
+def _keep_one_reimbursement(invoice: Invoice, fields: dict) -> None:
+    """A correction may not make a claimed or reimbursed invoice the same as another one that is too: that
+    would reimburse one invoice twice (services/claims.py keeps the same rule for new claims)."""
+    key = indexing.key_of(indexing.values_of(fields))
+    if invoice.reimbursement == Reimbursement.UNCLAIMED.value or not key or key == invoice.key:
+        return
+    other = claims.key_holder(invoice.team_id, key, invoice.id)
+    if other is not None:
+        raise AppError("identity.key_reimbursed", 409, invoice_id=other, key=key)
 
 
 def accept_candidate(rt: Runtime, invoice: Invoice, user: User, key: str) -> None:
