@@ -78,6 +78,12 @@ def app(settings, clock, queue, engines):
 
 
 @pytest.fixture
+def db(app):
+    """A connection for tests that call services directly (requests through `client` close theirs)."""
+    database.connect(reuse_if_open=True)
+
+
+@pytest.fixture
 def rt(app) -> Runtime:
     return app.extensions["fapiao"]
 

@@ -10,6 +10,7 @@ import hashlib
 import itertools
 from decimal import Decimal
 
+from backend.clock import FakeClock
 from backend.db import write_transaction
 from backend.models import Invoice, InvoiceStatus, StoredFile, Team, User
 from backend.services import indexing, reconcile
@@ -17,7 +18,7 @@ from backend.services import indexing, reconcile
 _seq = itertools.count(1)
 
 FIELD_DEFAULTS = {
-    "invoice_code": "1100171320", "issue_date": "2026-11-03", "buyer_name": "北京示例科技有限公司",
+    "invoice_code": "1100171320", "issue_date": "2026-01-03", "buyer_name": "北京示例科技有限公司",
     "buyer_tax_id": "91110108MA01ABCD3X", "seller_name": "上海华为技术有限公司", "seller_tax_id": "91310115607207591K",
     "amount": "442.48", "tax": "57.52", "total": "500.00", "check_code": None,
 }
@@ -41,9 +42,8 @@ def stored_file(content: bytes | None = None) -> StoredFile:
 
 
 def _now():
-    import datetime as dt
-
-    return dt.datetime(2026, 11, 20, 8, 0, 0)
+    """Where the tests' FakeClock starts: rows made here are not from the future of the services' clock."""
+    return FakeClock().now()
 
 
 def invoice(team: Team | int, user: User | int | None = None, *, status: str = InvoiceStatus.FOUND.value,

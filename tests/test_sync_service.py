@@ -10,7 +10,6 @@ import random
 
 import pytest
 
-from backend.db import database
 from backend.models import Invoice, StoredFile, SyncCheck, Team
 from backend.services import feed, sync
 from backend.settings import Settings, SimulatorSettings
@@ -41,11 +40,6 @@ def sim(tmp_path, clock, rt, queue):
     rt.connector = connector
     queue.runtime.connector = connector
     return session
-
-
-@pytest.fixture
-def db(app):
-    database.connect(reuse_if_open=True)  # the app fixture closes it
 
 
 def make_invoice(rt, fields=FIELDS, status="extracted", team_name="Team A") -> Invoice:
