@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import peewee
@@ -12,6 +13,7 @@ from playhouse.migrations import Runner
 
 database = peewee.DatabaseProxy()
 
+FEN = Decimal("0.01")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # WAL lets the web process read while a worker writes; FULL sync because an upload answered
@@ -87,3 +89,18 @@ class JSONField(peewee.TextField):
 
     def python_value(self, value):
         return None if value is None else json.loads(value)
+
+
+class MoneyField(peewee.DecimalField):
+    """Yuan with two decimals. PostgreSQL keeps NUMERIC exactly; SQLite keeps a REAL, so values read back
+    (and sums) are rounded to the fen here: 350.5 comes back as Decimal("350.50")."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("auto_round", True)
+        super().__init__(*args, **kwargs)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        return None if value is None else value.quantize(FEN)

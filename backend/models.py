@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import peewee as pw
 
-from .db import JSONField, database
+from .db import JSONField, MoneyField, database
 
 
 class InvoiceStatus(StrEnum):
@@ -134,7 +134,7 @@ class Invoice(BaseModel):
     # Derived from `fields` by services/indexing.py whenever they change: what search, filters and sorting use.
     key = pw.CharField(max_length=40, null=True)  # identity within the team: code-number or 数电 number
     issue_date = pw.DateField(null=True)
-    total_amount = pw.DecimalField(max_digits=14, decimal_places=2, null=True, auto_round=True)
+    total_amount = MoneyField(null=True)
     seller_name = pw.CharField(max_length=200, null=True)
     buyer_name = pw.CharField(max_length=200, null=True)
     search_text = pw.TextField(null=True)
@@ -304,7 +304,7 @@ class Claim(BaseModel):
     claimant = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
     purpose = pw.CharField(max_length=200)
     state = pw.CharField(max_length=16, default=ClaimState.DRAFT.value, index=True)
-    total = pw.DecimalField(max_digits=14, decimal_places=2, default=0, auto_round=True)
+    total = MoneyField(default=0)
     count = pw.IntegerField(default=0)
     note = pw.CharField(max_length=500, null=True)  # why it was returned
     created_by = pw.IntegerField(null=True)

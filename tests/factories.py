@@ -70,3 +70,8 @@ def many(team: Team | int, user: User | int | None, count: int, **values) -> lis
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+def next_id() -> int:
+    """A number no other factory row of this run has used (unique names)."""
+    return next(_seq)

@@ -58,7 +58,7 @@ def refusal(invoice: Invoice) -> dict | None:
         return {"key": "claim.taken", "params": {"claim": number}}
     holder = key_holder(invoice.team_id, invoice.key, invoice.id)
     if holder is not None:
-        return {"key": "claim.key_taken", "params": {"invoice_id": holder, "key": invoice.key}}
+        return {"key": "claim.key_taken", "params": {"invoice_id": holder, "invoice_key": invoice.key}}
     return None
 
 

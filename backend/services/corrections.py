@@ -70,7 +70,7 @@ def _keep_one_reimbursement(invoice: Invoice, fields: dict) -> None:
         return
     other = claims.key_holder(invoice.team_id, key, invoice.id)
     if other is not None:
-        raise AppError("identity.key_reimbursed", 409, invoice_id=other, key=key)
+        raise AppError("identity.key_reimbursed", 409, invoice_id=other, invoice_key=key)
 
 
 def accept_candidate(rt: Runtime, invoice: Invoice, user: User, key: str) -> None:
