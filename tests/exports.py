@@ -44,3 +44,22 @@ def export_csv(rows: list[dict], spelling: str = "数电发票号码", encoding:
     for i, row in enumerate(rows, start=1):
         writer.writerow([i if h == "序号" else row.get("数电发票号码" if h == spelling else h, "") for h in header])
     return out.getvalue().encode(encoding)
+
+
+def table_xlsx(sheet: str, header: list[str], rows: list[dict]) -> bytes:
+    """Any one-sheet export (e.g. the 抵扣勾选 export): `rows` map header names to cells."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    ws.append(header)
+    for i, row in enumerate(rows, start=1):
+        ws.append([i if h == "序号" else row.get(h) for h in header])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+DEDUCTION_HEADER = ["序号", "是否勾选", "数电发票号码", "开票日期", "金额", "票面税额", "有效抵扣税额", "购买方识别号",
+                    "销售方纳税人名称", "销售方纳税人识别号", "发票来源", "票种", "发票状态", "红字锁定标志",
+                    "发票风险等级", "风险状态"]

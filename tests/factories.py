@@ -14,6 +14,7 @@ from backend.clock import FakeClock
 from backend.db import write_transaction
 from backend.models import Invoice, InvoiceStatus, StoredFile, Team, User
 from backend.services import indexing, reconcile
+from backend.sync import machine
 
 _seq = itertools.count(1)
 
@@ -58,6 +59,8 @@ def invoice(team: Team | int, user: User | int | None = None, *, status: str = I
                       original_name=name or f"photo_{next(_seq)}.jpg", family=family, fields=fields(**values),
                       validation=[], created_at=now, updated_at=now)
         indexing.refresh(inv)
+        if status in machine.SYNC_STATUSES:
+            inv.authority_key = inv.key  # followed at the authority, as enrolment leaves it
         inv.flags = reconcile.flags_text(inv)
         inv.save()
         indexing.write_fts(inv.id, inv.search_text)

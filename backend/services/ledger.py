@@ -194,6 +194,11 @@ def _record(team_id: int, row: ExportRow, source: str, now) -> dict:
             **{c: v.get(c) for c in COLUMNS if c in v}}
 
 
+# Found (or mismatching) invoices the authority may still void or red-flush afterwards: a ledger row saying so
+# settles them again (the reimbursement reconciliation flags what was already paid out).
+SETTLED_BUT_VOIDABLE = {"found", "mismatch"}
+
+
 def settle(rt: Runtime, team_id: int, keys: list[str], trigger: str) -> int:
     """Apply new ledger rows to the invoices of this team that are waiting for them."""
     from .sync import apply_result  # sync imports this module's neighbours; import late
@@ -202,9 +207,11 @@ def settle(rt: Runtime, team_id: int, keys: list[str], trigger: str) -> int:
     for start in range(0, len(keys), BATCH):
         chunk = keys[start:start + BATCH]
         waiting = Invoice.select().where(Invoice.team == team_id, Invoice.authority_key.in_(chunk),
-                                         Invoice.status.in_(sorted(machine.WATCHED)))
+                                         Invoice.status.in_(sorted(machine.WATCHED | SETTLED_BUT_VOIDABLE)))
         for invoice in waiting:
             row = LedgerRow.get(LedgerRow.team == team_id, LedgerRow.key == invoice.authority_key)
+            if invoice.status in SETTLED_BUT_VOIDABLE and row.state not in ("voided", "red_flushed"):
+                continue  # a found invoice changes only when the authority voids or red-flushes it later
             apply_result(rt, invoice, from_ledger_row(row, values(invoice)), trigger, None)
             done += 1
     invoices.ledger_changed(rt, team_id, keys)

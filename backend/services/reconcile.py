@@ -12,7 +12,7 @@ from ..serializers import decode_flags
 
 # Stable keys, translated by the UI as reconcile.<key>.
 BOOKED_NOT_AT_AUTHORITY = "booked_not_at_authority"  # 已入账 here, 未入账 (or 撤销) there
-AUTHORITY_BOOKED_NOT_REIMBURSED = "authority_booked_not_reimbursed"  # 已入账 there, not 已报销 here
+AUTHORITY_BOOKED_NOT_REIMBURSED = "authority_booked_not_reimbursed"  # 已入账 there; here neither 已报销 nor 已入账
 REIMBURSED_THEN_VOIDED = "reimbursed_then_voided"  # in a claim or reimbursed here, voided / red-flushed there
 BOOKED_THEN_VOIDED = "booked_then_voided"
 DUPLICATE_CLAIMED = "duplicate_claimed"  # a second file of an invoice is itself in a claim or reimbursed
@@ -33,7 +33,7 @@ def flags_for(*, status: str, reimbursement: str, booking: str, duplicate: bool,
     out = []
     if booked_here and entry in ("unbooked", "revoked"):
         out.append(BOOKED_NOT_AT_AUTHORITY)
-    if entry == "booked" and reimbursement != Reimbursement.REIMBURSED.value and not duplicate:
+    if entry == "booked" and reimbursement != Reimbursement.REIMBURSED.value and not booked_here and not duplicate:
         out.append(AUTHORITY_BOOKED_NOT_REIMBURSED)
     if voided and reimbursement != Reimbursement.UNCLAIMED.value:
         out.append(REIMBURSED_THEN_VOIDED)

@@ -88,18 +88,25 @@ class ExportFile:
 
 
 def entry_of(value) -> tuple[str | None, str | None]:
-    """The platform's 入账 status (code 01/02/03/06, or its words) as (code, unbooked | booked | revoked)."""
+    """The platform's 入账 status, given as its code (01/02/03/06) or in words, as (code, unbooked | booked |
+    revoked). Words become their code: 已入账（企业所得税提前扣除）is 02, 已入账（企业所得税不扣除）03."""
     text = _text(value)
     if not text:
         return None, None
-    code = text.zfill(2) if text.isdigit() else text
-    if code == "06" or "撤销" in text:
-        return code, "revoked"
-    if code == "01" or "未入账" in text:
-        return code, "unbooked"
-    if code in ("02", "03") or "已入账" in text:
-        return code, "booked"
-    return code, None
+    if text.isdigit():
+        code = text.zfill(2)
+    elif "撤销" in text:
+        code = "06"
+    elif "未入账" in text:
+        code = "01"
+    elif "已入账" in text:
+        code = "03" if "不扣除" in text else "02"
+    else:
+        return text[:8], None
+    return code, ENTRY_CODES.get(code)
+
+
+ENTRY_CODES = {"01": "unbooked", "02": "booked", "03": "booked", "06": "revoked"}
 
 
 def _yes(value) -> bool | None:
