@@ -152,3 +152,18 @@ def test_byte_identical_upload_shows_what_the_first_read(client, alice, queue):
     unlinked = client.post(f"/api/invoices/{inv['id']}/unlink").json["invoice"]
     assert unlinked["status"] == "received"  # never read: it is read now, as its own invoice
     assert queue.run_all() == 1
+
+
+def test_a_copy_uploaded_before_the_first_is_read_shows_its_reading(client, alice, queue):
+    from . import media
+    from .helpers import upload
+
+    body = media.jpeg()
+    first = upload(client, ("a.jpg", body)).json["results"][0]["invoice"]
+    copy = upload(client, ("b.jpg", body)).json["results"][0]["invoice"]
+    assert copy["status"] == "duplicate" and copy["fields"] is None
+    queue.run_all()
+    read = client.get(f"/api/invoices/{first['id']}").json["invoice"]
+    copy = client.get(f"/api/invoices/{copy['id']}").json["invoice"]
+    assert copy["fields"] == read["fields"] and copy["has_thumbnail"] == read["has_thumbnail"]
+    assert copy["status"] == "duplicate" and copy["duplicate"]["basis"] == "same_file"

@@ -208,6 +208,18 @@ def _reread(rt: Runtime, invoice: Invoice, dismissed: list[int]) -> None:
     rt.dispatch(job.id, 0)
 
 
+SHARED = ("fields", "family", "has_thumbnail", "page_count", "width", "height", "qr_text", "validation", "reading")
+
+
+def share_reading(rt: Runtime, invoice: Invoice) -> None:
+    """Byte-identical copies uploaded before the first file was read show its reading once it is there."""
+    now = rt.clock.now()
+    for copy in Invoice.select().where(Invoice.duplicate_of == invoice.id):
+        if (copy.duplicate or {}).get("basis") == "same_file" and copy.fields != invoice.fields:
+            invoices.update(rt, copy, duplicate=same_file_evidence(invoice, now),
+                            **{name: getattr(invoice, name) for name in SHARED})
+
+
 def duplicates_of(invoice: Invoice) -> list[dict]:
     """The other files that show this invoice (the invoice page of the original lists them)."""
     rows = Invoice.select().where(Invoice.duplicate_of == invoice.id).order_by(Invoice.id)

@@ -70,6 +70,7 @@ def process_invoice(rt: Runtime, job: Job) -> None:
                                                                  "found": len(found)}),
     )
     identity.relink(rt, invoice)
+    identity.share_reading(rt, Invoice.get_by_id(invoice.id))
     sync.enroll(rt, Invoice.get_by_id(invoice.id), fresh=True)  # not a duplicate's: it is not checkable
 
 
