@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from .. import jobrows
+from ..clock import iso
 from ..db import bulk_insert, write_transaction
 from ..errors import InputError, NotFound
 from ..models import Invoice, Job, LedgerImport, LedgerRow, Team
@@ -22,6 +23,7 @@ from ..sync import machine
 from ..sync.exportfile import ExportRow, open_export, row_hash
 from ..sync.matching import invoice_key
 from . import invoices
+from .sync import apply_result
 from .sync_facts import from_ledger_row, values
 
 log = logging.getLogger(__name__)
@@ -98,8 +100,6 @@ def row_count(team: Team) -> int:
 
 
 def import_public(record: LedgerImport) -> dict:
-    from ..clock import iso
-
     return {"id": record.id, "team_id": record.team_id, "filename": record.filename, "state": record.state,
             "summary": record.summary, "error": record.error, "created_at": iso(record.created_at),
             "finished_at": iso(record.finished_at)}
@@ -201,8 +201,6 @@ SETTLED_BUT_VOIDABLE = {"found", "mismatch"}
 
 def settle(rt: Runtime, team_id: int, keys: list[str], trigger: str) -> int:
     """Apply new ledger rows to the invoices of this team that are waiting for them."""
-    from .sync import apply_result  # sync imports this module's neighbours; import late
-
     done = 0
     for start in range(0, len(keys), BATCH):
         chunk = keys[start:start + BATCH]
