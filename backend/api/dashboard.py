@@ -1,0 +1,21 @@
+"""The dashboard of one team: GET /api/dashboard?team_id. The handler picks the team; services/dashboard.py
+does the counting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from ..models import Invoice
+from ..services import dashboard
+from .auth import login_required
+from .context import runtime
+from .params import int_arg
+
+bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard")
+
+
+@bp.get("")
+@login_required
+def summary():
+    team = g.access.team(int_arg("team_id", None, 1, 2**62))
+    return {"team_id": team.id, **dashboard.summary(Invoice.team == team.id, runtime().clock.now())}
