@@ -1,14 +1,20 @@
 """Reader accuracy and speed on a labelled set, side by side with the obvious baseline.
 
-    python -m bench.accuracy [--set ../shared/datasets/invoices-dev] [--limit N] [--only photo]
+    python -m bench.accuracy [--set DIR] [--only photo] [--limit N] [--unseen [N]] [--by-invoice]
+                             [--misses] [--save PRED.jsonl] [--predictions PRED.jsonl] [--no-baseline]
+
+Scored exactly as ../shared/tools/score.py scores (bench/scoring.py; tests check they agree):
+five elements, all 12 fields, per field, by kind, and wrong among confidence ≥ 0.9 — plus a
+reliability table (confidence bin → observed accuracy), p50/p95 seconds per file and peak RSS.
+
+--unseen [N]     only the last N files of labels.jsonl (default 12): the layouts added last
+--by-invoice     per family (invoice_type) and per physical invoice (invoice_key)
+--save FILE      write our predictions as JSONL (what `fapiao extract --json` prints)
+--predictions F  score saved predictions instead of reading (e.g. a run from before tuning)
 
 The baseline is what a user would write first: full-page RapidOCR text (PDFs rasterised too)
 and regular expressions over the joined text. Both run on the same files in this run, each in
 its own child process so that each one's peak RSS is its own.
-
-Prints per-field exact-match accuracy (overall and per family), the five elements on VAT
-invoices, calibration (errors among fields reported with confidence ≥ 0.9), p50/p95 seconds
-per file, and peak RSS.
 """
 
 from __future__ import annotations
@@ -21,23 +27,24 @@ import resource
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 
-FIELDS = ("invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "buyer_tax_id",
-          "seller_name", "seller_tax_id", "amount", "tax", "total", "total_in_words")
-FIVE = ("invoice_code", "invoice_number", "issue_date", "total", "check_code")
+from . import scoring
+
 DEFAULT_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "invoices-dev"
+UNSEEN = 12  # the last lines of the dev set's labels.jsonl: layouts added after the reader was tuned
 
 
-def load(set_dir: Path, only: str | None, limit: int | None) -> list[dict]:
+def load(set_dir: Path, only: str | None = None, limit: int | None = None, unseen: int | None = None) -> list[dict]:
     rows = [json.loads(line) for line in (set_dir / "labels.jsonl").read_text().splitlines() if line.strip()]
+    if unseen:
+        rows = rows[-unseen:]
     if only:
         rows = [r for r in rows if r["kind"] == only]
     return rows[:limit] if limit else rows
 
 
-# -- the two readers, each returning {field: (value, confidence)} and seconds ------------------------
+# -- the two readers, each returning prediction objects {"file", "fields", "seconds"} ----------------------
 def ours(paths: list[str]) -> tuple[list[dict], int]:
     from backend.pipeline.engines import Engines
     from backend.pipeline.extract import extract
@@ -49,8 +56,8 @@ def ours(paths: list[str]) -> tuple[list[dict], int]:
         t0 = time.perf_counter()
         kind = sniff(Path(p), limits.max_pixels).kind
         ex = extract(Path(p).read_bytes(), kind, engines, limits, dt.date.today())
-        seconds = time.perf_counter() - t0
-        out.append({"seconds": seconds, "fields": {k: (v.value, v.confidence) for k, v in ex.fields.items()}})
+        out.append({"file": Path(p).name, "seconds": time.perf_counter() - t0,
+                    "fields": {k: v.as_dict() for k, v in ex.fields.items()}})
     return out, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -66,8 +73,8 @@ def baseline(paths: list[str]) -> tuple[list[dict], int]:
         image = _raster(p) if is_doc else cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_COLOR)
         result = engine(image) if image is not None else None
         text = " ".join(result.txts) if result is not None and result.txts else ""
-        fields = {k: (v, 1.0) for k, v in _regex_fields(text).items()}
-        out.append({"seconds": time.perf_counter() - t0, "fields": fields})
+        fields = {k: {"value": v, "confidence": 1.0} for k, v in _regex_fields(text).items()}
+        out.append({"file": Path(p).name, "seconds": time.perf_counter() - t0, "fields": fields})
     return out, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -109,62 +116,59 @@ def _regex_fields(text: str) -> dict[str, str | None]:
     }
 
 
-# -- scoring ----------------------------------------------------------------------------------------------
-def _norm(field: str, value) -> str | None:
-    if value is None:
-        return None
-    v = re.sub(r"\s+", "", str(value))
-    if field == "total_in_words":
-        from backend.validate.words import words_to_amount
-
-        parsed = words_to_amount(v)
-        return str(parsed) if parsed is not None else v
-    if field in ("amount", "tax", "total"):
-        try:
-            return str(Decimal(v).quantize(Decimal("0.01")))
-        except Exception:  # noqa: BLE001
-            return v
-    return v
+def run(fn, paths: list[str]) -> tuple[list[dict], float]:
+    with ProcessPoolExecutor(max_workers=1) as pool:  # a fresh process: its own peak RSS
+        results, rss_kb = pool.submit(fn, paths).result()
+    return results, rss_kb / 1024
 
 
-def score(rows: list[dict], results: list[dict]) -> dict:
-    per_field = {f: [0, 0] for f in FIELDS}
-    per_family: dict[str, list[int]] = {}
-    five = [0, 0]
-    confident = [0, 0]  # wrong, total among confidence ≥ 0.9
-    misses = []
-    for row, res in zip(rows, results, strict=True):
-        fam = per_family.setdefault(row["invoice_type"], [0, 0])
-        for f in FIELDS:
-            truth = row["fields"].get(f)
-            if f in row.get("uncertain", []) or (isinstance(truth, str) and "?" in truth):
-                continue
-            value, conf = res["fields"].get(f, (None, 0.0))
-            ok = _norm(f, value) == _norm(f, truth)
-            per_field[f][0] += ok
-            per_field[f][1] += 1
-            fam[0] += ok
-            fam[1] += 1
-            if f in FIVE and "增值税" in row["invoice_type"] or f in FIVE and "电子发票" in row["invoice_type"]:
-                five[0] += ok
-                five[1] += 1
-            if value is not None and conf >= 0.9:
-                confident[0] += not ok
-                confident[1] += 1
-            if not ok:
-                misses.append((row["file"], f, truth, value, round(conf, 3)))
-    secs = [r["seconds"] for r in results]
-    return {
-        "per_field": {f: a / n if n else None for f, (a, n) in per_field.items()},
-        "per_family": {k: a / n for k, (a, n) in per_family.items() if n},
-        "all_fields": sum(a for a, _ in per_field.values()) / max(1, sum(n for _, n in per_field.values())),
-        "five_elements_vat": five[0] / max(1, five[1]),
-        "wrong_among_confident": confident[0] / max(1, confident[1]),
-        "confident_count": confident[1],
-        "p50_s": statistics.median(secs),
-        "p95_s": sorted(secs)[min(len(secs) - 1, int(0.95 * len(secs)))],
-        "misses": misses,
-    }
+def read_predictions(path: Path) -> list[dict]:
+    out = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [o | {"file": Path(o["file"]).name} for o in out]
+
+
+# -- report ---------------------------------------------------------------------------------------------
+def pct(ok: int, n: int) -> str:
+    return f"{ok / n:7.1%} ({ok}/{n})" if n else "      -"
+
+
+def frac(text: str) -> float:
+    ok, n = (int(x) for x in text.split("/"))
+    return ok / n if n else 0.0
+
+
+def print_summary(rows: list[dict], reports: dict[str, dict]) -> None:
+    names = list(reports)
+    print(f"{'metric':30}" + "".join(f"{n:>22}" for n in names))
+    sums = {n: scoring.summary(rows, r["preds"]) for n, r in reports.items()}
+
+    def line(label: str, values: list[str]) -> None:
+        print(f"{label:30}" + "".join(f"{v:>22}" for v in values))
+
+    line("five elements", [f"{s['five_elements']:.1%}" for s in sums.values()])
+    line("all fields", [f"{s['all_fields']:.1%}" for s in sums.values()])
+    for f in scoring.FIELDS:
+        if any(s["per_field"][f].split("/")[1] != "0" for s in sums.values()):
+            line(f"  {f}", [f"{frac(s['per_field'][f]):.1%} ({s['per_field'][f]})" for s in sums.values()])
+    for kind in sorted({k for s in sums.values() for k in s["by_kind"]}):
+        line(f"  kind {kind}", [s["by_kind"].get(kind, "-") for s in sums.values()])
+    line("wrong among conf ≥ 0.9", [s["high_conf_wrong"] for s in sums.values()])
+    timed = {n: r for n, r in reports.items() if r.get("seconds")}
+    if timed:
+        for label, stat in (("p50 s/file", statistics.median),
+                            ("p95 s/file", lambda xs: sorted(xs)[min(len(xs) - 1, int(0.95 * len(xs)))])):
+            line(label, [f"{stat(r['seconds']):.3f}" if n in timed else "-" for n, r in reports.items()])
+        line("peak RSS MB", [f"{r['rss_mb']:.0f}" if n in timed else "-" for n, r in reports.items()])
+        if len(timed) == 2:
+            a, b = (timed[n]["seconds"] for n in timed)
+            print(f"{'ratio p50 ' + ' / '.join(timed):30}{statistics.median(a) / statistics.median(b):>22.2f}")
+
+
+def print_groups(title: str, groups: dict[str, dict]) -> None:
+    print(f"\n{title:44}{'files':>6}{'five elements':>22}{'all fields':>22}{'conf≥0.9 wrong':>16}")
+    for name, g in groups.items():
+        cw, cn = g["confident_wrong"]
+        print(f"{name[:44]:44}{g['files']:>6}{pct(*g['five']):>22}{pct(*g['all']):>22}{f'{cw}/{cn}':>16}")
 
 
 def main() -> None:
@@ -172,37 +176,38 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=DEFAULT_SET)
     ap.add_argument("--only", choices=["photo", "scan", "rendered", "pdf", "ofd"])
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--unseen", type=int, nargs="?", const=UNSEEN, help="only the last N files (default 12)")
+    ap.add_argument("--by-invoice", action="store_true", help="per family and per physical invoice")
     ap.add_argument("--misses", action="store_true", help="list every wrong field of our reader")
+    ap.add_argument("--save", type=Path, help="write our predictions as JSONL")
+    ap.add_argument("--predictions", type=Path, help="score these saved predictions instead of reading")
+    ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
-    rows = load(args.set, args.only, args.limit)
+    rows = load(args.set, args.only, args.limit, args.unseen)
     paths = [str(args.set / "files" / r["file"]) for r in rows]
-    report = {}
-    for name, fn in (("ours", ours), ("baseline", baseline)):
-        with ProcessPoolExecutor(max_workers=1) as pool:  # a fresh process: its own peak RSS
-            results, rss_kb = pool.submit(fn, paths).result()
-        report[name] = score(rows, results) | {"peak_rss_mb": rss_kb / 1024}
-    a, b = report["ours"], report["baseline"]
-    print(f"{len(rows)} files from {args.set}")
-    print(f"{'metric':34}{'ours':>10}{'baseline':>10}{'ours/base':>11}")
-
-    def line(label, x, y, fmt="{:10.1%}"):
-        ratio = f"{x / y:11.2f}" if y else f"{'-':>11}"
-        print(f"{label:34}{fmt.format(x)}{fmt.format(y)}{ratio}")
-
-    for f in FIELDS:
-        x, y = a["per_field"][f], b["per_field"][f]
-        if x is not None:
-            line(f"  {f}", x, y or 0.0)
-    line("all fields", a["all_fields"], b["all_fields"])
-    line("five elements (VAT)", a["five_elements_vat"], b["five_elements_vat"])
-    for fam in a["per_family"]:
-        line(f"  family {fam}", a["per_family"][fam], b["per_family"].get(fam, 0.0))
-    line("wrong among conf ≥ 0.9", a["wrong_among_confident"], b["wrong_among_confident"])
-    line("p50 s/file", a["p50_s"], b["p50_s"], "{:10.3f}")
-    line("p95 s/file", a["p95_s"], b["p95_s"], "{:10.3f}")
-    line("peak RSS MB", a["peak_rss_mb"], b["peak_rss_mb"], "{:10.0f}")
+    reports: dict[str, dict] = {}
+    if args.predictions:
+        reports["saved"] = {"preds": {p["file"]: p for p in read_predictions(args.predictions)}}
+    else:
+        for name, fn in (("ours", ours), ("baseline", baseline))[: 1 if args.no_baseline else 2]:
+            results, rss = run(fn, paths)
+            reports[name] = {"preds": {r["file"]: r for r in results}, "rss_mb": rss,
+                             "seconds": [r["seconds"] for r in results]}
+    if args.save and "ours" in reports:
+        args.save.write_text("".join(json.dumps({"file": r["file"], "fields": r["fields"]}, ensure_ascii=False)
+                                     + "\n" for r in reports["ours"]["preds"].values()), encoding="utf-8")
+    print(f"{len(rows)} files from {args.set}" + (f" (the last {args.unseen}: unseen layouts)" if args.unseen else ""))
+    print_summary(rows, reports)
+    main_preds = next(iter(reports.values()))["preds"]
+    print("\nreliability (our confidence → observed accuracy)")
+    for label, n, ok in scoring.reliability(rows, main_preds):
+        print(f"  {label:16}{n:6} fields  {pct(ok, n)}")
+    if args.by_invoice:
+        print_groups("by family", scoring.breakdown(rows, main_preds, lambda r: r["invoice_type"]))
+        print_groups("by physical invoice", scoring.breakdown(rows, main_preds, lambda r: r["invoice_key"]))
     if args.misses:
-        for m in a["misses"]:
+        print()
+        for m in scoring.misses(rows, main_preds):
             print("  miss", *m)
 
 
