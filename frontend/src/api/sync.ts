@@ -2,8 +2,8 @@
 // on every (re)connect we ask the server for every event after our cursor, so nothing pushed
 // while we were away is ever missed.
 import { io, type Socket } from "socket.io-client";
-import { board, connection, receiveEvents, receiveInvoices, setCursorAtLeast, user } from "../state/store";
-import type { Invoice, ServerEvent } from "../state/types";
+import { board, connection, receiveEvents, setCursorAtLeast, user } from "../state/store";
+import type { ServerEvent } from "../state/types";
 import { api, ApiError } from "./http";
 
 interface EventsPage {
@@ -11,27 +11,16 @@ interface EventsPage {
   cursor: number;
   has_more: boolean;
 }
-interface InvoicePage {
-  items: Invoice[];
-  next_cursor: number | null;
+interface CountsPage {
   event_cursor: number;
 }
 
 let socket: Socket | null = null;
-export let nextPageCursor: number | null = null;
 
+/** Where catching up starts: the event cursor as the board is first loaded (its results load themselves). */
 export async function loadFirstPage(): Promise<void> {
-  const page = await api<InvoicePage>("/api/invoices?limit=100");
-  receiveInvoices(page.items);
+  const page = await api<CountsPage>("/api/invoices?limit=0");
   setCursorAtLeast(page.event_cursor);
-  nextPageCursor = page.next_cursor;
-}
-
-export async function loadMore(): Promise<void> {
-  if (nextPageCursor === null) return;
-  const page = await api<InvoicePage>(`/api/invoices?limit=100&cursor=${nextPageCursor}`);
-  receiveInvoices(page.items);
-  nextPageCursor = page.next_cursor;
 }
 
 export async function catchUp(): Promise<void> {

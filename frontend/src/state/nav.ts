@@ -9,11 +9,38 @@ function fromHash(): number | null {
 export const openInvoiceId = signal<number | null>(fromHash());
 export const settingsOpen = signal<boolean>(globalThis.location?.hash === "#/settings");
 
+// The board's filter is the query of its route (#/?q=华为&status=found; state/filter.ts reads it). Other routes
+// keep the last one, so "back to the board" returns to the same filtered view.
+function boardQueryOf(hash: string): string | null {
+  if (hash === "" || hash === "#" || hash === "#/") return "";
+  const m = /^#\/\?(.*)$/.exec(hash);
+  return m ? m[1] : null;
+}
+
+export const boardQuery = signal<string>(boardQueryOf(globalThis.location?.hash ?? "") ?? "");
+
 export function openInvoice(id: number | null): void {
-  location.hash = id === null ? "" : `#/invoice/${id}`;
+  location.hash = id === null ? boardHash(boardQuery.value) : `#/invoice/${id}`;
+}
+
+function boardHash(query: string): string {
+  return query ? `#/?${query}` : "#/";
+}
+
+/** Show the board with this filter query; `replace` rewrites the current history entry (typing in search). */
+export function navigateBoard(query: string, replace = false): void {
+  const hash = boardHash(query);
+  if (replace) {
+    history.replaceState(history.state, "", hash); // fires no hashchange: set the signal here
+    boardQuery.value = query;
+  } else if (location.hash !== hash) {
+    location.hash = hash;
+  }
 }
 
 globalThis.addEventListener?.("hashchange", () => {
   openInvoiceId.value = fromHash();
   settingsOpen.value = globalThis.location?.hash === "#/settings";
+  const query = boardQueryOf(globalThis.location?.hash ?? "");
+  if (query !== null) boardQuery.value = query;
 });

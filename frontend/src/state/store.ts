@@ -1,19 +1,37 @@
 import { computed, signal } from "@preact/signals";
-import { applyEvents, applyInvoices, emptyBoard, sortedInvoices, type BoardState } from "./reduce";
-import type { ConnectionState, Invoice, ServerEvent, User } from "./types";
+import {
+  applyClaims, applyEvents, applyInvoices, applyPage, emptyBoard, keepResults, sortedInvoices,
+  type BoardState, type PageRequest, type ResultPage,
+} from "./reduce";
+import type { Claim, ConnectionState, Invoice, ServerEvent, User } from "./types";
 
 export const user = signal<User | null>(null);
 export const authChecked = signal(false);
 export const connection = signal<ConnectionState>("offline");
 export const board = signal<BoardState>(emptyBoard);
 export const invoiceList = computed(() => sortedInvoices(board.value));
+/** Claims as last seen (REST or `claim.updated` pushes), newest version kept. */
+export const claimsById = computed(() => board.value.claims);
 
 export function receiveInvoices(items: readonly Invoice[]): void {
   board.value = applyInvoices(board.value, items);
 }
 
+export function receiveClaims(items: readonly Claim[]): void {
+  board.value = applyClaims(board.value, items);
+}
+
 export function receiveEvents(events: readonly ServerEvent[]): void {
   board.value = applyEvents(board.value, events);
+}
+
+export function receivePage(query: string, req: PageRequest, page: ResultPage): void {
+  board.value = applyPage(board.value, query, req, page);
+}
+
+/** The queries the board shows now; results of others are let go. */
+export function showResults(queries: readonly string[]): void {
+  board.value = keepResults(board.value, queries);
 }
 
 export function setCursorAtLeast(cursor: number): void {
@@ -23,3 +41,6 @@ export function setCursorAtLeast(cursor: number): void {
 export function resetBoard(): void {
   board.value = emptyBoard;
 }
+
+/** Teams of mine where I may approve, reimburse and book (GET /api/auth/me says so per team). */
+export const managedTeams = computed(() => new Set((user.value?.teams ?? []).filter((t) => t.can_manage).map((t) => t.id)));

@@ -5,7 +5,7 @@ export const INVOICE_STATUSES = ["received", "processing", "extracted", "needs_r
   "pending_sync", "found", "mismatch", "voided", "red_flushed", "not_found", "sync_error"] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-export const EVENT_KINDS = ["invoice.created", "invoice.updated"] as const;
+export const EVENT_KINDS = ["invoice.created", "invoice.updated", "claim.updated"] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface Invoice {
@@ -35,8 +35,50 @@ export interface Invoice {
   last_outcome: string | null;
   authority: { fields: Record<string, string | null> | null; differences: Difference[] } | null;
   diagnosis: Cause[];
+  // The finance team's side (issue 9): identity, search columns, reimbursement and booking
+  key: string | null;
+  issue_date: string | null; // YYYY-MM-DD
+  total_amount: string | null; // 价税合计, "123.40"
+  seller_name: string | null;
+  buyer_name: string | null;
+  uploaded_by_name: string | null;
+  duplicate: Record<string, unknown> | null; // evidence of the duplicate link (or near misses)
+  reimbursement: Reimbursement;
+  claim: { id: number; number: string; state: ClaimState } | null;
+  reimbursed_at: string | null;
+  booking: { state: BookingState; period: string | null; voucher: string | null; at: string | null; by: number | null };
+  flags: string[]; // reconcile flags (backend/services/reconcile.py)
   version: number;
   created_at: string;
+  updated_at: string;
+}
+
+export const REIMBURSEMENTS = ["unclaimed", "claimed", "reimbursed"] as const;
+export type Reimbursement = (typeof REIMBURSEMENTS)[number];
+export const BOOKINGS = ["unbooked", "booked"] as const;
+export type BookingState = (typeof BOOKINGS)[number];
+export const RECONCILE_FLAGS = ["booked_not_at_authority", "authority_booked_not_reimbursed", "reimbursed_then_voided",
+  "booked_then_voided", "duplicate_claimed"] as const;
+export const CLAIM_STATES = ["draft", "submitted", "approved", "returned"] as const;
+export type ClaimState = (typeof CLAIM_STATES)[number];
+
+/** A claim (报销单), serializers.claim_public. */
+export interface Claim {
+  id: number;
+  team_id: number;
+  number: string;
+  purpose: string;
+  claimant: { id: number; name: string | null } | null;
+  state: ClaimState;
+  total: string;
+  count: number;
+  note: string | null;
+  created_by: number | null;
+  created_at: string;
+  submitted_at: string | null;
+  decided_at: string | null;
+  decided_by: number | null;
+  version: number;
   updated_at: string;
 }
 
@@ -110,20 +152,27 @@ export interface SyncHealth {
   failures: number;
 }
 
-export interface ServerEvent {
+interface EventBase {
   cursor: number;
-  kind: EventKind;
   team_id: number;
   at: string;
+}
+export interface InvoiceEvent extends EventBase {
+  kind: "invoice.created" | "invoice.updated";
   invoice: Invoice;
 }
+export interface ClaimEvent extends EventBase {
+  kind: "claim.updated";
+  claim: Claim;
+}
+export type ServerEvent = InvoiceEvent | ClaimEvent;
 
 export interface User {
   id: number;
   username: string;
   display_name: string;
   is_admin: boolean;
-  teams: { id: number; name: string }[];
+  teams: { id: number; name: string; role: string | null; can_manage: boolean }[];
 }
 
 export interface ApiErrorBody {

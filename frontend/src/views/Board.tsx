@@ -1,103 +1,83 @@
-import { useState } from "preact/hooks";
-import { loadMore, nextPageCursor } from "../api/sync";
+// The finance team's board: search and filters (in the URL), the server's total and counts, the columns
+// or (on a desktop) the table, and bulk work on a selection. Everything shown comes from server results
+// (state/reduce.ts); pushes update cards in place and make the results ask again.
+import { useEffect, useLayoutEffect } from "preact/hooks";
+import { ensureCounts } from "../api/results";
 import { t } from "../i18n";
-import { countByStatus } from "../state/reduce";
-import { invoiceList } from "../state/store";
-import { INVOICE_STATUSES, type Invoice, type InvoiceStatus } from "../state/types";
-import { StatusChip } from "../components/StatusChip";
-import { openInvoice } from "../state/nav";
-import { COLUMNS, groupByColumn } from "../state/columns";
 import { SyncHealth } from "../components/SyncHealth";
-import { causeText, when } from "../lib/causes";
+import { BulkBar } from "../components/board/BulkBar";
+import { exportUrl } from "../components/board/bulk";
+import { columnQueries, ColumnsView } from "../components/board/ColumnsView";
+import { FacetChips, StatusChips } from "../components/board/FilterChips";
+import { MoreFilters } from "../components/board/MoreFilters";
+import { SavedViews } from "../components/board/SavedViews";
+import { SearchBox } from "../components/board/SearchBox";
+import { TableView } from "../components/board/TableView";
+import { boardFilter, filterQuery, isDesktop, setFilter } from "../state/board";
+import { SORTS, type Filter, type Sort } from "../state/filter";
+import { board, showResults } from "../state/store";
 
 export function Board() {
-  const [filter, setFilter] = useState<InvoiceStatus | null>(null);
-  const all = invoiceList.value;
-  const counts = countByStatus(all);
-  const shown = filter ? all.filter((i) => i.status === filter) : all;
-  const columns = groupByColumn(shown);
+  const filter = boardFilter.value;
+  const query = filterQuery.value;
+  const table = isDesktop.value && filter.view === "table";
+  const queries = [query, ...(table ? [] : columnQueries(filter).map((c) => c.query))];
+  useLayoutEffect(() => showResults(queries), [queries.join("\n")]);
+  useEffect(() => {
+    if (!table) ensureCounts(query); // the table's pages bring the counts with them
+  });
+  const main = board.value.results.get(query);
   return (
     <section class="card board" aria-labelledby="board-title">
       <div class="row between wrap">
-        <h2 id="board-title">{t("board.title")}</h2>
+        <h2 id="board-title">
+          {t("board.title")} {main?.total != null && <span class="total" data-testid="total">{t("board.total", { n: main.total })}</span>}
+        </h2>
         <SyncHealth />
       </div>
-      <div class="filters" role="tablist">
-        <button type="button" class={filter === null ? "tab active" : "tab"} onClick={() => setFilter(null)}>
-          {t("board.all")} <b>{all.length}</b>
-        </button>
-        {INVOICE_STATUSES.filter((s) => counts[s]).map((s) => (
-          <button type="button" key={s} data-testid={`count-${s}`} class={filter === s ? "tab active" : "tab"} onClick={() => setFilter(s)}>
-            {t(`status.${s}`)} <b>{counts[s]}</b>
-          </button>
-        ))}
-      </div>
-      {shown.length === 0 ? (
-        <p class="hint">{t("board.empty")}</p>
-      ) : (
-        <div class="columns" data-testid="board">
-          {COLUMNS.filter((c) => columns[c.key].length).map((c) => (
-            <section class="column" key={c.key} data-testid={`column-${c.key}`} aria-label={t(`column.${c.key}`)}>
-              <h3>{t(`column.${c.key}`)} <b data-testid={`column-count-${c.key}`}>{columns[c.key].length}</b></h3>
-              <ul class="cards">
-                {columns[c.key].map((inv) => <InvoiceCard key={inv.id} inv={inv} />)}
-              </ul>
-            </section>
-          ))}
+      <div class="toolbar">
+        <SearchBox filter={filter} />
+        <div class="row wrap">
+          <SortPick filter={filter} />
+          {isDesktop.value && <ViewSwitch filter={filter} />}
+          <a class="button" href={exportUrl(null, query)} download data-testid="export">{t("board.export")}</a>
+          <SavedViews />
         </div>
+      </div>
+      <StatusChips filter={filter} result={main} />
+      <FacetChips filter={filter} result={main} />
+      <MoreFilters filter={filter} />
+      {table ? (
+        main ? <TableView filter={filter} result={main} /> : null
+      ) : (
+        <ColumnsView filter={filter} />
       )}
-      {nextPageCursor !== null && (
-        <button type="button" onClick={() => loadMore()}>{t("board.more")}</button>
-      )}
+      <BulkBar filter={filter} filterQuery={query} total={main?.total ?? null} />
     </section>
   );
 }
 
-function Summary({ inv }: { inv: Invoice }) {
-  const f = inv.fields!;
-  const key = f.invoice_number?.value ? `${f.invoice_code?.value ? f.invoice_code.value + "-" : ""}${f.invoice_number.value}` : null;
+function SortPick({ filter }: { filter: Filter }) {
   return (
-    <div class="summary" data-testid="summary">
-      {inv.family && <span>{t(`family.${inv.family}`)}</span>}
-      {key && <span> · {key}</span>}
-      {f.total?.value && <span> · ¥{f.total.value}</span>}
-      {f.issue_date?.value && <span> · {f.issue_date.value}</span>}
-    </div>
+    <label class="inline">
+      <span class="sr-only">{t("board.sort")}</span>
+      <select value={filter.sort} data-testid="sort" aria-label={t("board.sort")}
+        onChange={(e) => setFilter({ ...filter, sort: e.currentTarget.value as Sort })}>
+        {SORTS.map((s) => <option key={s} value={s}>{t(`sort.${s}`)}</option>)}
+      </select>
+    </label>
   );
 }
 
-function InvoiceCard({ inv }: { inv: Invoice }) {
+function ViewSwitch({ filter }: { filter: Filter }) {
   return (
-    <li class="invoice" data-testid="invoice-card" data-invoice-id={inv.id} data-status={inv.status}
-      onClick={(e) => (e.target as HTMLElement).tagName !== "A" && openInvoice(inv.id)}>
-      <div class="thumb">
-        {inv.has_thumbnail ? (
-          <img src={`/api/invoices/${inv.id}/thumbnail?v=${inv.version}`} alt="" loading="lazy" />
-        ) : (
-          <span class="kind">{inv.file.kind.toUpperCase()}</span>
-        )}
-      </div>
-      <div class="meta">
-        <div class="row between">
-          <span class="name" title={inv.original_name}>{inv.original_name}</span>
-          <StatusChip status={inv.status} stage={inv.stage} />
-        </div>
-        <div class="sub">
-          #{inv.id} · {new Date(inv.created_at).toLocaleString()}
-          {inv.page_count && inv.page_count > 1 ? ` · ${t("board.pages", { n: inv.page_count })}` : ""}
-          {" · "}
-          <a href={`/api/invoices/${inv.id}/file`}>{t("board.download")}</a>
-        </div>
-        {inv.fields && <Summary inv={inv} />}
-        {inv.diagnosis?.length ? (
-          <p class="note" data-testid="top-cause" data-cause={inv.diagnosis[0].key}>
-            {causeText(inv.diagnosis[0])}
-          </p>
-        ) : inv.reason && inv.reason !== "sync.outcome" && (
-          <p class={inv.status === "failed" ? "error" : "note"} data-testid="reason">{t(inv.reason, inv.reason_params)}</p>
-        )}
-        {inv.next_check_at && <p class="sub">{t("sync.next_check", { at: when(inv.next_check_at) })}</p>}
-      </div>
-    </li>
+    <div class="switch" role="group" aria-label={t("board.view")}>
+      {(["columns", "table"] as const).map((v) => (
+        <button type="button" key={v} class={filter.view === v ? "tab active" : "tab"} aria-pressed={filter.view === v}
+          data-testid={`view-${v}`} onClick={() => setFilter({ ...filter, view: v })}>
+          {t(`board.view_${v}`)}
+        </button>
+      ))}
+    </div>
   );
 }
