@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from .api import auth, claims, context, dashboard, errors, events, invoices, sync, uploads, validation, web
+from .api import auth, claims, context, dashboard, errors, events, invoices, sync, uploads, validation, views, web
 from .clock import Clock, SystemClock
 from .db import database, open_database
 from .errors import AppError
@@ -44,7 +44,8 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     notifier = NullNotifier() if settings.embedded else SocketNotifier(socketio)
     app.extensions[context.EXTENSION] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
                                        notifier=notifier, clock=clock or SystemClock())
-    for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, dashboard.bp, sync.bp, events.bp, validation.bp, web.bp):
+    for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, dashboard.bp, sync.bp, events.bp, validation.bp, views.bp,
+               web.bp):
         app.register_blueprint(bp)
     errors.register(app)
     handlers.register(socketio)

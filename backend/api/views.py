@@ -1,0 +1,32 @@
+"""Saved views of the board over HTTP (per user, in one of their teams). Handlers forward to services/views.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from ..services import views
+from .auth import json_body, login_required
+from .context import runtime
+
+bp = Blueprint("views", __name__, url_prefix="/api/views")
+
+
+@bp.get("")
+@login_required
+def listing():
+    return {"views": views.listing(g.access.user, g.access.team_ids)}
+
+
+@bp.post("")
+@login_required
+def save():
+    body = json_body()
+    team = g.access.team(body.get("team_id") if isinstance(body.get("team_id"), int) else None)
+    return {"view": views.save(runtime(), g.access.user, team, body.get("name"), body.get("query"))}, 201
+
+
+@bp.delete("/<int:view_id>")
+@login_required
+def delete(view_id: int):
+    views.delete(g.access.user, view_id)
+    return {"ok": True}
