@@ -10,7 +10,10 @@ import { Board } from "./views/Board";
 import { Login } from "./views/Login";
 import { Upload } from "./views/Upload";
 import { InvoiceDetail } from "./views/InvoiceDetail";
-import { openInvoiceId, settingsOpen } from "./state/nav";
+import { boardQuery, financePage, openInvoiceId, settingsOpen } from "./state/nav";
+import { ClaimDetail } from "./views/ClaimDetail";
+import { Claims } from "./views/Claims";
+import { DashboardPage } from "./views/DashboardPage";
 import { Settings } from "./views/Settings";
 
 export function App() {
@@ -44,17 +47,19 @@ export function App() {
         <strong class="brand">{t("app.title")}</strong>
         <ConnectionIndicator />
         <span class="spacer" />
-        <a href={settingsOpen.value ? "#" : "#/settings"} class="link" data-testid="nav-settings">
-          {settingsOpen.value ? t("nav.board") : t("nav.settings")}
-        </a>
+        <MainNav />
         <LanguageSwitch />
         <button type="button" class="link" onClick={logout}>{t("logout")}</button>
       </header>
-      <main>
+      <main class={openInvoiceId.value !== null || settingsOpen.value || financePage.value ? "single" : undefined}>
         {openInvoiceId.value !== null ? (
-          <InvoiceDetail id={openInvoiceId.value} />
+          <InvoiceDetail key={openInvoiceId.value} id={openInvoiceId.value} />
         ) : settingsOpen.value ? (
           <Settings />
+        ) : financePage.value?.name === "claims" ? (
+          financePage.value.id !== null ? <ClaimDetail key={financePage.value.id} id={financePage.value.id} /> : <Claims />
+        ) : financePage.value?.name === "dashboard" ? (
+          <DashboardPage />
         ) : (
           <>
             <Upload />
@@ -63,5 +68,25 @@ export function App() {
         )}
       </main>
     </div>
+  );
+}
+
+/** Board, claims, dashboard, settings: one row of tabs (a second header row on a phone). */
+function MainNav() {
+  const page = financePage.value;
+  const current = openInvoiceId.value !== null ? null : settingsOpen.value ? "settings" : page?.name ?? "board";
+  const links = [
+    { key: "board", href: boardQuery.value ? `#/?${boardQuery.value}` : "#/", label: t("nav.board") },
+    { key: "claims", href: "#/claims", label: t("nav.claims") },
+    { key: "dashboard", href: "#/dashboard", label: t("nav.dashboard") },
+    { key: "settings", href: "#/settings", label: t("nav.settings") },
+  ];
+  return (
+    <nav class="mainnav" aria-label={t("nav.label")}>
+      {links.map((l) => (
+        <a key={l.key} href={l.href} data-testid={`nav-${l.key}`} aria-current={current === l.key ? "page" : undefined}
+          class={current === l.key ? "active" : undefined}>{l.label}</a>
+      ))}
+    </nav>
   );
 }

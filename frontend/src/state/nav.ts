@@ -9,6 +9,17 @@ function fromHash(): number | null {
 export const openInvoiceId = signal<number | null>(fromHash());
 export const settingsOpen = signal<boolean>(globalThis.location?.hash === "#/settings");
 
+// The finance pages: the claims list (#/claims), one claim (#/claims/7) and the dashboard (#/dashboard).
+export type FinancePage = { name: "claims"; id: number | null } | { name: "dashboard" } | null;
+
+export function financePageOf(hash: string): FinancePage {
+  if (hash === "#/dashboard") return { name: "dashboard" };
+  const m = /^#\/claims(?:\/(\d+))?$/.exec(hash);
+  return m ? { name: "claims", id: m[1] ? Number(m[1]) : null } : null;
+}
+
+export const financePage = signal<FinancePage>(financePageOf(globalThis.location?.hash ?? ""));
+
 // The board's filter is the query of its route (#/?q=华为&status=found; state/filter.ts reads it). Other routes
 // keep the last one, so "back to the board" returns to the same filtered view.
 function boardQueryOf(hash: string): string | null {
@@ -41,6 +52,7 @@ export function navigateBoard(query: string, replace = false): void {
 globalThis.addEventListener?.("hashchange", () => {
   openInvoiceId.value = fromHash();
   settingsOpen.value = globalThis.location?.hash === "#/settings";
+  financePage.value = financePageOf(globalThis.location?.hash ?? "");
   const query = boardQueryOf(globalThis.location?.hash ?? "");
   if (query !== null) boardQuery.value = query;
 });

@@ -1,12 +1,20 @@
-import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError } from "../api/http";
+// One invoice: what was read (on its picture), the finance side (duplicate evidence, reimbursement and
+// booking, reconciliation with the authority), the authority checks, and the whole timeline.
+import { useState } from "preact/hooks";
 import { StatusChip } from "../components/StatusChip";
-import { errorText, t } from "../i18n";
+import { t } from "../i18n";
 import { boxStyle, qrAgreement } from "../lib/qr";
 import { openInvoice } from "../state/nav";
-import { board, receiveInvoices } from "../state/store";
-import type { FieldReading, Finding, Invoice } from "../state/types";
+import { board } from "../state/store";
+import type { Invoice } from "../state/types";
 import { SyncPanel } from "../components/SyncPanel";
+import { useInvoiceExtras } from "../components/detail/data";
+import { FieldRow, Findings } from "../components/detail/Fields";
+import { DuplicateSection } from "../components/detail/DuplicateSection";
+import { FinanceSection } from "../components/detail/FinanceSection";
+import { HistorySection } from "../components/detail/HistorySection";
+import { ReconcileSection } from "../components/detail/ReconcileSection";
+import { shortDateTime, yuan } from "../lib/format";
 
 const FIELDS = ["invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "buyer_tax_id",
   "seller_name", "seller_tax_id", "amount", "tax", "total", "total_in_words"] as const;
@@ -15,133 +23,72 @@ export function InvoiceDetail({ id }: { id: number }) {
   const inv = board.value.invoices.get(id);
   const [selected, setSelected] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
-  useEffect(() => {
-    if (!inv) api<{ invoice: Invoice }>(`/api/invoices/${id}`).then((r) => receiveInvoices([r.invoice])).catch(() => undefined);
-  }, [id]);
+  const extras = useInvoiceExtras(id, inv?.version);
   if (!inv) return null;
   const page = inv.reading?.page_size ?? null;
   const qr = qrAgreement(inv);
   return (
-    <section class="card detail" data-testid="invoice-detail">
+    <section class="card detail" data-testid="invoice-detail" data-invoice-id={inv.id}>
       <div class="row between">
         <button type="button" class="link" onClick={() => openInvoice(null)}>← {t("detail.back")}</button>
         <StatusChip status={inv.status} stage={inv.stage} />
       </div>
-      <h2>{inv.family ? t(`family.${inv.family}`) : inv.original_name}</h2>
+      <DetailHeading inv={inv} />
       <span class={`badge qr-${qr}`} data-testid="qr-badge" data-qr={qr}>{t(qr === "none" ? "detail.no_qr" : `detail.qr_${qr}`)}</span>
-      <SyncPanel inv={inv} onEditField={(name) => { setSelected(name); setEditing(name); }} />
-      {inv.has_thumbnail && page && (
-        <div class="page" data-testid="page">
-          <img src={`/api/invoices/${inv.id}/preview?v=${inv.version}`} alt={inv.original_name} />
-          {FIELDS.map((name) => {
-            const f = inv.fields?.[name];
-            return f?.box ? (
-              <button type="button" key={name} data-testid={`box-${name}`} aria-label={t(`field.${name}`)}
-                class={`box${selected === name ? " selected" : ""}${f.review ? " doubt" : ""}`}
-                style={boxStyle(f.box, page)} onClick={() => setSelected(name)} />
-            ) : null;
-          })}
+      <div class="detail-grid">
+        <div class="detail-side">
+          <DuplicateSection inv={inv} duplicates={extras?.duplicates ?? []} />
+          <FinanceSection inv={inv} />
+          <ReconcileSection inv={inv} rec={extras?.reconcile ?? null} />
+          <SyncPanel inv={inv} onEditField={(name) => { setSelected(name); setEditing(name); }} />
         </div>
-      )}
-      <h3>{t("detail.fields")}</h3>
-      <ul class="fields">
-        {FIELDS.map((name) => (
-          <FieldRow key={name} inv={inv} name={name} f={inv.fields?.[name]} selected={selected === name}
-            onSelect={() => setSelected(name)} editing={editing === name}
-            onEdit={(on) => setEditing(on ? name : null)} />
-        ))}
-      </ul>
-      <h3>{t("detail.checks")}</h3>
-      <Findings findings={inv.validation ?? []} />
-
+        <div class="detail-main">
+          {inv.has_thumbnail && page && (
+            <div class="page" data-testid="page">
+              <img src={`/api/invoices/${inv.id}/preview?v=${inv.version}`} alt={inv.original_name} />
+              {FIELDS.map((name) => {
+                const f = inv.fields?.[name];
+                return f?.box ? (
+                  <button type="button" key={name} data-testid={`box-${name}`} aria-label={t(`field.${name}`)}
+                    class={`box${selected === name ? " selected" : ""}${f.review ? " doubt" : ""}`}
+                    style={boxStyle(f.box, page)} onClick={() => setSelected(name)} />
+                ) : null;
+              })}
+            </div>
+          )}
+          <h3>{t("detail.fields")}</h3>
+          <ul class="fields">
+            {FIELDS.map((name) => (
+              <FieldRow key={name} inv={inv} name={name} f={inv.fields?.[name]} selected={selected === name}
+                onSelect={() => setSelected(name)} editing={editing === name}
+                onEdit={(on) => setEditing(on ? name : null)} />
+            ))}
+          </ul>
+          <h3>{t("detail.checks")}</h3>
+          <Findings findings={inv.validation ?? []} />
+        </div>
+      </div>
+      <HistorySection id={inv.id} version={inv.version} />
     </section>
   );
 }
 
-function FieldRow(props: { inv: Invoice; name: string; f?: FieldReading; selected: boolean; onSelect: () => void;
-  editing: boolean; onEdit: (on: boolean) => void }) {
-  const { inv, name, f, selected } = props;
-  const el = useRef<HTMLLIElement>(null);
-  useEffect(() => {
-    if (selected) el.current?.scrollIntoView({ block: "nearest" });
-  }, [selected]);
-  const corrected = f as (FieldReading & { corrected_by?: string; corrected_at?: string; previous?: string }) | undefined;
+/** Seller and amount first (what people look for), then date, key and the file it came from. */
+function DetailHeading({ inv }: { inv: Invoice }) {
+  const title = inv.seller_name ?? (inv.family ? t(`family.${inv.family}`) : inv.original_name);
+  const facts = [inv.issue_date, inv.key, inv.seller_name && inv.family ? t(`family.${inv.family}`) : null].filter(Boolean);
   return (
-    <li ref={el} class={`field${selected ? " selected" : ""}`} data-testid={`field-${name}`} onClick={props.onSelect}>
-      <div class="row between">
-        <span class="label">{t(`field.${name}`)}</span>
-        {f?.source && <span class="source">{f.source.split("+").map((s) => t(`source.${s}`)).join(" + ")}</span>}
-      </div>
-      {props.editing ? (
-        <Editor inv={inv} name={name} initial={f?.value ?? ""} onDone={() => props.onEdit(false)} />
-      ) : (
-        <div class="row between">
-          <span class="value" data-testid="value">{f?.value ?? "—"}</span>
-          <span class="row">
-            {f?.value && <span class={`conf${f.confidence < 0.9 ? " low" : ""}`}>{Math.round(f.confidence * 100)}%</span>}
-            {f?.review && <span class="doubt-tag">{t("detail.review")}</span>}
-            <button type="button" class="link" data-testid={`edit-${name}`} onClick={(e) => { e.stopPropagation(); props.onEdit(true); }}>
-              {t("detail.edit")}
-            </button>
-          </span>
-        </div>
-      )}
-      {f?.alternatives.map((a) => (
-        <p class="note" key={a.source}>{t("detail.qr_says", { value: a.value })}</p>
-      ))}
-      {corrected?.corrected_by && (
-        <p class="note">{t("detail.corrected", { by: corrected.corrected_by, at: new Date(corrected.corrected_at!).toLocaleString(), previous: corrected.previous ?? "—" })}</p>
-      )}
-    </li>
-  );
-}
-
-function Editor({ inv, name, initial, onDone }: { inv: Invoice; name: string; initial: string; onDone: () => void }) {
-  const [value, setValue] = useState(initial);
-  const [hints, setHints] = useState<Finding[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    // Live hints: the server's own validation rules on the fields as they would be.
-    const fields: Record<string, string | null> = {};
-    for (const [k, f] of Object.entries(inv.fields ?? {})) fields[k] = f.value;
-    fields[name] = value || null;
-    const timer = setTimeout(() => {
-      api<{ findings: Finding[] }>("/api/validate", { method: "POST", json: { family: inv.family, fields } })
-        .then((r) => setHints(r.findings.filter((f) => f.fields.includes(name))))
-        .catch(() => undefined);
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [value]);
-  async function save(e: Event) {
-    e.preventDefault();
-    try {
-      const r = await api<{ invoice: Invoice }>(`/api/invoices/${inv.id}/fields`, { method: "POST", json: { field: name, value } });
-      receiveInvoices([r.invoice]);
-      onDone();
-    } catch (err) {
-      setError(err instanceof ApiError ? errorText(err.body) : String(err));
-    }
-  }
-  return (
-    <form class="editor" onSubmit={save} data-testid="editor">
-      <input value={value} onInput={(e) => setValue(e.currentTarget.value)} data-testid="editor-input" autofocus />
-      <Findings findings={hints} compact />
-      {error && <p class="error">{error}</p>}
-      <div class="row">
-        <button type="submit" class="primary">{t("detail.save")}</button>
-        <button type="button" onClick={onDone}>{t("detail.cancel")}</button>
-      </div>
-    </form>
-  );
-}
-
-function Findings({ findings, compact }: { findings: Finding[]; compact?: boolean }) {
-  if (!findings.length) return compact ? null : <p class="note">{t("detail.all_ok")}</p>;
-  return (
-    <ul class="findings" data-testid="findings">
-      {findings.map((f, i) => (
-        <li key={i} class={f.severity} data-key={f.key}>{t(`validation.${f.key}`, f.params)}</li>
-      ))}
-    </ul>
+    <div class="heading" data-testid="detail-heading">
+      <h2>
+        <span class="title">{title}</span>
+        {inv.total_amount && <span class="amount" data-testid="detail-total">{yuan(inv.total_amount)}</span>}
+      </h2>
+      {facts.length > 0 && <p class="sub">{facts.join(" · ")}</p>}
+      <p class="sub">
+        {t("detail.file", { name: inv.original_name, by: inv.uploaded_by_name ?? "—", at: shortDateTime(inv.created_at) })}
+        {" · "}
+        <a href={`/api/invoices/${inv.id}/file`}>{t("board.download")}</a>
+      </p>
+    </div>
   );
 }
