@@ -50,8 +50,9 @@ def ours(paths: list[str]) -> tuple[list[dict], int]:
     from backend.pipeline.extract import extract
     from backend.pipeline.types import Limits
     from backend.sniff import sniff
+    from backend.weights import detector_file
 
-    engines, limits, out = Engines(), Limits(max_pixels=100_000_000, max_pdf_pages=50), []
+    engines, limits, out = Engines(det_model=detector_file()), Limits(max_pixels=100_000_000, max_pdf_pages=50), []
     for p in paths:
         t0 = time.perf_counter()
         kind = sniff(Path(p), limits.max_pixels).kind

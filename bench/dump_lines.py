@@ -18,6 +18,7 @@ from backend.pipeline.normalise import normalise
 from backend.pipeline.ocr import detect, recognise
 from backend.pipeline.types import Limits
 from backend.sniff import sniff
+from backend.weights import detector_file
 
 
 def main() -> None:
@@ -30,9 +31,10 @@ def main() -> None:
     elif kind == "ofd":
         lines, _ = textlayer.ofd_lines(data)
     else:
-        engine = Engines().ocr
-        found = detect(normalise(decode(data, kind, limits).first_page), engine)
-        lines = tuple(recognise(found, engine).values()) if "--all" in sys.argv else read_lines(found, engine)
+        engines = Engines(det_model=detector_file())
+        found = detect(normalise(decode(data, kind, limits).first_page), engines.detector)
+        lines = (tuple(recognise(found, engines.recogniser).values()) if "--all" in sys.argv
+                 else read_lines(found, engines))
     for ln in sorted(lines, key=lambda ln: (round(ln.cy / 15), ln.box[0])):
         x0, y0, x1, y1 = (int(v) for v in ln.box)
         print(f"{x0:5} {y0:5} {x1:5} {y1:5} {ln.score:.2f} {ln.text}")

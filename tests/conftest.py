@@ -60,8 +60,9 @@ def queue() -> InlineQueue:
 def engines():
     """ONNX sessions are built once, as a worker process does."""
     from backend.pipeline.engines import Engines
+    from backend.weights import detector_file
 
-    return Engines()
+    return Engines(det_model=detector_file())
 
 
 @pytest.fixture

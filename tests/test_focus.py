@@ -186,10 +186,10 @@ def full_form():
 
 def test_a_full_form_is_read_with_the_clutter_skipped(engines, full_form):
     spec, photo = full_form
-    found = detect(normalise(photo), engines.ocr)
+    found = detect(normalise(photo), engines.detector)
     form_ink = inks(found.view, found.quads).form
     assert form_ink is not None
-    first = recognise(found, engines.ocr, focus.first_pass(found.spans, form_ink))
+    first = recognise(found, engines.recogniser, focus.first_pass(found.spans, form_ink))
     plan = focus.second_pass(found.spans, first)
     assert plan.form == "classic"
     assert {"cipher", "address_or_bank", "remark"} <= {why for _, why in plan.skipped}
@@ -200,8 +200,8 @@ def test_a_full_form_is_read_with_the_clutter_skipped(engines, full_form):
 
 def test_a_line_reads_the_same_alone_or_among_others(engines, full_form):
     _, photo = full_form
-    found = detect(photo, engines.ocr)
+    found = detect(photo, engines.detector)
     crops = _crops(found, range(len(found.quads)))
-    recognizer = engines.ocr._load_rec_model()
+    recognizer = engines.recogniser
     together = read_crops(crops, recognizer)
     assert together == [read_crops([c], recognizer)[0] for c in crops]

@@ -10,7 +10,7 @@ import pytest
 
 from backend.pipeline.engines import Engines
 from backend.pipeline.ocr import detect
-from backend.weights import DET_INT8, DET_SOURCE, MANIFEST, quantise, synth, wheel_model
+from backend.weights import DET_INT8, DET_SOURCE, MANIFEST, detector_file, quantise, synth, wheel_model
 
 
 def fake_build(model_dir, content=b"int8 model"):
@@ -33,11 +33,11 @@ def test_a_build_counts_only_if_it_matches_the_installed_wheel(tmp_path):
     assert quantise.current(tmp_path) is None
 
 
-def test_engines_fall_back_to_the_wheels_detector_without_a_build(tmp_path, caplog):
-    assert Engines(model_dir=tmp_path).det_model is None
+def test_the_wheels_detector_is_chosen_without_a_build(tmp_path, caplog):
+    assert detector_file(tmp_path) is None and Engines(det_model=detector_file(tmp_path)).det_model is None
     assert "fapiao models" in caplog.text
     fake_build(tmp_path / "built")
-    assert Engines(model_dir=tmp_path / "built").det_model == str(tmp_path / "built" / DET_INT8)
+    assert detector_file(tmp_path / "built") == tmp_path / "built" / DET_INT8
 
 
 def test_the_stem_and_the_head_stay_float():
@@ -55,8 +55,8 @@ def test_a_build_is_reproducible_and_finds_the_same_lines(tmp_path):
     assert first.fresh and first.sha256 == second.sha256
     assert not quantise.build(tmp_path / "a").fresh  # up to date: nothing rebuilt
     photo = synth.photo_like(synth.render(synth.Spec(full_form=True)), angle=4, seed=9)
-    int8 = detect(photo, Engines(det_model=str(first.path)).ocr).spans
-    fp32 = detect(photo, Engines(det_model=str(wheel_model(DET_SOURCE))).ocr).spans
+    int8 = detect(photo, Engines(det_model=first.path).detector).spans
+    fp32 = detect(photo, Engines(det_model=wheel_model(DET_SOURCE)).detector).spans
     assert abs(len(int8) - len(fp32)) <= max(2, len(fp32) // 10)
     centres = [((s.box[0] + s.box[2]) / 2, (s.box[1] + s.box[3]) / 2) for s in int8]
     for s in fp32:  # every line the fp32 detector finds, the int8 one finds where it is

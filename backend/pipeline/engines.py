@@ -1,47 +1,114 @@
-"""ONNX sessions, built once per worker process and passed into the stages that need them.
+"""ONNX sessions, built once per process and passed into the stages that need them.
 
-Recognition and orientation models ship inside the rapidocr wheel (PP-OCRv6 small recognition,
-the text-orientation classifier) and are loaded from site-packages. Detection runs the int8
-copy of the wheel's PP-OCRv6 detector that `fapiao models` derives at install time
-(backend/weights); without it, the wheel's fp32 detector, ~3× slower. Nothing is downloaded.
+RapidOCR is wrapped here, once, behind three typed handles — `Detector`, `Classifier`,
+`Recogniser` — so no other module reaches into its lazy loaders. Recognition and orientation
+models ship inside the rapidocr wheel (PP-OCRv6 small recognition, the text-orientation
+classifier). Which detector file runs is the caller's choice (`det_model`): the worker and the
+CLI pass the project's int8 build (backend/weights), or nothing for the wheel's fp32 one.
+Nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+import cv2
+import numpy as np
 
 log = logging.getLogger(__name__)
 
 DET_LONG_SIDE = 960
+# Pages far wider than high (a strip cut from a receipt) are padded to this ratio before
+# detection, as RapidOCR's own pipeline does: resized alone they come out a few pixels high.
+MAX_STRIP_RATIO = 8
+FLIP_SCORE = 0.9  # the orientation model's own threshold for "turned 180°"
+
+
+@dataclass(frozen=True)
+class Read:
+    """One recognised line: its text and each character's probability (the CTC peak)."""
+
+    text: str
+    chars: tuple[float, ...]
+
+    @property
+    def score(self) -> float:
+        """The line's mean character probability (what RapidOCR reports)."""
+        return float(np.mean(self.chars)) if self.chars else 0.0
+
+
+class Detector:
+    """The text detector: quadrilaterals of text lines on a page."""
+
+    def __init__(self, det) -> None:
+        self._det = det
+        self._pre = det.get_preprocess()
+
+    def tensor(self, view: np.ndarray) -> np.ndarray | None:
+        """The model's input for `view`: RapidOCR's resize (long side DET_LONG_SIDE, multiples of 32)
+        and its (x − 127.5) / 127.5 on BGR, in one OpenCV call."""
+        resized = self._pre.resize(view)
+        if resized is None:
+            return None
+        return cv2.dnn.blobFromImage(resized, 1 / 127.5, mean=(127.5, 127.5, 127.5))
+
+    def boxes(self, view: np.ndarray) -> np.ndarray | None:
+        h, w = view.shape[:2]
+        pad = max(0, int(w / MAX_STRIP_RATIO) - h) // 2 if w > MAX_STRIP_RATIO * h else 0
+        padded = cv2.copyMakeBorder(view, pad, pad, 0, 0, cv2.BORDER_CONSTANT, value=(0, 0, 0)) if pad else view
+        tensor = self.tensor(padded)
+        if tensor is None:
+            return None
+        boxes, _ = self._det.postprocess_op(self._det.session(tensor), padded.shape[:2])
+        if not len(boxes):
+            return None
+        return np.asarray(boxes, dtype=np.float32) - np.array([0, pad], dtype=np.float32) if pad else boxes
+
+
+class Classifier:
+    """The text-orientation model: is a line turned 180°?"""
+
+    def __init__(self, cls) -> None:
+        self._cls = cls
+
+    def flipped(self, crops: list[np.ndarray]) -> list[bool]:
+        result = self._cls(crops)
+        return [("180" in label and score > FLIP_SCORE) for label, score in result.cls_res]
+
+
+class Recogniser:
+    """The recognition model and its character set; `min_score` is RapidOCR's own cut-off."""
+
+    def __init__(self, rec, min_score: float) -> None:
+        self._rec = rec
+        self.characters: list[str] = rec.postprocess_op.character
+        self.min_score = min_score
+
+    def read(self, tensor: np.ndarray) -> Read:
+        """Greedy CTC decoding of one line (batch of one): repeated symbols merged, blanks dropped,
+        and the probability of each character kept — a value's weakest character is what a
+        confidence should see, not the line's mean."""
+        probs = self._rec.session(tensor)[0]
+        idx, peak = probs.argmax(axis=1), probs.max(axis=1)
+        keep = np.ones(len(idx), dtype=bool)
+        keep[1:] = idx[1:] != idx[:-1]
+        keep &= idx != 0
+        return Read("".join(self.characters[i] for i in idx[keep]), tuple(float(p) for p in peak[keep]))
 
 
 class Engines:
-    def __init__(self, threads: int = -1, model_dir: Path | None = None, det_model: str | None = None,
-                 rec_model: str | None = None) -> None:
+    def __init__(self, threads: int = -1, det_model: str | Path | None = None,
+                 rec_model: str | Path | None = None) -> None:
         # Worker processes share the cores: each gets its share of ONNX threads (-1: all).
         self.threads = threads
-        self.model_dir = model_dir
-        self._det_model, self.rec_model = det_model, rec_model
+        self.det_model = str(det_model) if det_model else None  # None: the wheel's fp32 detector
+        self.rec_model = str(rec_model) if rec_model else None
 
     @cached_property
-    def det_model(self) -> str | None:
-        """The detector to run: the one asked for, else the project's int8 build, else the wheel's."""
-        if self._det_model:
-            return self._det_model
-        from ..weights import default_dir
-        from ..weights.quantise import current
-
-        built = current(self.model_dir or default_dir())
-        if built is None:
-            log.warning("no int8 text detector in %s (run `fapiao models`): using the slower fp32 one",
-                        self.model_dir or default_dir())
-            return None
-        return str(built)
-
-    @cached_property
-    def ocr(self):
+    def _ocr(self):
         from rapidocr import RapidOCR
 
         models = {"Det.model_path": self.det_model, "Rec.model_path": self.rec_model}
@@ -55,3 +122,16 @@ class Engines:
         })
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         return engine
+
+    # The three models, loaded on first use through RapidOCR's loaders (the one place that calls them).
+    @cached_property
+    def detector(self) -> Detector:
+        return Detector(self._ocr._load_det_model())  # noqa: SLF001
+
+    @cached_property
+    def classifier(self) -> Classifier:
+        return Classifier(self._ocr._load_cls_model())  # noqa: SLF001
+
+    @cached_property
+    def recogniser(self) -> Recogniser:
+        return Recogniser(self._ocr._load_rec_model(), float(self._ocr.cfg.Global.text_score))  # noqa: SLF001

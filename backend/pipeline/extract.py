@@ -13,14 +13,14 @@ from dataclasses import dataclass, field, replace
 from ..validate import Finding, validate
 from ..validate.codes import QR_TYPES, Family, family_from_keys
 from . import crosscheck, focus, textlayer
-from .decode import decode
+from .decode import decode, open_pdf
 from .derive import derive_amounts
 from .engines import Engines
 from .fields import FIELD_NAMES, assign, parse_date, tax_rate
 from .ink import inks
 from .normalise import normalise, readable
 from .ocr import Detected, detect, recognise, turn, upside_down
-from .qr import QrRead, parse_payload, read_qr
+from .qr import NO_QR, QrRead, parse_payload, read_pdf_qr, read_qr
 from .types import Document, FieldValue, Limits, TextLine
 
 Stage = Callable[[str], None]
@@ -80,56 +80,88 @@ class _Clock:
         return self.timings
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the reader saw on a file, before any field is assigned."""
+
+    lines: tuple[TextLine, ...] = ()
+    page_size: tuple[float, float] | None = None
+    qr: QrRead = NO_QR
+    embedded: dict[str, str] = field(default_factory=dict)  # an OFD's attached invoice XML
+
+
 def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.date,
             on_stage: Stage | None = None, document: Document | None = None) -> Extraction:
-    """Read one file. Pass `document` when the caller has already decoded it."""
+    """Read one file. Pass `document` when the caller has already decoded it: it is not decoded again."""
     clock = _Clock(on_stage)
-    clock.stage("decoding")
-    lines, page_size, qr, extra = (), None, QrRead(None, None, None, None), {}
-    if kind == "ofd":
-        decode(data, kind, limits)  # validates the package
-        lines, page_size = textlayer.ofd_lines(data)
-        extra = textlayer.ofd_embedded_fields(data)
-        if extra.get("qr"):
-            qr = QrRead(parse_payload(extra["qr"]), extra["qr"], None, "embedded")
-    elif kind == "pdf":
-        lines, page_size = textlayer.pdf_lines(data, limits.render_long_side)
-    if not lines:
-        document = document or decode(data, kind, limits)
-        image = document.first_page
-        if image is not None and readable(image):
-            page_size = (float(image.shape[1]), float(image.shape[0]))
-            image = normalise(image)
-            clock.stage("qr")
-            qr = read_qr(image)
-            clock.stage("detecting")
-            found = detect(image, engines.ocr)
-            clock.stage("recognising")
-            lines = read_lines(found, engines.ocr)
+    reading = read(data, kind, engines, limits, clock, document)
     clock.stage("extracting")
-    family, fields = assign(lines, page_size or (1.0, 1.0))
-    if extra:
+    family, fields, findings = interpret(reading, today, clock)
+    return Extraction(family, fields, reading.qr.text, findings, clock.done(), reading.page_size)
+
+
+def read(data: bytes, kind: str, engines: Engines, limits: Limits, clock: _Clock | None = None,
+         document: Document | None = None) -> Reading:
+    clock = clock or _Clock(None)
+    clock.stage("decoding")
+    if kind == "ofd":
+        if document is None:
+            decode(data, kind, limits)  # validates the package
+        lines, page_size = textlayer.ofd_lines(data)
+        embedded = textlayer.ofd_embedded_fields(data)
+        qr = QrRead(parse_payload(embedded["qr"]), embedded["qr"], None, "embedded") if embedded.get("qr") else None
+        return Reading(lines, page_size, qr or NO_QR, {k: v for k, v in embedded.items() if k != "qr"})
+    if kind == "pdf":
+        pdf = open_pdf(data)
+        try:
+            lines, page_size = textlayer.pdf_lines(data, limits.render_long_side, pdf)
+            if lines:
+                clock.stage("qr")
+                return Reading(lines, page_size, read_pdf_qr(pdf, limits.render_long_side))
+        finally:
+            pdf.close()
+    document = document or decode(data, kind, limits)
+    image = document.first_page
+    if image is None or not readable(image):
+        return Reading()
+    page_size = (float(image.shape[1]), float(image.shape[0]))
+    image = normalise(image)
+    clock.stage("qr")
+    qr = read_qr(image)
+    clock.stage("detecting")
+    found = detect(image, engines.detector)
+    clock.stage("recognising")
+    return Reading(read_lines(found, engines), page_size, qr)
+
+
+def interpret(reading: Reading, today: dt.date, clock: _Clock | None = None
+              ) -> tuple[Family, dict[str, FieldValue], tuple[Finding, ...]]:
+    """Fields from what was read: layout, then the QR and embedded XML, derived amounts, the rules."""
+    lines, qr = reading.lines, reading.qr
+    family, fields = assign(lines, reading.page_size or (1.0, 1.0))
+    if reading.embedded:
         fields = crosscheck.merge(fields, {k: (parse_date(v) or v) if k == "issue_date" else v
-                                           for k, v in extra.items() if k in FIELD_NAMES}, "xml")
+                                           for k, v in reading.embedded.items() if k in FIELD_NAMES}, "xml")
     if qr.payload is not None:
         fields = crosscheck.merge(fields, crosscheck.qr_fields(qr.payload), "qr", qr.box)
         family = QR_TYPES.get(qr.payload.type_code or "", family)
     fields = derive_amounts(fields, tax_rate(lines))
     if family == Family.UNKNOWN:
         family = family_from_keys(fields["invoice_code"].value, fields["invoice_number"].value)
-    clock.stage("validating")
+    if clock:
+        clock.stage("validating")
     findings = tuple(validate({k: v.value for k, v in fields.items()}, family, today))
-    fields = _flag(fields, findings)
-    return Extraction(family, fields, qr.text, findings, clock.done(), page_size)
+    return family, _flag(fields, findings), findings
 
 
-def read_lines(found: Detected, engine) -> tuple[TextLine, ...]:
+def read_lines(found: Detected, engines: Engines) -> tuple[TextLine, ...]:
     """Recognise what the fields need: short lines first, then the long lines `focus` keeps."""
-    if upside_down(found, engine):
+    if upside_down(found, engines.classifier):
         found = turn(found)
     ink = inks(found.view, found.quads)
-    first = recognise(found, engine, focus.first_pass(found.spans, ink.form), ink.threshold)
-    second = recognise(found, engine, focus.second_pass(found.spans, first).read, ink.threshold)
+    rec = engines.recogniser
+    first = recognise(found, rec, focus.first_pass(found.spans, ink.form), ink.threshold)
+    second = recognise(found, rec, focus.second_pass(found.spans, first).read, ink.threshold)
     lines = first | second
     return tuple(lines[i] for i in sorted(lines))
 

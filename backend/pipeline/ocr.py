@@ -8,14 +8,15 @@ Recognition costs in proportion to the summed length of the lines read.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
+from .engines import Classifier, Detector, Read, Recogniser
 from .ink import boundary
-from .textlayer import clean
 from .types import Box, Placed, TextLine
 
 OCR_LONG_SIDE = 2000  # the detector gains nothing above this on an A5-sized invoice
@@ -64,31 +65,15 @@ def turn(found: Detected) -> Detected:
                    spans=tuple(replace(s, level=mirror(s.level)) for s in found.spans))
 
 
-def detect(image: np.ndarray, engine, long_side: int = OCR_LONG_SIDE) -> Detected:
+def detect(image: np.ndarray, detector: Detector, long_side: int = OCR_LONG_SIDE) -> Detected:
+    """Text-line quadrilaterals, from the detection model alone (RapidOCR's own call also crops
+    every line: ~20 ms a page for nothing)."""
     h, w = image.shape[:2]
     scale = min(1.0, long_side / max(h, w))
     view = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
-    boxes = _boxes(view, engine)
+    boxes = detector.boxes(view)
     quads = tuple(np.asarray(q, dtype=np.float32) for q in boxes) if boxes is not None else ()
     return Detected(view, scale, quads, (h, w), spans(quads, scale, (h, w)))
-
-
-def _boxes(view: np.ndarray, engine):
-    """Text-line quadrilaterals on `view`, from the detection model alone.
-
-    RapidOCR's own call also crops every line and normalises with numpy; here the model input is
-    made in one OpenCV call (the same (x − 127.5) / 127.5 on BGR) and nothing is cropped: ~20 ms
-    less a page. Strips more than 8× wider than high go through RapidOCR, which pads them."""
-    h, w = view.shape[:2]
-    if max(h, w) > 8 * min(h, w):
-        return getattr(engine(view, use_det=True, use_cls=False, use_rec=False), "boxes", None)
-    det = engine._load_det_model()  # noqa: SLF001 - RapidOCR's lazy loader
-    resized = det.get_preprocess().resize(view)
-    if resized is None:
-        return None
-    tensor = cv2.dnn.blobFromImage(resized, 1 / 127.5, mean=(127.5, 127.5, 127.5))
-    boxes, _ = det.postprocess_op(det.session(tensor), (h, w))
-    return boxes if len(boxes) else None
 
 
 def spans(quads: Sequence[np.ndarray], scale: float, size: tuple[int, int]) -> tuple[Span, ...]:
@@ -106,7 +91,7 @@ def spans(quads: Sequence[np.ndarray], scale: float, size: tuple[int, int]) -> t
     return tuple(out)
 
 
-def upside_down(found: Detected, engine) -> bool:
+def upside_down(found: Detected, classifier: Classifier) -> bool:
     """Was the page photographed upside down? The orientation model votes on the longest lines.
 
     A page turns as a whole, so a handful of lines decide for all of them (per-line decisions
@@ -115,12 +100,10 @@ def upside_down(found: Detected, engine) -> bool:
     voters = sorted(across, key=lambda i: -found.spans[i].length)[:VOTERS]
     if not voters:
         return False
-    result = engine._load_cls_model()(_crops(found, voters))  # noqa: SLF001 - RapidOCR's lazy loader
-    flipped = sum(1 for label, score in result.cls_res if "180" in label and score > 0.9)
-    return flipped * 2 > len(voters)
+    return sum(classifier.flipped(_crops(found, voters))) * 2 > len(voters)
 
 
-def recognise(found: Detected, engine, which: Sequence[int] | None = None,
+def recognise(found: Detected, recogniser: Recogniser, which: Sequence[int] | None = None,
               ink_cut: float | None = None) -> dict[int, TextLine]:
     """Text of the chosen detected lines (all by default), keyed by their index in `found`.
 
@@ -136,22 +119,35 @@ def recognise(found: Detected, engine, which: Sequence[int] | None = None,
         parts = [crop] if at is None else [crop[:, :at], crop[:, at:]]
         pieces += parts
         owner += [i] * len(parts)
-    recognizer = engine._load_rec_model()  # noqa: SLF001 - RapidOCR's lazy loader
-    read: dict[int, tuple[str, float]] = {}
-    for i, (text, score) in zip(owner, read_crops(pieces, recognizer), strict=True):
+    read: dict[int, Read] = {}
+    for i, piece in zip(owner, read_crops(pieces, recogniser), strict=True):
         before = read.get(i)
-        read[i] = (before[0] + text, min(before[1], score)) if before else (text, score)
-    min_score = engine.cfg.Global.text_score
+        read[i] = Read(before.text + piece.text, before.chars + piece.chars) if before else piece
     lines = {}
-    for i, (text, score) in read.items():
-        text = clean(text)
-        if text and score >= min_score:
+    for i, r in read.items():
+        text, chars = clean_read(r)
+        if text and r.score >= recogniser.min_score:
             span = found.spans[i]
-            lines[i] = TextLine(text, span.box, float(score), "ocr", span.level)
+            lines[i] = TextLine(text, span.box, r.score, "ocr", span.level, chars)
     return lines
 
 
-def read_crops(crops: Sequence[np.ndarray], recognizer) -> list[tuple[str, float]]:
+def clean_read(r: Read) -> tuple[str, tuple[float, ...]]:
+    """The text-layer cleaning (NFKC, control characters to spaces, runs of space to one,
+    stripped), character by character so that each keeps its probability."""
+    out: list[tuple[str, float]] = []
+    for c, p in zip(r.text, r.chars, strict=True):
+        for n in unicodedata.normalize("NFKC", c):
+            n = " " if n.isspace() or ord(n) < 32 else n
+            if n == " " and (not out or out[-1][0] == " "):
+                continue
+            out.append((n, p))
+    while out and out[-1][0] == " ":
+        out.pop()
+    return "".join(c for c, _ in out), tuple(p for _, p in out)
+
+
+def read_crops(crops: Sequence[np.ndarray], recogniser: Recogniser) -> list[Read]:
     """Run the recognition model over line images one at a time, each at its own width
     (+ REC_MARGIN blank); decode with the model's own CTC decoder.
 
@@ -163,9 +159,7 @@ def read_crops(crops: Sequence[np.ndarray], recognizer) -> list[tuple[str, float
         width = max(1, math.ceil(REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0])))
         tensor = np.zeros((1, 3, REC_HEIGHT, width + REC_MARGIN), dtype=np.float32)
         tensor[0, :, :, :width] = _normalised(crop, width)
-        texts, _ = recognizer.postprocess_op(recognizer.session(tensor), False, wh_ratio_list=[width / REC_HEIGHT],
-                                             max_wh_ratio=(width + REC_MARGIN) / REC_HEIGHT)
-        out.append((texts[0][0], float(texts[0][1])))
+        out.append(recogniser.read(tensor))
     return out
 
 

@@ -14,24 +14,67 @@ from .types import TextLine
 MM_TO_PX = 2500 / 297  # OFD units are mm; scale to the same ~2500 px long side PDFs render at
 
 
-def pdf_lines(data: bytes, long_side: float = 2500) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
-    """Text runs of page 1 with boxes in pixels of a render whose long side is `long_side`."""
-    pdf = open_pdf(data)
+def pdf_lines(data: bytes, long_side: float = 2500, pdf=None) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
+    """Text runs of page 1 with boxes in pixels of a render whose long side is `long_side`.
+
+    Runs are built from the characters and their own boxes, not from pdfium's text rectangles:
+    those overlap on some generators (a seal's rotated glyphs, a date split across runs), and the
+    text inside a rectangle then picks up its neighbours' characters ("2025年" "5年" "12月" "2月")."""
+    own = pdf is None
+    pdf = open_pdf(data) if own else pdf
     try:
         page = pdf[0]
         width, height = page.get_size()
         scale = long_side / max(width, height)
         tp = page.get_textpage()
         lines = []
-        for i in range(tp.count_rects()):
-            left, bottom, right, top = tp.get_rect(i)
-            text = clean(tp.get_text_bounded(left, bottom, right, top))
+        for run in _runs(tp):
+            text = clean("".join(c for c, _ in run))
             if text:
+                left = min(b[0] for _, b in run)
+                right = max(b[2] for _, b in run)
+                bottom = min(b[1] for _, b in run)
+                top = max(b[3] for _, b in run)
                 box = (left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
                 lines.append(TextLine(text, box, 1.0, "text_layer"))
         return tuple(lines), (width * scale, height * scale)
     finally:
-        pdf.close()
+        if own:
+            pdf.close()
+
+
+GAP = 1.2  # a horizontal gap wider than this many character heights starts a new run
+
+
+def _runs(tp) -> list[list[tuple[str, tuple[float, float, float, float]]]]:
+    """Characters grouped into runs: consecutive in the content stream, on one baseline, with no
+    wide gap between them. Spaces and line breaks only separate."""
+    runs: list[list[tuple[str, tuple[float, float, float, float]]]] = []
+    current: list[tuple[str, tuple[float, float, float, float]]] = []
+    for i in range(tp.count_chars()):
+        c = tp.get_text_range(i, 1)
+        if not c or c.isspace() or ord(c[0]) < 32:
+            if c in ("\r", "\n") and current:
+                runs.append(current)
+                current = []
+            continue
+        box = tp.get_charbox(i, loose=False)
+        if box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
+            box = tp.get_charbox(i, loose=True)
+        if current and not _continues(current[-1][1], box):
+            runs.append(current)
+            current = []
+        current.append((c, box))
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _continues(prev: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> bool:
+    h = max(prev[3] - prev[1], box[3] - box[1], 1e-6)
+    overlap = min(prev[3], box[3]) - max(prev[1], box[1])
+    gap = box[0] - prev[2]
+    return overlap >= 0.4 * min(prev[3] - prev[1], box[3] - box[1]) and -0.8 * h <= gap <= GAP * h
 
 
 def clean(text: str) -> str:

@@ -8,8 +8,11 @@ the build needs nothing but the wheel and is the same every time. Nothing is dow
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 DET_INT8 = "det-int8.onnx"
 MANIFEST = "det-int8.json"
@@ -28,3 +31,16 @@ def wheel_model(name: str) -> Path:
 
 
 DET_SOURCE = "PP-OCRv6_det_small.onnx"
+
+
+def detector_file(model_dir: Path | None = None) -> Path | None:
+    """The detector the reader should run: the project's int8 build in `model_dir` (default: inside
+    the environment) when it was built from the installed wheel, else None — the wheel's fp32 one,
+    ~3× slower on VNNI CPUs. The worker and the CLI choose with this and pass it to `Engines`."""
+    from .quantise import current
+
+    where = model_dir or default_dir()
+    built = current(where)
+    if built is None:
+        log.warning("no int8 text detector in %s (run `fapiao models`): using the slower fp32 one", where)
+    return built

@@ -131,14 +131,12 @@ def calibration_page(rng: random.Random, k: int) -> np.ndarray:
 
 
 def detector_input(page: np.ndarray) -> np.ndarray:
-    """The tensor the reader's detection stage feeds the model for this page (RapidOCR's own
-    resize and normalisation, as configured by `Engines`)."""
-    return _preprocess()(page)
+    """The tensor the reader's detection stage feeds the model for this page."""
+    return _fp32_detector().tensor(page)
 
 
 @functools.cache
-def _preprocess():
+def _fp32_detector():
     from ..pipeline.engines import Engines
 
-    fp32 = Engines(det_model=str(wheel_model(DET_SOURCE))).ocr
-    return fp32._load_det_model().get_preprocess()  # noqa: SLF001 - RapidOCR's lazy loader
+    return Engines(det_model=wheel_model(DET_SOURCE)).detector
