@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  activeCount, apiQuery, emptyFilter, formatFilter, nextSort, parseFilter, toggle, withinStatuses,
+  activeCount, apiQuery, emptyFilter, formatFilter, isNarrowed, nextSort, parseFilter, toggle, withinStatuses,
 } from "../src/state/filter";
 
 describe("the board filter in the URL", () => {
@@ -61,7 +61,9 @@ describe("the board filter in the URL", () => {
     const on = toggle(emptyFilter, "status", "found");
     expect(on.status).toEqual(["found"]);
     expect(toggle(on, "status", "found").status).toEqual([]);
-    expect(activeCount({ ...on, q: "x", sort: "total", view: "table", amount_min: "5" })).toBe(2);
+    expect(activeCount({ ...on, q: "x", sort: "total", view: "table", amount_min: "5", date_to: "2026-01-31" })).toBe(2);
+    expect(isNarrowed({ ...emptyFilter, q: "x", sort: "total", view: "table" })).toBe(false);
+    expect(isNarrowed(on)).toBe(true);
     expect(nextSort("-created", "seller")).toBe("seller");
     expect(nextSort("seller", "seller")).toBe("-seller");
     expect(nextSort("-seller", "seller")).toBe("seller");

@@ -137,10 +137,18 @@ export function toggle(filter: Filter, key: ListKey, value: string): Filter {
   return { ...filter, [key]: LISTS[key].filter((v) => list.includes(v)) };
 }
 
-/** How many filters narrow the result (the view and sort do not); the "more filters" button shows it. */
+// The filters the "more filters" panel holds (the chips and the search box show their own state).
+const PANEL: (keyof Filter)[] = ["date_from", "date_to", "amount_min", "amount_max", "family", "uploaded_by", "claim",
+  "team_id"];
+
+/** How many of the panel's filters are set: the "more filters" button shows it. */
 export function activeCount(filter: Filter): number {
-  return ORDER.filter((k) => k !== "view" && k !== "sort" && k !== "q" && formatFilter({ ...emptyFilter, [k]: filter[k] }))
-    .length;
+  return PANEL.filter((k) => formatFilter({ ...emptyFilter, [k]: filter[k] })).length;
+}
+
+/** Whether anything but the search, the sort and the view narrows the result ("clear filters"). */
+export function isNarrowed(filter: Filter): boolean {
+  return formatFilter(filter, ["q", "sort", "view"]) !== "";
 }
 
 /** A table column's next sort: numbers and dates start newest/largest first, names A→Z; a second click flips it. */

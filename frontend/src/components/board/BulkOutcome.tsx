@@ -28,6 +28,9 @@ export function BulkOutcome({ outcome, onClose }: { outcome: Outcome; onClose: (
         <b>{t("bulk.done", { n: outcome.done.length, action: t(`bulk.action.${outcome.action}`) })}</b>
         <button type="button" class="link" onClick={onClose} aria-label={t("bulk.dismiss")}>×</button>
       </div>
+      {outcome.claim && (
+        <a href={`#/claims/${outcome.claim.id}`} data-testid="outcome-claim">{t("bulk.open_claim", { number: outcome.claim.number })}</a>
+      )}
       {outcome.refused.length > 0 && (
         <>
           <p class="note">{t("bulk.refused", { n: outcome.refused.length })}</p>

@@ -42,12 +42,16 @@ export function ClaimPicker({ teamId: initialTeam, sel, filterQuery, onDone, onC
   }, [teamId]);
 
   async function add(): Promise<Outcome> {
-    if (choice !== "new") return runBulk("add_to_claim", sel, filterQuery, { claim_id: Number(choice) });
+    const draft = drafts?.find((c) => String(c.id) === choice);
+    if (draft) {
+      const out = await runBulk("add_to_claim", sel, filterQuery, { claim_id: draft.id });
+      return { ...out, claim: draft };
+    }
     const ids = sel.all ? undefined : [...sel.ids];
     const created = await api<Created>("/api/claims", { method: "POST", json: { team_id: teamId, purpose: purpose.trim(), invoice_ids: ids } });
     receiveClaims([created.claim]);
-    if (sel.all) return runBulk("add_to_claim", sel, filterQuery, { claim_id: created.claim.id });
-    return { action: "add_to_claim", done: created.added?.done ?? [], refused: created.added?.refused ?? [] };
+    if (sel.all) return { ...(await runBulk("add_to_claim", sel, filterQuery, { claim_id: created.claim.id })), claim: created.claim };
+    return { action: "add_to_claim", done: created.added?.done ?? [], refused: created.added?.refused ?? [], claim: created.claim };
   }
 
   async function submit(e: Event) {

@@ -1,10 +1,10 @@
 // Chips that narrow the board with one tap, each with the server's count for the filter: statuses (the
-// counts leave the status filter out, so each chip says what it would give), then reimbursement, booking,
-// duplicates and reconcile flags (facets of the filter).
+// counts leave the status filter out, so each chip says what it would give), then reimbursement, booking
+// and reconcile flags (facets of the filter). Chips that would give nothing are left out unless chosen.
 import { t } from "../../i18n";
 import { setFilter } from "../../state/board";
 import { toggle, type Filter, type ListKey } from "../../state/filter";
-import type { ResultState } from "../../state/reduce";
+import type { Facets, ResultState } from "../../state/reduce";
 import { BOOKINGS, INVOICE_STATUSES, RECONCILE_FLAGS, REIMBURSEMENTS } from "../../state/types";
 
 interface Props {
@@ -29,25 +29,24 @@ export function StatusChips({ filter, result }: Props) {
   );
 }
 
+// Which facet of the answer counts each chip list, and the key its label comes from.
+const FACETS: [ListKey, keyof Facets, readonly string[], string][] = [
+  ["reimbursement", "reimbursement", REIMBURSEMENTS, "reimbursement"],
+  ["booking", "booking", BOOKINGS, "booking"],
+  ["flag", "flags", RECONCILE_FLAGS, "flag.short"],
+];
+
 export function FacetChips({ filter, result }: Props) {
-  const facets = result?.facets;
-  const chips: [ListKey, string, string, number | undefined][] = [
-    ...REIMBURSEMENTS.map((v): [ListKey, string, string, number | undefined] =>
-      ["reimbursement", v, t(`reimbursement.${v}`), facets?.reimbursement[v]]),
-    ...BOOKINGS.map((v): [ListKey, string, string, number | undefined] => ["booking", v, t(`booking.${v}`), facets?.booking[v]]),
-    ...RECONCILE_FLAGS.filter((f) => facets?.flags[f] || filter.flag.includes(f))
-      .map((v): [ListKey, string, string, number | undefined] => ["flag", v, t(`flag.short.${v}`), facets?.flags[v]]),
-  ];
-  const dup = filter.duplicate === "true";
+  const facets = result && result.countsGen >= 0 ? result.facets : null; // once loaded, a missing key is 0
+  if (!facets) return null;
+  const chips = FACETS.flatMap(([list, facet, values, prefix]) => values.map((value) =>
+    ({ list, value, label: t(`${prefix}.${value}`), n: facets[facet][value] ?? 0 })));
   return (
     <div class="filters" role="group" aria-label={t("filter.finance")} data-testid="facet-chips">
-      {chips.map(([list, value, label, n]) => (
-        <Chip key={`${list}-${value}`} filter={filter} list={list} value={value} label={label} n={n} testid={`chip-${list}-${value}`} />
+      {chips.filter((c) => c.n || filter[c.list].includes(c.value)).map((c) => (
+        <Chip key={`${c.list}-${c.value}`} filter={filter} list={c.list} value={c.value} label={c.label} n={c.n}
+          testid={`chip-${c.list}-${c.value}`} />
       ))}
-      <button type="button" class={dup ? "tab active" : "tab"} aria-pressed={dup} data-testid="chip-duplicate"
-        onClick={() => setFilter({ ...filter, duplicate: dup ? "" : "true" })}>
-        {t("card.duplicate")}
-      </button>
     </div>
   );
 }

@@ -10,7 +10,7 @@ import type { Invoice } from "../../state/types";
 import { StatusChip } from "../StatusChip";
 import { Badges } from "./Badges";
 
-export const CARD_HEIGHT = 112; // px per row: the card and the gap below it (styles.css .slot)
+export const CARD_HEIGHT = 108; // px per row: the card and the gap below it (styles.css .slot)
 
 interface Props {
   inv: Invoice | undefined;
@@ -39,15 +39,12 @@ export function InvoiceCard({ inv, style, checked, onCheck }: Props) {
           )}
         </div>
         <div class="meta">
+          <div class={seller ? "seller line" : "seller unread line"} data-testid="seller">{seller ?? inv.original_name}</div>
           <div class="row between line">
-            <span class={seller ? "seller" : "seller unread"} data-testid="seller">{seller ?? inv.original_name}</span>
             <b class="amount" data-testid="amount">{yuan(inv.total_amount)}</b>
-          </div>
-          <div class="row between line">
-            <span class="sub" data-testid="summary">{summary(inv)}</span>
             <StatusChip status={inv.status} stage={inv.stage} />
           </div>
-          <div class="line"><Badges inv={inv} /></div>
+          <div class="line"><Badges inv={inv} /><span class="sub" data-testid="summary">{summary(inv)}</span></div>
           <Note inv={inv} />
         </div>
       </div>
@@ -55,9 +52,9 @@ export function InvoiceCard({ inv, style, checked, onCheck }: Props) {
   );
 }
 
+/** The issue date, number (代码-号码) and type, or the invoice's id while nothing is read. */
 function summary(inv: Invoice): string {
-  const parts = [inv.issue_date, inv.key, inv.family ? t(`family.${inv.family}`) : null];
-  const known = parts.filter(Boolean);
+  const known = [inv.issue_date, inv.key, inv.family ? t(`family.${inv.family}`) : null].filter(Boolean);
   return known.length ? known.join(" · ") : `#${inv.id}`;
 }
 

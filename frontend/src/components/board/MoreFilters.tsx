@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { setFilter } from "../../state/board";
-import { activeCount, emptyFilter, FAMILIES, parseFilter, formatFilter, type Filter } from "../../state/filter";
+import { activeCount, emptyFilter, FAMILIES, formatFilter, isNarrowed, parseFilter, type Filter } from "../../state/filter";
 import { user } from "../../state/store";
 
 export function MoreFilters({ filter }: { filter: Filter }) {
@@ -16,9 +16,9 @@ export function MoreFilters({ filter }: { filter: Filter }) {
           onClick={() => setOpen(!open)}>
           {t("filter.more")}{n ? ` (${n})` : ""}
         </button>
-        {n > 0 && (
+        {isNarrowed(filter) && (
           <button type="button" class="link" data-testid="clear-filters"
-            onClick={() => setFilter({ ...emptyFilter, sort: filter.sort, view: filter.view })}>
+            onClick={() => setFilter({ ...emptyFilter, q: filter.q, sort: filter.sort, view: filter.view })}>
             {t("filter.clear")}
           </button>
         )}

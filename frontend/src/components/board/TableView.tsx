@@ -95,14 +95,14 @@ function Row({ inv, style, checked, onCheck }: RowProps) {
       <span role="cell" class="cell num" data-testid="amount">{yuan(inv.total_amount)}</span>
       <span role="cell" class="cell"><StatusChip status={inv.status} stage={inv.stage} /></span>
       <span role="cell" class="cell" data-testid="reimbursement" data-state={inv.reimbursement}>
-        {t(`reimbursement.${inv.reimbursement}`)}{inv.claim ? <span class="sub"> {inv.claim.number}</span> : null}
+        {t(`reimbursement.${inv.reimbursement}`)}{inv.claim ? <span class="sub" title={t("card.in_claim", { number: inv.claim.number })}> {inv.claim.number}</span> : null}
       </span>
       <span role="cell" class="cell" data-testid="booking" data-state={inv.booking?.state}
         title={inv.booking?.state === "booked" ? t("card.booked_as", { period: inv.booking.period, voucher: inv.booking.voucher }) : undefined}>
         {t(`booking.${inv.booking?.state ?? "unbooked"}`)}{inv.booking?.period ? <span class="sub"> {inv.booking.period}</span> : null}
       </span>
       <span role="cell" class="cell">{inv.uploaded_by_name ?? ""}</span>
-      <span role="cell" class="cell sub">{shortDateTime(inv.created_at)}</span>
+      <span role="cell" class="cell sub" title={shortDateTime(inv.created_at)}>{shortDateTime(inv.created_at).slice(0, 10)}</span>
     </div>
   );
 }

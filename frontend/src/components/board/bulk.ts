@@ -12,6 +12,7 @@ export interface Outcome {
   action: string;
   done: number[];
   refused: Refusal[];
+  claim?: { id: number; number: string }; // the claim they were added to
 }
 
 /** The part of a bulk body that says which invoices: `ids`, or `query` when all matching are selected. */
