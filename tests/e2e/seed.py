@@ -1,8 +1,9 @@
-"""Seed a running stack's database with read invoices, fast (no OCR): `python -m tests.e2e.seed TEAM USER`.
+"""Seed a running stack's database with read invoices, fast (no OCR): `python -m tests.e2e.seed TEAM USER [N]`.
 
 The e2e tests of the finance board need a dozen read invoices with real sellers and amounts; reading that
 many photos takes minutes on a small machine. This writes them the way tests/factories.py does (services
 derive the key, search text and flags), into the database the stack's environment names. Prints the ids.
+With N, N more invoices follow the dozen (bench/board_scroll.py scrolls through 10k+ of them).
 """
 
 from __future__ import annotations
@@ -54,12 +55,26 @@ def seed(team: Team, user: User) -> list[int]:
     return ids
 
 
+def many(team: Team, user: User, count: int) -> None:
+    """`count` more, cycling through the dozen's sellers with other amounts and dates (one transaction each)."""
+    for i in range(count):
+        seller, total, issued, status = ROWS[i % len(ROWS)]
+        total = f"{Decimal(total) + i % 997:.2f}"
+        amount, tax = split(total)
+        issued = f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        factories.invoice(team, user, status=status, seller_name=seller, total=total, amount=amount, tax=tax,
+                          issue_date=issued, name=f"IMG_{factories.next_id():05d}.jpg")
+
+
 def main(argv: list[str]) -> int:
     settings = Settings.from_env()
     open_database(settings.db_url)
     team = Team.get(Team.name == argv[0])
     user = User.get(User.username == argv[1])
-    print(json.dumps(seed(team, user)))
+    ids = seed(team, user)
+    if len(argv) > 2:
+        many(team, user, int(argv[2]))
+    print(json.dumps(ids))
     return 0
 
 

@@ -37,7 +37,7 @@ export function TableView({ filter, result }: { filter: Filter; result: ResultSt
         row={(i, style) => {
           const id = idAt(result, i);
           const inv = id === undefined ? undefined : invoices.get(id);
-          return <Row key={i} inv={inv} style={style} checked={inv !== undefined && isSelected(sel, inv.id)}
+          return <Row key={i} index={i} inv={inv} style={style} checked={inv !== undefined && isSelected(sel, inv.id)}
             onCheck={(shift) => inv && pick(result, i, inv.id, shift)} />;
         }} />
     </div>
@@ -72,16 +72,17 @@ function Header({ filter, result }: { filter: Filter; result: ResultState }) {
 }
 
 interface RowProps {
+  index: number; // 0-based row of the result (the header is aria row 1)
   inv: Invoice | undefined;
   style: JSX.CSSProperties;
   checked: boolean;
   onCheck: (shift: boolean) => void;
 }
 
-function Row({ inv, style, checked, onCheck }: RowProps) {
-  if (!inv) return <div class="tr placeholder" role="row" style={style} aria-busy="true" />;
+function Row({ index, inv, style, checked, onCheck }: RowProps) {
+  if (!inv) return <div class="tr placeholder" role="row" style={style} aria-rowindex={index + 2} aria-busy="true" />;
   return (
-    <div class={`tr${checked ? " picked" : ""}`} role="row" style={style} data-testid="invoice-row" data-invoice-id={inv.id}
+    <div class={`tr${checked ? " picked" : ""}`} role="row" style={style} aria-rowindex={index + 2} data-testid="invoice-row" data-invoice-id={inv.id}
       data-status={inv.status} onClick={(e) => !(e.target as HTMLElement).closest("input,label") && openInvoice(inv.id)}>
       <span role="cell" class="cell pick">
         <input type="checkbox" checked={checked} data-testid="pick" aria-label={t("bulk.pick", { name: inv.seller_name ?? inv.original_name })}
