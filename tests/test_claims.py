@@ -218,6 +218,17 @@ def test_malformed_claim_requests(team, client):
     assert client.post("/api/claims", data="not json").status_code == 400
 
 
+def test_a_return_whose_body_is_not_an_object_asks_for_the_note(rt, team, boss, client):
+    claim = claims.create(rt, team, _alice(), "差旅")
+    claims.add(rt, claim, _alice(), [_read(rt, team)])
+    claims.submit(rt, Claim.get_by_id(claim.id), _alice())
+    login(client, "boss")
+    for body in ([1], "note", 3):
+        res = client.post(f"/api/claims/{claim.id}/return", json=body)
+        assert (res.status_code, res.json["error"]["key"]) == (422, "claim.note_required"), body
+    assert Claim.get_by_id(claim.id).state == "submitted"
+
+
 def test_booking_and_its_rules(rt, team, boss, client):
     inv, voided = _read(rt, team), _read(rt, team, status="voided")
     assert client.post(f"/api/invoices/{inv.id}/booking", json={"period": "2026-11", "voucher": "记-12"}

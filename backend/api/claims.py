@@ -96,7 +96,8 @@ def act(claim_id: int, action: str):
         if action == "approve":
             claims.approve(rt, claim, user)
         else:
-            claims.return_(rt, claim, user, (request.get_json(silent=True) or {}).get("note"))
+            body = request.get_json(silent=True)  # a list or a string is no note (a 422, not a 500)
+            claims.return_(rt, claim, user, body.get("note") if isinstance(body, dict) else None)
     else:
         raise NotFound()
     return claims.detail(_claim(claim_id))
