@@ -1,5 +1,6 @@
 // The search box: what is typed becomes `q` in the URL after a short pause. The first change of a typing
-// session adds a history entry (back returns to before the search); the rest rewrite it.
+// session adds a history entry (back returns to before the search); the rest rewrite it. While an input
+// method is composing (pinyin on the way to 华为) nothing is searched.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { setFilter } from "../../state/board";
@@ -11,16 +12,27 @@ export function SearchBox({ filter }: { filter: Filter }) {
   const [text, setText] = useState(filter.q);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const typing = useRef(false);
+  const committed = useRef(filter.q); // the last q this box put in the URL
 
   useEffect(() => {
-    if (text.trim() !== filter.q) setText(filter.q); // back/forward or a saved view changed it
+    // Back/forward or a saved view changed it; our own commit must not undo what was typed since.
+    if (filter.q !== committed.current) {
+      committed.current = filter.q;
+      setText(filter.q);
+    }
   }, [filter.q]);
+
+  function later(value: string) {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => commit(value), PAUSE_MS);
+  }
 
   function commit(value: string) {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
-    const q = value.trim();
+    const q = value.replace(/\s+/g, " ").trim();
     if (q === filter.q) return;
+    committed.current = q;
     setFilter({ ...filter, q }, typing.current);
     typing.current = true;
   }
@@ -36,9 +48,9 @@ export function SearchBox({ filter }: { filter: Filter }) {
         onInput={(e) => {
           const value = e.currentTarget.value;
           setText(value);
-          if (timer.current) clearTimeout(timer.current);
-          timer.current = setTimeout(() => commit(value), PAUSE_MS);
+          if (!(e as InputEvent).isComposing) later(value);
         }}
+        onCompositionEnd={(e) => later(e.currentTarget.value)}
         onBlur={() => (typing.current = false)} />
     </form>
   );
