@@ -76,7 +76,7 @@ function ClaimRow({ claim }: { claim: Claim }) {
       <td class="c-purpose">{claim.purpose}</td>
       <td class="c-claimant">{claim.claimant?.name ?? "—"}</td>
       <td class="c-state"><span class={`badge claim-${claim.state}`}>{t(`claim_state.${claim.state}`)}</span></td>
-      <td class="c-count num">{t("claims.n_invoices", { n: claim.count })}</td>
+      <td class="c-count num"><span class="wide-only">{claim.count}</span><span class="phone-only">{t("claims.n_invoices", { n: claim.count })}</span></td>
       <td class="c-total num amount" data-testid="claim-total">{yuan(claim.total)}</td>
       <td class="c-created sub">{shortDateTime(claim.created_at)}</td>
     </tr>

@@ -44,22 +44,28 @@ function Evidence({ inv, evidence }: { inv: Invoice; evidence: DuplicateEvidence
           ? t("dup.same_file", { id: inv.duplicate_of })
           : t("dup.same_key", { id: inv.duplicate_of, key: evidence?.key ?? inv.key ?? "—" })}
       </p>
-      <dl class="facts">
-        <dt>{t("dup.first_file")}</dt>
-        <dd data-testid="dup-original">
-          <a href={`#/invoice/${inv.duplicate_of}`}>{original?.name ?? `#${inv.duplicate_of}`}</a>
-        </dd>
-        <dt>{t("dup.uploaded")}</dt>
-        <dd data-testid="dup-uploader">
-          {t("dup.uploaded_by_at", { by: original?.uploaded_by ?? "—", at: shortDateTime(original?.uploaded_at) || "—" })}
-        </dd>
-        {evidence?.linked_at && (
-          <>
-            <dt>{t("dup.linked")}</dt>
-            <dd>{shortDateTime(evidence.linked_at)}</dd>
-          </>
-        )}
-      </dl>
+      <div class="dup-first">
+        <dl class="facts">
+          <dt>{t("dup.first_file")}</dt>
+          <dd data-testid="dup-original">
+            <a href={`#/invoice/${inv.duplicate_of}`}>{original?.name ?? `#${inv.duplicate_of}`}</a>
+          </dd>
+          <dt>{t("dup.uploaded")}</dt>
+          <dd data-testid="dup-uploader">
+            {t("dup.uploaded_by_at", { by: original?.uploaded_by ?? "—", at: shortDateTime(original?.uploaded_at) || "—" })}
+          </dd>
+          {evidence?.linked_at && (
+            <>
+              <dt>{t("dup.linked")}</dt>
+              <dd>{shortDateTime(evidence.linked_at)}</dd>
+            </>
+          )}
+        </dl>
+        <a href={`#/invoice/${inv.duplicate_of}`} class="dup-thumb" aria-hidden="true" tabIndex={-1}>
+          <img src={`/api/invoices/${inv.duplicate_of}/thumbnail`} alt="" loading="lazy"
+            onError={(e) => (e.currentTarget.parentElement!.style.display = "none")} />
+        </a>
+      </div>
       {evidence && evidence.basis === "same_key" && <Fields evidence={evidence} />}
       <Unlink inv={inv} />
     </div>

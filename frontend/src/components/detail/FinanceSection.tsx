@@ -52,10 +52,17 @@ export function FinanceSection({ inv }: { inv: Invoice }) {
           </>
         )}
       </dl>
-      {manager && <BookingForm inv={inv} />}
+      {inv.duplicate_of !== null && (
+        <p class="note" data-testid="fin-duplicate">{t("fin.duplicate", { id: inv.duplicate_of })}</p>
+      )}
+      {manager && (booked || bookable(inv)) && <BookingForm inv={inv} />}
     </section>
   );
 }
+
+// What the server books at all (services/booking.py refuses the rest): no point offering the form for them.
+const NOT_BOOKABLE = new Set(["voided", "red_flushed", "duplicate"]);
+const bookable = (inv: Invoice) => inv.duplicate_of === null && !NOT_BOOKABLE.has(inv.status);
 
 function thisMonth(): string {
   const d = new Date();

@@ -31,6 +31,7 @@ export function BarChart({ series, metric, colours, horizontal = false, testId, 
       beginAtZero: true,
       ticks: {
         precision: 0,
+        maxTicksLimit: 6,
         callback: (v: string | number) => (metric === "amount" ? compactYuan(Number(v), language) : String(v)),
       },
     };
@@ -71,10 +72,11 @@ export function BarChart({ series, metric, colours, horizontal = false, testId, 
   );
 }
 
-/** Long seller names cut on the axis (the tooltip has them whole). */
+/** Long names cut on the axis to what fits in about 40 % of the chart (the tooltip has them whole). */
 function shorten(labels: string[]) {
-  return function (this: unknown, value: string | number): string {
+  return function (this: { chart: { width: number } }, value: string | number): string {
     const text = labels[Number(value)] ?? String(value);
-    return text.length > 14 ? `${text.slice(0, 13)}…` : text;
+    const room = Math.max(4, Math.floor((this.chart.width * 0.4) / 12)); // ~12 px per CJK character
+    return text.length > room ? `${text.slice(0, room - 1)}…` : text;
   };
 }
