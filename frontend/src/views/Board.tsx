@@ -47,12 +47,12 @@ export function Board() {
       <StatusChips filter={filter} result={main} />
       <FacetChips filter={filter} result={main} />
       <MoreFilters filter={filter} />
+      <BulkBar filter={filter} filterQuery={query} total={main?.total ?? null} />
       {table ? (
         main ? <TableView filter={filter} result={main} /> : null
       ) : (
         <ColumnsView filter={filter} />
       )}
-      <BulkBar filter={filter} filterQuery={query} total={main?.total ?? null} />
     </section>
   );
 }

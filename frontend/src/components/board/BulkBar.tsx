@@ -55,7 +55,7 @@ export function BulkBar({ filter, filterQuery, total }: Props) {
 
   if (!n && !outcome) return null;
   return (
-    <div class="bulkbar" data-testid="bulk-bar">
+    <div class="bulkbar" data-testid="bulk-bar" role="region" aria-label={t("bulk.region")}>
       {outcome && <BulkOutcome outcome={outcome} onClose={() => setOutcome(null)} />}
       {n > 0 && (
         <>
