@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 DEV = REPO.parent / "shared" / "datasets" / "invoices-dev"
 TEAM = "默认团队"  # where `fapiao run` puts the admin (services/users.DEFAULT_TEAM)
 PHONE, DESKTOP = (390, 844), (1366, 900)
+NARROWEST = 360
 READ = {"extracted", "needs_review", "pending_sync", "found"}
 
 
@@ -82,6 +83,9 @@ def _both_languages(page, stem: str) -> None:
         for size in (PHONE, DESKTOP):
             _shoot(page, f"{stem}-{lang}-{size[0]}.png", size)
             assert page.evaluate("document.documentElement.scrollWidth") <= size[0], (stem, lang, size)
+        page.set_viewport_size({"width": NARROWEST, "height": PHONE[1]})  # still usable on a 360 px phone
+        page.wait_for_timeout(250)
+        assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST, (stem, lang, NARROWEST)
         page.get_by_test_id("lang-switch").click()
 
 
@@ -193,7 +197,8 @@ def test_a_claim_from_draft_to_reimbursed_on_the_claims_view(stack, browser):
     page.locator("[data-testid=claim-detail][data-state=submitted]").wait_for()
     page.get_by_test_id("claim-return").click()
     page.get_by_test_id("return-send").click()  # a return needs a reason
-    assert page.get_by_test_id("claim-error").is_visible()
+    page.get_by_test_id("claim-error").wait_for()
+    assert page.get_by_test_id("claim-error").inner_text() == "退回时请说明原因。"
     page.get_by_test_id("return-note").fill("缺少行程单")
     page.get_by_test_id("return-send").click()
     page.locator("[data-testid=claim-detail][data-state=returned]").wait_for()
