@@ -47,7 +47,7 @@ def invoice_public(inv: Invoice) -> dict:
         "claim": _claim_ref(inv.claim) if inv.claim_id else None,
         "reimbursed_at": iso(inv.reimbursed_at),
         "booking": {"state": inv.booking, "period": inv.booking_period, "voucher": inv.voucher_no,
-                    "at": iso(inv.booked_at), "by": inv.booked_by},
+                    "at": iso(inv.booked_at), "by": inv.booked_by, "by_name": _name_of(inv.booked_by)},
         "flags": decode_flags(inv.flags),
         "version": inv.version,
         "created_at": iso(inv.created_at),
@@ -57,6 +57,11 @@ def invoice_public(inv: Invoice) -> dict:
 
 def _name(user: User | None) -> str | None:
     return (user.display_name or user.username) if user else None
+
+
+def _name_of(user_id: int | None) -> str | None:
+    """A person's name for an id column that is not a foreign key (who booked, who decided)."""
+    return _name(User.get_or_none(User.id == user_id)) if user_id else None
 
 
 def _claim_ref(claim: Claim | None) -> dict | None:
@@ -83,6 +88,7 @@ def claim_public(claim: Claim) -> dict:
         "submitted_at": iso(claim.submitted_at),
         "decided_at": iso(claim.decided_at),
         "decided_by": claim.decided_by,
+        "decided_by_name": _name_of(claim.decided_by),
         "version": claim.version,
         "updated_at": iso(claim.updated_at),
     }

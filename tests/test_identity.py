@@ -150,8 +150,22 @@ def test_byte_identical_upload_shows_what_the_first_read(client, alice, queue):
     inv = again["invoice"]
     assert inv["duplicate"]["basis"] == "same_file" and inv["duplicate"]["original"]["name"] == "a.jpg"
     unlinked = client.post(f"/api/invoices/{inv['id']}/unlink").json["invoice"]
-    assert unlinked["status"] == "received"  # never read: it is read now, as its own invoice
-    assert queue.run_all() == 1
+    assert unlinked["duplicate_of"] is None and unlinked["status"] in ("extracted", "needs_review")
+    assert unlinked["fields"] == inv["fields"]  # the same bytes read the same: no need to read them again
+    kinds = [h["kind"] for h in client.get(f"/api/invoices/{inv['id']}/history").json["items"]]
+    assert "duplicate_unlinked" in kinds
+
+
+def test_unlinking_a_copy_of_a_file_not_read_yet_reads_it(client, alice, queue):
+    from . import media
+    from .helpers import upload
+
+    body = media.jpeg()
+    upload(client, ("a.jpg", body))
+    copy = upload(client, ("b.jpg", body)).json["results"][0]["invoice"]
+    unlinked = client.post(f"/api/invoices/{copy['id']}/unlink").json["invoice"]
+    assert unlinked["status"] == "received" and unlinked["duplicate_of"] is None
+    assert queue.run_all() == 2
 
 
 def test_a_copy_uploaded_before_the_first_is_read_shows_its_reading(client, alice, queue):

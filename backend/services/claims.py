@@ -136,7 +136,7 @@ def create(rt: Runtime, team: Team, user: User, purpose, claimant: User | None =
                 seq = Claim.select().where(Claim.team == team.id).count() + 1
                 claim = Claim.create(team=team.id, number=f"BX{now:%Y%m}-{seq:04d}", claimant=(claimant or user).id,
                                      purpose=purpose, created_by=user.id, created_at=now, updated_at=now)
-                activity.record(rt, None, "claim_created", user, {"number": claim.number}, team_id=team.id,
+                activity.record(rt, None, "claim_created", user, {"claim": claim.number}, team_id=team.id,
                                 claim_id=claim.id)
                 event = append_claim(claim, now)
         except peewee.IntegrityError:
@@ -282,5 +282,5 @@ def reimburse(rt: Runtime, invoice: Invoice, user: User) -> dict | None:
 
 def _log_claim(rt: Runtime, claim: Claim, kind: str, user: User, data: dict | None = None) -> None:
     with write_transaction():
-        activity.record(rt, None, kind, user, {"number": claim.number, **(data or {})}, team_id=claim.team_id,
+        activity.record(rt, None, kind, user, {"claim": claim.number, **(data or {})}, team_id=claim.team_id,
                         claim_id=claim.id)

@@ -181,26 +181,26 @@ def unlink(rt: Runtime, invoice: Invoice, user: User) -> None:
     if invoice.duplicate_of_id is None:
         raise AppError("duplicate.not_linked", 409)
     original = invoice.duplicate_of_id
-    same_file = (invoice.duplicate or {}).get("basis") == "same_file" or not invoice.fields
     dismissed = sorted(_dismissed(invoice) | {original})
-    activity.record(rt, invoice, "duplicate_unlinked", user, {"original": original})
-    if same_file:
-        _reread(rt, invoice, dismissed)
+    if not invoice.fields:  # a byte-identical copy of a file not read yet
+        _reread(rt, invoice, dismissed, user)
         return
     with write_transaction():
+        activity.record(rt, invoice, "duplicate_unlinked", user, {"original": original})
         invoices.update(rt, invoice, not_duplicate_of=dismissed)
         _release(rt, Invoice.get_by_id(invoice.id), user, "unlinked")
     relink(rt, invoice, by=user)  # it may still be the same as another file
     sync.enroll(rt, Invoice.get_by_id(invoice.id), fresh=True)
 
 
-def _reread(rt: Runtime, invoice: Invoice, dismissed: list[int]) -> None:
+def _reread(rt: Runtime, invoice: Invoice, dismissed: list[int], user: User) -> None:
     """A byte-identical file was never read: read it now, as its own invoice."""
     now = rt.clock.now()
     job = None
 
     def queue() -> None:
         nonlocal job
+        activity.record(rt, invoice, "duplicate_unlinked", user, {"original": invoice.duplicate_of_id})
         job = jobrows.create(invoice.id, "process", now, rt.settings.job_max_attempts)
 
     invoices.update(rt, invoice, also=queue, status=InvoiceStatus.RECEIVED.value, reason=None, reason_params=None,

@@ -9,7 +9,7 @@ export function inv(id: number, version: number, status: Invoice["status"] = "re
     next_check_at: null, pending_since: null, checks_done: 0, last_outcome: null, authority: null, diagnosis: [],
     key: null, issue_date: null, total_amount: null, seller_name: null, buyer_name: null, uploaded_by_name: "alice",
     duplicate: null, reimbursement: "unclaimed", claim: null, reimbursed_at: null,
-    booking: { state: "unbooked", period: null, voucher: null, at: null, by: null }, flags: [],
+    booking: { state: "unbooked", period: null, voucher: null, at: null, by: null, by_name: null }, flags: [],
     version, created_at: "", updated_at: "", ...extra,
   };
 }
@@ -21,7 +21,7 @@ export function claim(id: number, version: number, state: Claim["state"] = "draf
   return {
     id, team_id: 1, number: `BX202601-${String(id).padStart(4, "0")}`, purpose: "差旅", claimant: { id: 1, name: "alice" },
     state, total: "0.00", count: 0, note: null, created_by: 1, created_at: "", submitted_at: null, decided_at: null,
-    decided_by: null, version, updated_at: "",
+    decided_by: null, decided_by_name: null, version, updated_at: "",
   };
 }
 

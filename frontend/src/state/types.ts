@@ -46,7 +46,7 @@ export interface Invoice {
   reimbursement: Reimbursement;
   claim: { id: number; number: string; state: ClaimState } | null;
   reimbursed_at: string | null;
-  booking: { state: BookingState; period: string | null; voucher: string | null; at: string | null; by: number | null };
+  booking: { state: BookingState; period: string | null; voucher: string | null; at: string | null; by: number | null; by_name: string | null };
   flags: string[]; // reconcile flags (backend/services/reconcile.py)
   version: number;
   created_at: string;
@@ -78,6 +78,7 @@ export interface Claim {
   submitted_at: string | null;
   decided_at: string | null;
   decided_by: number | null;
+  decided_by_name: string | null;
   version: number;
   updated_at: string;
 }

@@ -125,7 +125,7 @@ function ClaimFacts({ claim }: { claim: Claim }) {
       {claim.decided_at && (
         <>
           <dt>{t(claim.state === "returned" ? "claims.returned_at" : "claims.decided")}</dt>
-          <dd>{shortDateTime(claim.decided_at)}</dd>
+          <dd>{shortDateTime(claim.decided_at)}{claim.decided_by_name ? ` · ${claim.decided_by_name}` : ""}</dd>
         </>
       )}
     </dl>

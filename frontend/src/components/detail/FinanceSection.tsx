@@ -48,7 +48,7 @@ export function FinanceSection({ inv }: { inv: Invoice }) {
             <dt>{t("fin.voucher")}</dt>
             <dd data-testid="fin-voucher" class="mono">{inv.booking.voucher}</dd>
             <dt>{t("fin.booked_at")}</dt>
-            <dd>{shortDateTime(inv.booking.at)}</dd>
+            <dd>{shortDateTime(inv.booking.at)}{inv.booking.by_name ? ` · ${inv.booking.by_name}` : ""}</dd>
           </>
         )}
       </dl>
