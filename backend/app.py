@@ -7,7 +7,21 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from .api import auth, claims, context, dashboard, errors, events, invoices, sync, uploads, validation, views, web
+from .api import (
+    auth,
+    claims,
+    context,
+    dashboard,
+    errors,
+    events,
+    export,
+    invoices,
+    sync,
+    uploads,
+    validation,
+    views,
+    web,
+)
 from .clock import Clock, SystemClock
 from .db import database, open_database
 from .errors import AppError
@@ -45,7 +59,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.extensions[context.EXTENSION] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
                                        notifier=notifier, clock=clock or SystemClock())
     for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, dashboard.bp, sync.bp, events.bp, validation.bp, views.bp,
-               web.bp):
+               export.bp, web.bp):
         app.register_blueprint(bp)
     errors.register(app)
     handlers.register(socketio)

@@ -9,6 +9,7 @@
     fapiao scheduler      queue due authority checks and pull the authority's feed, every tick
     fapiao simulator      the local tax-authority simulator (HTTP, on port + 1)
     fapiao ledger import FILE --team NAME   import a 全量发票查询 export (xlsx or csv)
+    fapiao export FILE [--team NAME] [--format xlsx|csv] [--q … --status … filters]   invoices to Excel/CSV
 """
 
 from __future__ import annotations
@@ -50,7 +51,23 @@ def _parser() -> argparse.ArgumentParser:
     imp = led.add_parser("import", help="import a 全量发票查询 export (xlsx or csv)")
     imp.add_argument("file")
     imp.add_argument("--team", default=None, help="team name (default: the first team)")
+    _export_parser(sub)
     return p
+
+
+# The board's filters (GET /api/invoices), as options: --date-from gives date_from.
+EXPORT_FILTERS = ("q", "status", "reimbursement", "booking", "family", "date_from", "date_to", "amount_min",
+                  "amount_max", "uploaded_by", "duplicate", "flag", "claim", "sort")
+
+
+def _export_parser(sub) -> None:
+    exp = sub.add_parser("export", help="export a team's invoices to Excel (xlsx) or CSV")
+    exp.add_argument("file")
+    exp.add_argument("--team", default=None, help="team name (default: the first team)")
+    exp.add_argument("--format", choices=("xlsx", "csv"), default=None, help="default: from the file's suffix")
+    exp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the headers and values")
+    for name in EXPORT_FILTERS:
+        exp.add_argument("--" + name.replace("_", "-"), dest=name, default=None, metavar="VALUE")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     command = {"run": _run, "serve": _serve, "worker": _worker, "db": _db, "user": _user, "jobs": _jobs,
                "extract": _extract, "models": _models, "scheduler": _scheduler, "simulator": _simulator,
-               "ledger": _ledger}
+               "ledger": _ledger, "export": _export}
     return command[args.command](settings, args) or 0
 
 
@@ -199,17 +216,14 @@ def _ledger(settings: Settings, args) -> int:
     from .db import database
     from .errors import AppError
     from .jobs.queue import Tasks
-    from .models import Team
     from .realtime.notifier import worker_notifier
     from .runtime import Runtime
     from .services.ledger import import_file
 
     _migrate(settings)
     with database.connection_context():
-        query = Team.select().order_by(Team.id)
-        team = (query.where(Team.name == args.team) if args.team else query).first()
+        team = _team(args.team)
         if team is None:
-            print(f"fapiao: no team {args.team or ''}".rstrip(), file=sys.stderr)
             return 1
         rt = Runtime(settings, dispatch=Tasks.enqueue_only(settings).dispatch,
                      notifier=worker_notifier(settings.redis_url))
@@ -222,6 +236,55 @@ def _ledger(settings: Settings, args) -> int:
             return 1
     out = {**summary.as_dict(), "seconds": round(time.perf_counter() - started, 2)}
     print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def _team(name: str | None):
+    """The team of that name (the first team when None); None, said on stderr, when there is none."""
+    from .models import Team
+
+    query = Team.select().order_by(Team.id)
+    team = (query.where(Team.name == name) if name else query).first()
+    if team is None:
+        print(f"fapiao: no team {name or ''}".rstrip(), file=sys.stderr)
+    return team
+
+
+def _export(settings: Settings, args) -> int:
+    import json
+    import os
+    from pathlib import Path
+    from urllib.parse import urlencode
+
+    from .clock import SystemClock
+    from .db import database
+    from .errors import AppError
+    from .services import export
+
+    _migrate(settings)
+    path = Path(args.file)
+    fmt = args.format or ("csv" if path.suffix.lower() == ".csv" else "xlsx")
+    filters = {name: getattr(args, name) for name in EXPORT_FILTERS if getattr(args, name) is not None}
+    partial = path.with_name(path.name + ".part")  # a failed export leaves no half file under the name
+    started = time.perf_counter()
+    with database.connection_context():
+        team = _team(args.team)
+        if team is None:
+            return 1
+        try:
+            out = export.start_for_team(SystemClock(), team, fmt=fmt, args=filters, query_text=urlencode(filters),
+                                        lang=args.lang)
+            with partial.open("wb") as fh:
+                for chunk in out.chunks:
+                    fh.write(chunk)
+            os.replace(partial, path)
+        except (AppError, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            print(f"fapiao: cannot export to {path}: {getattr(exc, 'key', exc)} {getattr(exc, 'params', '')}",
+                  file=sys.stderr)
+            return 1
+    print(json.dumps({"file": str(path), "format": fmt, "rows": out.rows, "export_id": out.id,
+                      "seconds": round(time.perf_counter() - started, 2)}, ensure_ascii=False))
     return 0
 
 
