@@ -175,7 +175,7 @@ def test_nothing_to_read_says_so(engines, name, make):
     result = extract(make(), "png" if "pixel" in name else "jpeg", engines, LIMITS, TODAY)
     assert result.found == [] and result.needs_review
     assert result.as_dict()["fields"]["total"] == {"value": None, "confidence": 0, "box": None, "source": None,
-                                                   "review": False, "alternatives": []}
+                                                   "review": False, "alternatives": [], "evidence": []}
 
 
 @pytest.mark.parametrize("name,transform,at_least", [
@@ -234,3 +234,128 @@ def test_total_is_split_by_the_single_rate_when_amount_and_tax_are_missing():
     out = derive_amounts(f, Decimal("0.06"))
     assert (out["amount"].value, out["tax"].value) == ("213.21", "12.79")
     assert out["amount"].confidence < 0.9  # an assumption, so it asks for review
+
+
+# -- label vocabulary and key–value geometry ------------------------------------------------------------
+def test_a_machine_number_is_not_the_code_and_the_code_printed_twice_is_believed():
+    lines = [line("北京增值税普通发票", 700, 40), line("1100164320", 300, 95), line("No 10834112", 1360, 90),
+             line("1100164320", 1740, 126), line("机器编号 499913782401", 90, 225),
+             line("开票日期:2017年04月27日", 1420, 205)]
+    _, f = assign(lines, (2080, 1248))
+    assert f["invoice_code"].value == "1100164320" and "printed_twice" in f["invoice_code"].evidence
+    lines = [ln for ln in lines if ln.box[0] != 1740 and ln.box[0] != 300]  # only the machine number is left
+    _, f = assign(lines, (2080, 1248))
+    assert f["invoice_code"].value is None
+
+
+def test_on_a_taxi_receipt_the_amount_paid_beats_the_metered_fare():
+    lines = [line("北京市出租汽车统一机打发票", 100, 0), line("车号京", 130, 330), line("里程", 130, 730),
+             line("金额", 127, 974), line("¥16.50", 435, 950), line("燃油附加费", 125, 1052), line("¥0.00", 473, 1030),
+             line("实收金额", 125, 1230), line("¥17.00", 440, 1200)]
+    family, f = assign(lines, (800, 1579))
+    assert family == Family.TAXI and f["total"].value == "17.00"
+    # The 实收金额 label under a seal, unread: the amount on the row after the surcharges, by position.
+    family, f = assign([ln for ln in lines if ln.text != "实收金额"], (800, 1579))
+    assert f["total"].value == "17.00" and "how:position" in f["total"].evidence
+
+
+def test_a_travel_date_is_not_the_issue_date():
+    lines = [line("电子发票(铁路电子客票)", 700, 70), line("开票日期:2025年12月26日", 1800, 190),
+             line("发票号码:25329166851000825797", 100, 200), line("2025年11月28日", 110, 560),
+             line("乘车日期", 100, 600), line("2025年11月28日", 300, 600), line("票价:¥14.00", 110, 700),
+             line("购买方名称:", 110, 1274), line("苏州信泰宜合信息技术有限公司", 390, 1274),
+             line("统一社会信用代码:91320594769869645C", 1510, 1274)]
+    family, f = assign(lines, (2480, 1600))
+    assert family == Family.TRAIN
+    assert (f["issue_date"].value, f["total"].value) == ("2025-12-26", "14.00")
+    assert (f["buyer_name"].value, f["buyer_tax_id"].value) == ("苏州信泰宜合信息技术有限公司", "91320594769869645C")
+
+
+def test_a_value_belongs_to_the_nearest_label_before_it():
+    # 项目名称 is not 名称; 单位 after it on the row is a label, not a name.
+    lines = [line("电子发票(增值税专用发票)", 700, 110), line("名称:", 144, 429), line("甲乙科技有限公司", 249, 425),
+             line("名称:", 1340, 423), line("丙丁酒店管理有限公司", 1444, 420), line("项目名称", 195, 640),
+             line("单 位", 800, 640)]
+    _, f = assign(lines, (2480, 1600))
+    assert (f["buyer_name"].value, f["seller_name"].value) == ("甲乙科技有限公司", "丙丁酒店管理有限公司")
+    lines = [line("电子发票(增值税专用发票)", 700, 110), line("项目名称", 195, 429), line("单 位", 800, 429)]
+    assert assign(lines, (2480, 1600))[1]["buyer_name"].value is None
+
+
+def test_a_paper_train_ticket_is_read_without_labels():
+    lines = [line("C045758", 209, 75), line("安顺站", 224, 110), line("K492", 574, 115),
+             line("2015年09月02日20:08开", 192, 217), line("¥15.5元", 196, 273), line("新空调硬座", 805, 273),
+             line("限乘当日当次车", 191, 324), line("23711310130818C045758 广州东售", 189, 596)]
+    family, f = assign(lines, (1280, 720))
+    assert family == Family.TRAIN
+    assert (f["invoice_number"].value, f["issue_date"].value, f["total"].value) == ("C045758", "2015-09-02", "15.50")
+    assert "printed_twice" in f["invoice_number"].evidence
+
+
+def test_a_value_confidence_is_its_weakest_character_not_the_lines_mean():
+    weak_day = TextLine("开票日期:2017年04月17日", (0, 0, 400, 30), 0.97, "ocr",
+                        chars=tuple([0.5] * 5 + [0.999] * 4 + [0.99] + [0.999] * 2 + [0.99, 0.999, 0.61, 0.99]))
+    assert weak_day.value_score("2017-04-17") == pytest.approx(0.61)
+
+
+# -- honest confidence ---------------------------------------------------------------------------------------
+def interpreted(values: dict[str, str], source: str = "ocr", conf: float = 0.999, family_title: str = "增值税普通发票"):
+    """Fields as the reader reports them for a page whose every value was read next to its label."""
+    from backend.pipeline.extract import Reading, interpret
+
+    labels = {"invoice_code": "发票代码:", "invoice_number": "发票号码:", "issue_date": "开票日期:",
+              "check_code": "校验码:", "buyer_tax_id": "纳税人识别号:", "amount": "合计", "total": "(小写)",
+              "total_in_words": "价税合计(大写)"}
+    lines = [TextLine(family_title, (700, 10, 1100, 40), conf, source)]
+    for k, (name, value) in enumerate(values.items()):
+        y = 100 + 60 * k
+        lines.append(TextLine(f"{labels[name]}{value}", (100, y, 900, y + 30), conf, source,
+                              chars=tuple([conf] * len(f"{labels[name]}{value}")) if source == "ocr" else None))
+    return interpret(Reading(tuple(lines), (2000, 1400)), TODAY)
+
+
+def test_a_text_layer_is_not_certain_by_itself():
+    _, f, _ = interpreted({"invoice_code": "011001900111", "invoice_number": "32321709", "issue_date": "2019-09-19"},
+                          source="text_layer", family_title="增值税电子普通发票")
+    assert all(0.9 <= f[k].confidence < 1.0 for k in ("invoice_code", "invoice_number", "issue_date"))
+
+
+GOOD = {"invoice_code": "1100171320", "invoice_number": "12356976", "issue_date": "2017-04-25",
+        "check_code": "68290471162609952523", "buyer_tax_id": "91320594769869645C"}
+BROKEN = [
+    ("invoice_code", "9900171320"),  # no such region
+    ("invoice_code", "1100251320"),  # printed in 2025 for an invoice of 2017
+    ("invoice_number", "25322000000137756448"),  # a 数电 number of 2025 on an invoice of 2017
+    ("buyer_tax_id", "91320594769869645D"),  # USCC check digit fails
+    ("buyer_tax_id", "9132059476986964"),  # 16 characters
+    ("issue_date", "2027-01-01"),  # in the future
+]
+
+
+@pytest.mark.parametrize("name,value", BROKEN)
+def test_a_value_failing_a_hard_structure_check_is_never_above_0_9(name, value):
+    _, f, _ = interpreted(GOOD)
+    assert f[name].value == GOOD[name] and f[name].confidence >= 0.9  # read well, it is believed
+    _, f, _ = interpreted(GOOD | {name: value})
+    assert f[name].value == value and f[name].confidence < 0.9 and f[name].doubtful
+
+
+@pytest.mark.parametrize("name,value", [("check_code", "6829047116260995252"), ("invoice_number", "1235697"),
+                                        ("invoice_code", "11001713"), ("total", "6OO.00")])
+def test_an_embedded_or_qr_value_failing_its_structure_is_never_above_0_9(name, value):
+    """Parsers only take well-formed values from the page; an attached XML is taken as it is."""
+    from backend.pipeline.extract import Reading, interpret
+
+    lines = (TextLine("增值税电子普通发票", (700, 10, 1100, 40), 1.0, "text_layer"),)
+    _, f, _ = interpret(Reading(lines, (2000, 1400), embedded={name: value}), TODAY)
+    assert f[name].value == value and f[name].confidence < 0.9
+
+
+def test_amounts_that_do_not_add_up_are_never_above_0_9_whatever_the_reading():
+    _, f, _ = interpreted({"invoice_code": "1100171320", "amount": "566.04 ¥33.96", "total": "¥610.00",
+                           "total_in_words": "陆佰圆整"})
+    assert f["amount"].value == "566.04" and f["tax"].value == "33.96" and f["total"].value == "610.00"
+    assert all(f[k].confidence < 0.9 for k in ("amount", "tax", "total", "total_in_words"))
+    _, f, _ = interpreted({"invoice_code": "1100171320", "amount": "566.04 ¥33.96", "total": "¥600.00",
+                           "total_in_words": "陆佰圆整"}, conf=0.8)
+    assert all(f[k].confidence >= 0.99 for k in ("amount", "tax", "total", "total_in_words"))  # they agree

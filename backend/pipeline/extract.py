@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ..validate import Finding, validate
 from ..validate.codes import QR_TYPES, Family, family_from_keys
-from . import crosscheck, focus, textlayer
+from . import confidence, crosscheck, focus, textlayer
 from .decode import decode, open_pdf
 from .derive import derive_amounts
 from .engines import Engines
@@ -139,17 +139,20 @@ def interpret(reading: Reading, today: dt.date, clock: _Clock | None = None
     """Fields from what was read: layout, then the QR and embedded XML, derived amounts, the rules."""
     lines, qr = reading.lines, reading.qr
     family, fields = assign(lines, reading.page_size or (1.0, 1.0))
+    fields = confidence.reading(fields)
     if reading.embedded:
         fields = crosscheck.merge(fields, {k: (parse_date(v) or v) if k == "issue_date" else v
                                            for k, v in reading.embedded.items() if k in FIELD_NAMES}, "xml")
     if qr.payload is not None:
         fields = crosscheck.merge(fields, crosscheck.qr_fields(qr.payload), "qr", qr.box)
         family = QR_TYPES.get(qr.payload.type_code or "", family)
-    fields = derive_amounts(fields, tax_rate(lines))
+    rate = tax_rate(lines)
+    fields = derive_amounts(fields, rate)
     if family == Family.UNKNOWN:
         family = family_from_keys(fields["invoice_code"].value, fields["invoice_number"].value)
     if clock:
         clock.stage("validating")
+    fields = confidence.checks(fields, family, today, rate)
     findings = tuple(validate({k: v.value for k, v in fields.items()}, family, today))
     return family, _flag(fields, findings), findings
 
@@ -161,8 +164,11 @@ def read_lines(found: Detected, engines: Engines) -> tuple[TextLine, ...]:
     ink = inks(found.view, found.quads)
     rec = engines.recogniser
     first = recognise(found, rec, focus.first_pass(found.spans, ink.form), ink.threshold)
-    second = recognise(found, rec, focus.second_pass(found.spans, first).read, ink.threshold)
-    lines = first | second
+    plan = focus.second_pass(found.spans, first)
+    lines = first | recognise(found, rec, plan.read, ink.threshold)
+    if not any("校验码" in ln.text.replace(" ", "") for ln in lines.values()):
+        # Older templates print the 校验码 in the remarks, which the plan skips: read them too.
+        lines |= recognise(found, rec, [i for i, why in plan.skipped if why == "remark"], ink.threshold)
     return tuple(lines[i] for i in sorted(lines))
 
 

@@ -64,16 +64,31 @@ class TextLine(Placed):
         return self.layout_box or self.box
 
     def value_score(self, value: str) -> float:
-        """How sure the recogniser was of `value` as read on this line: its weakest character
-        (spaces ignored). The line's mean hides a digit read at 0.6 among twenty at 0.999."""
+        """How sure the recogniser was of `value` as read on this line: its weakest character.
+        The line's mean hides a digit read at 0.6 among twenty at 0.999, and the label's own
+        characters say nothing about the value. The value is found in the text as printed
+        (2017-04-27 as 2017年4月27日, 1130.00 as 1,130.00); else the whole line counts."""
         if not self.chars:
             return self.score
-        m = re.search(r"\s*".join(map(re.escape, value.replace(" ", ""))), self.text)
+        m = _printed(value).search(self.text)
         if m is None or m.end() == m.start():
             return min(self.chars)
+        wanted = set(value)
         picked = [p for c, p in zip(self.text[m.start():m.end()], self.chars[m.start():m.end()], strict=False)
-                  if not c.isspace()]
+                  if c in wanted]
         return min(picked) if picked else self.score
+
+
+def _printed(value: str) -> re.Pattern:
+    """A pattern for a value as it may be printed: spaces and thousands separators anywhere, other
+    separators between digit groups (年 月 日, -, .), leading zeros optional."""
+    groups = re.findall(r"[^\W_]+", value)
+    parts = []
+    for g in groups:
+        body = r"[\s,]*".join(map(re.escape, g.lstrip("0") or "0"))
+        parts.append(("0*" if g[:1] == "0" else "") + body)
+    between = r"\D{0,3}?" if all(g.isdigit() for g in groups) else r"[\W_]{0,3}?"
+    return re.compile(between.join(parts) if parts else "(?!)")
 
 
 REVIEW_BELOW = 0.9  # a field under this confidence sends the invoice to a person
@@ -99,6 +114,7 @@ class FieldValue:
     source: str | None  # "ocr" | "qr" | "text_layer" | "ocr+qr" | ...
     review: bool = False  # readings disagree, or a rule failed: a person should look
     alternatives: tuple[tuple[str, str], ...] = ()  # (source, value) readings that lost
+    evidence: tuple[str, ...] = ()  # why it is believed: label, geometry, agreements, checks passed or failed
 
     @property
     def doubtful(self) -> bool:
@@ -112,4 +128,5 @@ class FieldValue:
             "source": self.source,
             "review": self.review,
             "alternatives": [{"source": s, "value": v} for s, v in self.alternatives],
+            "evidence": list(self.evidence),
         }
