@@ -6,20 +6,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
+import zipfile
 from urllib.parse import quote
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from backend import cli
-from backend.db import database
 from backend.models import ExportItem, ExportRecord, Invoice, LedgerRow, Membership, Team
 from backend.services import booking, claims, export
+from backend.sheets import xlsxstream
+from backend.sheets.cells import Column, Kind
+from backend.sheets.csvstream import CsvStream
 
 from . import factories
-from .helpers import login
 
 INJECTIONS = ('=HYPERLINK("http://evil.example","点我")', "+86 10 1234", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd")
 
@@ -257,3 +259,89 @@ def test_claim_and_booking_columns(client, team_a, alice, rt):
     assert row["报销状态"] == "报销中" and row["报销单号"] == claim.number
     assert row["入账状态"] == "已入账" and row["会计期间"] == "2026-01" and row["凭证号"] == "记-15"
     assert row["入账时间"] == "2026-01-05 17:00:00" and row["上传人"] == "alice"
+
+
+
+# --- the writers on their own ------------------------------------------------------------------------------
+
+def _book(columns, rows, title="表") -> bytes:
+    writer = xlsxstream.XlsxStream()
+    writer.begin(title, columns)
+    writer.rows(rows)
+    writer.finish()
+    return writer.take()
+
+
+def _sheet_xml(data: bytes, n: int = 1) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read(f"xl/worksheets/sheet{n}.xml").decode()
+
+
+KINDS = list(Kind)
+_values = st.one_of(
+    st.none(), st.just(""), st.text(max_size=12), st.sampled_from(["=1+1", "-3", "+x", "@a", "\tq", "a&b<c>", "\x07"]),
+    st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2), st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{1,3})?",
+                                                                                fullmatch=True),
+    st.dates(min_value=dt.date(1900, 3, 1)), st.datetimes(min_value=dt.datetime(1900, 3, 1)),
+    st.sampled_from(["2026-02-30", "2026-01-03", "１２", float("nan"), float("-inf"), -0.0, 1e300, True]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(KINDS), min_size=1, max_size=6).flatmap(
+    lambda kinds: st.tuples(st.just(kinds), st.lists(st.tuples(*[_values for _ in kinds]), max_size=5))))
+def test_a_batch_is_written_as_its_cells_would_be_one_by_one(case):
+    kinds, rows = case
+    columns = [Column(f"c{i}", k) for i, k in enumerate(kinds)]
+    xml = _sheet_xml(_book(columns, rows))
+    expected = []
+    for n, row in enumerate(rows, 2):
+        cells_xml = "".join(xlsxstream.CELL_WRITERS[k](f'<c r="{xlsxstream.column_letter(i)}', str(n), v)
+                            for i, (k, v) in enumerate(zip(kinds, row, strict=True)) if v is not None and v != "")
+        expected.append(f'<row r="{n}">{cells_xml}</row>')
+    body = xml.split("</row>", 1)[1].split("</sheetData>")[0]  # the rows after the header
+    assert body == "".join(expected)
+    openpyxl.load_workbook(io.BytesIO(_book(columns, rows)))  # and it is a workbook that opens
+
+
+def test_what_xml_cannot_hold_is_dropped_and_long_text_cut():
+    columns = [Column("a"), Column("b")]
+    book = openpyxl.load_workbook(io.BytesIO(_book(columns, [("bell\x07 & <tag>", "x" * 40_000)],
+                                                   title="O'Brien & <Co>")))
+    ws = book["O'Brien & <Co>"]
+    assert ws["A2"].value == "bell & <tag>" and len(ws["B2"].value) == 32_767
+    assert ws.auto_filter.ref == "A1:B2"
+
+
+def test_a_sheet_stops_at_the_rows_excel_opens(monkeypatch):
+    monkeypatch.setattr(xlsxstream, "MAX_ROWS", 3)
+    writer = xlsxstream.XlsxStream()
+    writer.begin("t", [Column("n", Kind.INTEGER)])
+    writer.rows([(1,)])
+    with pytest.raises(xlsxstream.SheetFull):
+        writer.rows([(2,), (3,), (4,)])
+    writer.finish()
+    ws = openpyxl.load_workbook(io.BytesIO(writer.take()))["t"]
+    assert [r[0].value for r in ws.iter_rows(min_row=2)] == [1, 2]
+
+
+def test_csv_values_by_kind():
+    writer = CsvStream()
+    columns = [Column("t"), Column("n", Kind.NUMBER), Column("m", Kind.TWO_DECIMALS), Column("d", Kind.DATE),
+               Column("dt", Kind.DATETIME)]
+    writer.begin("x", columns)
+    writer.rows([("=cmd", "-3", "12.5", "2026-01-03", dt.datetime(2026, 1, 5, 17, 0, 1, 500)),
+                 ("a,b\n\"c\"", "abc", 0.987, dt.date(2026, 2, 1), None),
+                 (None, 7, "-0.10", "soon", "")])
+    writer.finish()
+    data = writer.take()
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows == [["t", "n", "m", "d", "dt"], ["'=cmd", "-3", "12.50", "2026-01-03", "2026-01-05 17:00:01"],
+                    ['a,b\n"c"', "abc", "0.99", "2026-02-01", ""], ["", "7", "-0.10", "soon", ""]]
+
+
+def test_an_empty_sheet_is_a_workbook_with_its_header():
+    data = _book([Column("编号", Kind.INTEGER), Column("名称")], [])
+    ws = openpyxl.load_workbook(io.BytesIO(data))["表"]
+    assert [c.value for c in ws[1]] == ["编号", "名称"] and ws.max_row == 1 and ws.freeze_panes == "A2"
+    assert ws["A1"].font.b

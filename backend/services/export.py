@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import peewee
-from peewee import JOIN, Value
+from peewee import JOIN, Value, fn
 
 from ..access import Access
 from ..clock import Clock
-from ..db import bulk_insert, database, write_transaction
+from ..db import bulk_insert, database, is_postgres, write_transaction
 from ..errors import AppError, NotFound
 from ..i18n import catalog, translate
 from ..models import Claim, ExportItem, ExportRecord, Invoice, LedgerRow, Team, User
@@ -174,8 +174,21 @@ def _batches(query_for: Callable[[int], peewee.Query]) -> Iterator[list[tuple]]:
         after = rows[-1][0]
 
 
+# What the export reads of each field's reading: its value and its confidence, in FIELD_NAMES order.
+FIELD_PATHS = tuple(f"$.{name}.{part}" for name in FIELD_NAMES for part in ("value", "confidence"))
+
+
+def _readings() -> peewee.Node:
+    """The fields' values and confidences. SQLite picks them out in C (json_extract with every path: one parse,
+    a short JSON array back), four times faster than json.loads of the whole reading with its boxes and
+    alternatives; PostgreSQL's jsonb is slower at it than Python, so it hands back the reading's text."""
+    if is_postgres():
+        return Invoice.fields
+    return fn.json_extract(Invoice.fields, *FIELD_PATHS)
+
+
 def _invoice_query(export_id: int, after: int) -> peewee.Query:
-    return (ExportItem.select(ExportItem.id, Invoice.id, Invoice.original_name, Invoice.fields, Invoice.family,
+    return (ExportItem.select(ExportItem.id, Invoice.id, Invoice.original_name, _readings(), Invoice.family,
                               Invoice.status, Invoice.last_outcome, Invoice.duplicate_of, Invoice.reimbursement,
                               Claim.number, Invoice.reimbursed_at, Invoice.booking, Invoice.booking_period,
                               Invoice.voucher_no, Invoice.booked_at, Invoice.flags, Uploader.display_name,
@@ -229,13 +242,23 @@ def item_columns(lang: str) -> list[Column]:
 def invoice_row(r: Sequence, labels: _Labels) -> tuple:
     (_, invoice_id, name, fields, family, status, outcome, duplicate_of, reimbursement, claim_number,
      reimbursed_at, booking, period, voucher, booked_at, flags, display_name, username, created, updated) = r
-    read = json.loads(fields) if fields else {}
-    found = [read.get(n) or {} for n in FIELD_NAMES]
-    return (invoice_id, name, *[f.get("value") for f in found], *[f.get("confidence") for f in found],
+    read = _pairs(json.loads(fields)) if fields else _NO_READING
+    return (invoice_id, name, *read[0::2], *read[1::2],
             labels.value("family", family), labels.value("status", status), labels.value("outcome", outcome),
             duplicate_of, labels.value("reimbursement", reimbursement), claim_number, _local(reimbursed_at),
             labels.value("booking", booking), period, voucher, _local(booked_at), labels.flags(flags),
             display_name or username, _local(created), _local(updated))
+
+
+_NO_READING = (None,) * len(FIELD_PATHS)
+
+
+def _pairs(read: list | dict) -> Sequence:
+    """Value, confidence, value, … in FIELD_NAMES order, from either shape _readings() gives."""
+    if isinstance(read, list):
+        return read
+    found = [read.get(name) or {} for name in FIELD_NAMES]
+    return [f.get(part) for f in found for part in ("value", "confidence")]
 
 
 def item_rows(batch: list[Sequence], seen: set[str]) -> list[tuple]:

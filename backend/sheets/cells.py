@@ -37,8 +37,10 @@ MIN_WIDTH = {Kind.TEXT: 12, Kind.INTEGER: 8, Kind.NUMBER: 10, Kind.TWO_DECIMALS:
 
 # Excel (and LibreOffice, Google Sheets) start a formula at these; a tab or CR can hide one after it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A plain decimal literal, as the reader stores amounts (-12.00, 3, 0.5): ASCII digits only, since a cell's
+# <v> takes nothing else. Called as is_number(text): a match, or None.
+is_number = re.compile(r"-?[0-9]+(?:\.[0-9]+)?").fullmatch
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()  # serial 0 (Excel's 1900 system, past its 1900 leap-year bug)
 MAX_CELL_TEXT = 32_767  # Excel's limit on one cell
 
@@ -58,7 +60,7 @@ def number_text(value) -> str | None:
         return format(value, "f") if value.is_finite() else None
     if isinstance(value, float):
         return repr(value) if value == value and value not in (float("inf"), float("-inf")) else None
-    if isinstance(value, str) and _NUMBER.fullmatch(value):
+    if isinstance(value, str) and is_number(value):
         return value
     return None
 

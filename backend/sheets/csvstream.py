@@ -18,9 +18,11 @@ MIMETYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"
 
 
+# Formatters run once per cell; the common cases (text, amounts already written with two decimals, float
+# confidences) take the short path.
 def _text(value) -> str:
-    text = value if isinstance(value, str) else str(value)
-    return "'" + text if cells.risky(text) else text
+    text = value if value.__class__ is str else str(value)
+    return "'" + text if text.startswith(cells.FORMULA_STARTS) else text
 
 
 def _number(value) -> str:
@@ -29,6 +31,10 @@ def _number(value) -> str:
 
 
 def _two_decimals(value) -> str:
+    if value.__class__ is str and len(value) > 3 and value[-3] == "." and cells.is_number(value):
+        return value  # "1234.50", as the reader stores amounts
+    if value.__class__ is float and value == value and abs(value) != float("inf"):
+        return f"{value:.2f}"
     literal = cells.number_text(value)
     return _text(value) if literal is None else cells.two_decimals(literal)
 
