@@ -37,7 +37,7 @@ def test_updated_since(client, alice, clock, queue):
 
 
 def test_bad_query_values(client, alice):
-    for qs in ("limit=0", "limit=abc", "cursor=-1", "updated_since=yesterday"):
+    for qs in ("limit=201", "limit=abc", "cursor=-1", "updated_since=yesterday", "status=bogus", "sort=name"):
         res = client.get(f"/api/invoices?{qs}")
         assert res.status_code == 400 and res.json["error"]["key"] == "request.invalid", qs
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, send_file
+from flask import Blueprint, g, request, send_file
 
 from ..errors import AppError, NotFound
-from ..models import Invoice
 from ..serializers import invoice_public
-from ..services import activity, booking, bulk, claims, corrections, events, identity, reconcile, search
+from ..services import activity, booking, bulk, claims, corrections, identity, reconcile, search
 from ..services.processing import preview_path, thumbnail_path
 from .auth import json_body, login_required
 from .context import runtime
-from .params import datetime_arg, id_list, int_arg, split_page
+from .params import id_list
 
 bp = Blueprint("invoices", __name__, url_prefix="/api/invoices")
 
@@ -22,22 +21,8 @@ MAX_BULK = 5000
 @bp.get("")
 @login_required
 def list_invoices():
-    limit = int_arg("limit", 50, 1, MAX_PAGE)
-    cursor = int_arg("cursor", None, 0, 2**62)
-    since = datetime_arg("updated_since")
-    # Read the event cursor first: anything that changes after this point arrives as an event.
-    event_cursor = events.latest_cursor(g.access.team_ids)
-    query = g.access.invoices().order_by(Invoice.id.desc())
-    if cursor is not None:
-        query = query.where(Invoice.id < cursor)
-    if since is not None:
-        query = query.where(Invoice.updated_at > since)
-    rows, more = split_page(list(query.limit(limit + 1)), limit)
-    return {
-        "items": [invoice_public(inv) for inv in rows],
-        "next_cursor": rows[-1].id if more else None,
-        "event_cursor": event_cursor,
-    }
+    """The board: a page of my teams' invoices for a filter, with its total, counts per status and facets."""
+    return search.listing(g.access, request.args, invoice_public)
 
 
 @bp.get("/<int:invoice_id>")

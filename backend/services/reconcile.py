@@ -48,11 +48,6 @@ def encode(flags: tuple[str, ...]) -> str | None:
     return f"|{'|'.join(flags)}|" if flags else None
 
 
-def like(flag: str) -> str:
-    """The LIKE pattern that finds invoices carrying `flag`."""
-    return f"%|{flag}|%"
-
-
 def _ledger(invoice: Invoice) -> tuple[str | None, str | None]:
     if not invoice.key:
         return None, None
