@@ -13,6 +13,7 @@ from .storage import FileStore
 
 if TYPE_CHECKING:
     from .pipeline.engines import Engines
+    from .pipeline.extract import Reader
     from .realtime.notifier import Notifier
     from .sync.connector import Connector
 
@@ -27,6 +28,7 @@ class Runtime:
     notifier: Notifier
     clock: Clock = field(default_factory=SystemClock)
     engines: Engines | None = None  # ONNX sessions; only worker processes build them
+    reader: Reader | None = None  # reads one file; None: the real reader on `engines` (tests put a fake)
 
     @cached_property
     def store(self) -> FileStore:

@@ -79,6 +79,15 @@ def app(settings, clock, queue, engines):
 
 
 @pytest.fixture
+def fake_reader(app, queue):
+    """The worker reads with a fake (tests that are not about reading: no ONNX per upload)."""
+    from .fakes import FakeReader
+
+    queue.runtime.reader = FakeReader()
+    return queue.runtime.reader
+
+
+@pytest.fixture
 def db(app):
     """A connection for tests that call services directly (requests through `client` close theirs)."""
     database.connect(reuse_if_open=True)

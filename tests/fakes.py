@@ -65,3 +65,31 @@ class _Response:
         import json
 
         return json.loads(self.content)
+
+
+@dataclass
+class FakeReader:
+    """A reader for tests that are not about reading: no ONNX, the image stages announced as the
+    real reader announces them, and the fields it is given (none by default: nothing found, as the
+    real reader finds on the tests' synthetic pictures). Records what it was asked to read."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    family: str = "unknown"
+    calls: list[tuple[str, bool]] = field(default_factory=list)  # (kind, was the document passed in)
+
+    def __call__(self, data, kind, limits, today, on_stage=None, document=None):
+        from backend.pipeline.extract import Extraction
+        from backend.pipeline.fields import FIELD_NAMES
+        from backend.pipeline.types import FieldValue
+        from backend.validate import validate
+        from backend.validate.codes import Family
+
+        self.calls.append((kind, document is not None))
+        for stage in ("decoding", "qr", "detecting", "recognising", "extracting", "validating"):
+            if on_stage:
+                on_stage(stage)
+        values = {name: FieldValue(self.fields.get(name), 0.99 if name in self.fields else 0.0, None,
+                                   "ocr" if name in self.fields else None) for name in FIELD_NAMES}
+        family = Family(self.family)
+        findings = tuple(validate({k: v.value for k, v in values.items()}, family, today))
+        return Extraction(family, values, None, findings)

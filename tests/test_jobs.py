@@ -12,6 +12,9 @@ from backend.models import Job
 from . import media
 from .helpers import DONE, upload
 
+# Not about reading: the worker reads with a fake (no ONNX per upload).
+pytestmark = pytest.mark.usefixtures("fake_reader")
+
 
 def job(job_id=1) -> Job:
     with database.connection_context():

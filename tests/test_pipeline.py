@@ -61,3 +61,23 @@ def test_thumbnail_is_small_jpeg():
 
     img = cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_COLOR)
     assert max(img.shape[:2]) == 480 and thumb[:3] == b"\xff\xd8\xff"
+
+
+def test_the_worker_decodes_once_and_hands_the_document_to_the_reader(alice, client, queue, fake_reader):
+    from .helpers import upload
+
+    upload(client, ("a.jpg", media.jpeg()), ("b.ofd", media.ofd(1)))
+    queue.run_all()
+    assert sorted(fake_reader.calls) == [("jpeg", True), ("ofd", True)]
+
+
+@pytest.mark.parametrize("kind,make", [("ofd", lambda: media.ofd(1)), ("jpeg", media.jpeg)])
+def test_a_decoded_document_is_not_decoded_again(monkeypatch, engines, kind, make):
+    import datetime as dt
+
+    from backend.pipeline import extract as reader
+
+    data = make()
+    document = decode(data, kind, LIMITS)
+    monkeypatch.setattr(reader, "decode", lambda *a, **k: pytest.fail("decoded twice"))
+    reader.extract(data, kind, engines, LIMITS, dt.date(2026, 1, 1), document=document)

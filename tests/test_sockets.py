@@ -1,3 +1,5 @@
+import pytest
+
 from backend.access import Access
 from backend.db import database
 from backend.extensions import socketio
@@ -6,6 +8,9 @@ from backend.realtime.relay import EventRelay
 
 from . import media
 from .helpers import DONE, login, upload
+
+# Not about reading: the worker reads with a fake (no ONNX per upload).
+pytestmark = pytest.mark.usefixtures("fake_reader")
 
 
 def socket_for(app, http_client):

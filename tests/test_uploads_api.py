@@ -7,6 +7,9 @@ from backend.models import Invoice, Job, StoredFile
 from . import media
 from .helpers import DONE, upload
 
+# Not about reading: the worker reads with a fake (no ONNX per upload).
+pytestmark = pytest.mark.usefixtures("fake_reader")
+
 
 @pytest.mark.parametrize("name,make,kind", [
     ("photo.jpg", media.jpeg, "jpeg"),

@@ -24,6 +24,8 @@ from .qr import NO_QR, QrRead, parse_payload, read_pdf_qr, read_qr
 from .types import Document, FieldValue, Limits, TextLine
 
 Stage = Callable[[str], None]
+# What reads one file: (data, kind, limits, today, on_stage, decoded document) → Extraction.
+Reader = Callable[[bytes, str, Limits, dt.date, "Stage | None", "Document | None"], "Extraction"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,15 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     clock.stage("extracting")
     family, fields, findings = interpret(reading, today, clock)
     return Extraction(family, fields, reading.qr.text, findings, clock.done(), reading.page_size)
+
+
+def reader(engines: Engines) -> Reader:
+    """The real reader on these ONNX sessions."""
+    def read_file(data: bytes, kind: str, limits: Limits, today: dt.date, on_stage: Stage | None = None,
+                  document: Document | None = None) -> Extraction:
+        return extract(data, kind, engines, limits, today, on_stage, document)
+
+    return read_file
 
 
 def read(data: bytes, kind: str, engines: Engines, limits: Limits, clock: _Clock | None = None,

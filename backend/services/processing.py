@@ -11,7 +11,7 @@ from pathlib import Path
 from ..models import Invoice, InvoiceStatus, Job
 from ..pipeline.decode import decode
 from ..pipeline.engines import Engines
-from ..pipeline.extract import extract
+from ..pipeline.extract import reader
 from ..pipeline.thumbnail import make_thumbnail
 from ..pipeline.types import Limits
 from ..runtime import Runtime
@@ -46,8 +46,8 @@ def process_invoice(rt: Runtime, job: Job) -> None:
         if name != "decoding":  # already announced
             invoices.update(rt, invoice, stage=name)
 
-    engines = rt.engines or Engines()
-    result = extract(data, stored.kind, engines, limits, rt.clock.now().date(), on_stage, document)
+    read = rt.reader or reader(rt.engines or Engines())
+    result = read(data, stored.kind, limits, rt.clock.now().date(), on_stage, document)  # decoded once, here
     height, width = page.shape[:2] if page is not None else (None, None)
     found = result.found
     invoices.update(
