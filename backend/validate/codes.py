@@ -29,9 +29,9 @@ NO_CHECK_CODE = {Family.VAT_SPECIAL, Family.VAT_E_SPECIAL, Family.DIGITAL_SPECIA
 # QR type code → family (docs: 01 专票, 04 普票, 08 电子专票, 10 电子普票, 31/32 数电 专/普, 14 通行费).
 QR_TYPES = {"01": Family.VAT_SPECIAL, "04": Family.VAT_NORMAL, "08": Family.VAT_E_SPECIAL,
             "10": Family.VAT_E_NORMAL, "14": Family.TOLL, "31": Family.DIGITAL_SPECIAL,
-            "32": Family.DIGITAL_NORMAL}
-# For these the QR amount is 金额 (pre-tax); for 数电 31/32 it is 价税合计.
-QR_AMOUNT_IS_TOTAL = {"31", "32"}
+            "32": Family.DIGITAL_NORMAL, "51": Family.TRAIN}
+# For these the QR amount is 金额 (pre-tax); for 数电 31/32 it is 价税合计, for a railway e-ticket (51) the fare.
+QR_AMOUNT_IS_TOTAL = {"31", "32", "51"}
 
 # Province-level administrative division codes (GB/T 2260), plus the separately-planned cities
 # that run their own tax bureaus.
