@@ -359,3 +359,33 @@ def test_amounts_that_do_not_add_up_are_never_above_0_9_whatever_the_reading():
     _, f, _ = interpreted({"invoice_code": "1100171320", "amount": "566.04 ¥33.96", "total": "¥600.00",
                            "total_in_words": "陆佰圆整"}, conf=0.8)
     assert all(f[k].confidence >= 0.99 for k in ("amount", "tax", "total", "total_in_words"))  # they agree
+
+
+# -- every family the generator draws, read end to end --------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(__import__("backend.weights.families", fromlist=["GENERATORS"]).GENERATORS))
+def test_every_generated_family_is_read_end_to_end(engines, name):
+    from backend.weights.families import generate
+
+    drawn = generate(name, seed=0)
+    result = extract(jpeg(drawn.image), "jpeg", engines, LIMITS, TODAY)
+    truth = {k: v for k, v in drawn.truth.items() if v is not None}
+    got = {k: result.fields[k].value for k in truth}
+    assert got == truth
+    assert result.family == drawn.family
+    for k, v in result.fields.items():  # nothing the family does not print is reported sure
+        if k not in truth and v.value is not None:
+            assert k in ("amount", "tax") or v.confidence < 0.9, (k, v)
+
+
+def test_the_generator_is_reproducible_and_its_truth_is_consistent():
+    from backend.validate import uscc
+    from backend.validate.words import words_to_amount
+    from backend.weights.families import generate
+
+    a, b = generate("vat_normal", 7), generate("vat_normal", 7)
+    assert a.truth == b.truth and np.array_equal(a.image, b.image)
+    t = a.truth
+    assert Decimal(t["amount"]) + Decimal(t["tax"]) == Decimal(t["total"]) == words_to_amount(t["total_in_words"])
+    assert uscc.is_valid(t["buyer_tax_id"]) and uscc.is_valid(t["seller_tax_id"])
+    assert generate("vat_normal", 8).truth != t

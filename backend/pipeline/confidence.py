@@ -36,6 +36,7 @@ FOUND = {"inline": 1.0, "row": 1.0, "below": 0.95, "loose": 0.9, "position": 0.8
 POSITION_CODE = 0.95
 AGREES = 0.99  # two independent readings agree (printed twice, sums, words, check digit)
 HARD_FAIL = 0.85  # never above this when a hard structure check fails
+MAX_RATE = Decimal("0.17")
 assert HARD_FAIL < REVIEW_BELOW
 
 Fields = dict[str, FieldValue]
@@ -51,8 +52,8 @@ def checks(fields: Fields, family: Family, today: dt.date, rate: Decimal | None 
     the goods table prints, if any."""
     out = dict(fields)
     relations = _agreements(out)
-    for names, ok in relations:
-        for name in names if ok else ():
+    for names, ok, confirms in relations:
+        for name in names if ok and confirms else ():
             out[name] = _lift(out[name], "agrees:" + "+".join(names))
     if _rate_holds(out, rate):
         # 税额 = 金额 × the printed rate: a tax derived as 价税合计 − 金额 confirms both readings.
@@ -68,7 +69,7 @@ def checks(fields: Fields, family: Family, today: dt.date, rate: Decimal | None 
             out[name] = _lift(fv, "check_digit")
     failed = [(name, why) for name, check in CHECKS.items() if name in out and out[name].value is not None
               and (why := check(out[name].value, out, family, today))]
-    failed += [(name, "+".join(names)) for names, ok in relations if not ok for name in names]
+    failed += [(name, "+".join(names)) for names, ok, _ in relations if not ok for name in names]
     for name, why in failed:
         fv = out[name]
         out[name] = replace(fv, confidence=min(fv.confidence, HARD_FAIL), evidence=fv.evidence + (f"fails:{why}",))
@@ -106,15 +107,19 @@ def _lift(fv: FieldValue, why: str, derived_too: bool = False) -> FieldValue:
     return replace(fv, confidence=max(fv.confidence, AGREES), evidence=fv.evidence + (why,))
 
 
-def _agreements(f: Fields) -> list[tuple[tuple[str, ...], bool]]:
-    """Relations between fields read separately: (the fields, whether they hold)."""
+def _agreements(f: Fields) -> list[tuple[tuple[str, ...], bool, bool]]:
+    """Relations between fields read separately: (the fields, whether they hold, whether holding
+    confirms them — a sum does, a tax under 17 % of the amount only rules out a misplaced one)."""
     out = []
     amount, tax, total = (parse_money(f[k].value) if k in f else None for k in ("amount", "tax", "total"))
     if None not in (amount, tax, total) and not _derived(f, "amount", "tax", "total"):
-        out.append((("amount", "tax", "total"), amount + tax == total))
+        out.append((("amount", "tax", "total"), amount + tax == total, True))
+    if amount is not None and tax is not None:
+        # No rate is above 17 %: a larger tax is a value read off another row (derived or not).
+        out.append((("amount", "tax"), abs(tax) <= abs(amount) * MAX_RATE + Decimal("0.01"), False))
     words = f.get("total_in_words")
     if words and words.value and total is not None and not _derived(f, "total", "total_in_words"):
-        out.append((("total", "total_in_words"), words_to_amount(words.value) == total))
+        out.append((("total", "total_in_words"), words_to_amount(words.value) == total, True))
     return out
 
 

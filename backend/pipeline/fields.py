@@ -53,6 +53,11 @@ class Hit:
     label: str | None = None  # the label it was found next to
     rank: int = 0
     twice: bool = False  # printed twice on the page, and both readings agree
+    anchor: TextLine | None = None  # the label's line
+
+    def distance(self) -> float:
+        """How far the value lies from its label's row (0 when on the label's own line)."""
+        return abs(self.anchor.cy - self.line.cy) if self.anchor is not None else 0.0
 
     def order(self) -> tuple:
         return (self.rank, HOW.index(self.how), -self.line.value_score(self.value))
@@ -147,6 +152,11 @@ class Layout:
         occ = self.occ(ln)
         return bool(occ) and occ[0].start == 0
 
+    def ends_labelled(self, ln: TextLine) -> bool:
+        """The line ends with a label: its value is the next line on the row."""
+        occ = self.occ(ln)
+        return bool(occ) and not normal(ln.text)[occ[-1].end:].strip(":")
+
     def labelled(self, field: str) -> list[tuple[TextLine, Occurrence, str]]:
         """(line, label, the text after it up to the next label) for every label of `field`."""
         out = []
@@ -227,7 +237,7 @@ class Layout:
             last = self.occ(line)[-1] is o
             found = self.value_of(line, rest, last, parse, below, joins=parse is not _name)
             if found:
-                hits.append(Hit(found[0], found[1], found[2], o.label.text, rank(o)))
+                hits.append(Hit(found[0], found[1], found[2], o.label.text, rank(o), anchor=line))
         return hits
 
 
@@ -309,7 +319,19 @@ def assign(lines: Sequence[TextLine], page_size: tuple[float, float]) -> tuple[F
         hits["total"] = _amount_paid(layout, hits["total"])
     if family == Family.TRAIN:
         hits.update(_paper_ticket(layout, hits))
-    return family, {name: _field(hits.get(name)) for name in FIELD_NAMES}
+    return family, {name: _field(hit) for name, hit in _one_label_each(hits).items()}
+
+
+def _one_label_each(hits: dict[str, Hit | None]) -> dict[str, Hit | None]:
+    """A value taken by two labels (a 小写 total printed low, reached from the 合计 row above it)
+    belongs to the nearer one; the other field is left unread (and derived if it can be)."""
+    out = {name: hits.get(name) for name in FIELD_NAMES}
+    for a in FIELD_NAMES:
+        for b in FIELD_NAMES:
+            ha, hb = out[a], out[b]
+            if a < b and ha is not None and hb is not None and ha.line is hb.line and ha.value == hb.value:
+                out[a if ha.distance() > hb.distance() else b] = None
+    return out
 
 
 def best(hits: Sequence[Hit]) -> Hit | None:
@@ -328,11 +350,13 @@ def _field(hit: Hit | None) -> FieldValue:
 def _printed_twice(layout: Layout, hit: Hit | None, parse, page_size: tuple[float, float],
                    alone: bool = True) -> Hit | None:
     """Paper forms print the code (and number) twice — large top-left, small top-right — and
-    ticket rolls print them at the top without a label. Values no label claims, in the top band
-    of the page: agreement with another reading marks the hit; without a labelled hit, the most
-    confident one stands (`alone`) or agreeing ones only."""
+    ticket rolls print them at the top without a label. Values no label claims (neither on its
+    line nor as the value on its row), in the top band of the page: agreement with another
+    reading marks the hit; without a labelled hit, the most confident one stands (`alone`) or
+    agreeing ones only."""
+    claimed = {id(layout.row(ln)[0]) for ln in layout.lines if layout.ends_labelled(ln) and layout.row(ln)}
     top = [Hit(v, ln, "position") for ln in layout.lines if ln.cy <= page_size[1] * 0.3
-           and (v := parse(layout.unlabelled(ln)))]
+           and id(ln) not in claimed and (v := parse(layout.unlabelled(ln)))]
     if hit is not None:
         again = any(h.value == hit.value and h.line is not hit.line for h in top)
         return replace(hit, twice=again)
@@ -440,8 +464,8 @@ def _totals_row(layout: Layout) -> tuple[Hit | None, Hit | None]:
     rows += [(ln, "") for ln in layout.lines if normal(ln.text) == "计"]  # "合 计" read as two lines
     for line, rest in rows:
         right = [ln for ln in layout.row(line) if not layout.starts_labelled(ln) or _money(ln.text)]
-        candidates = ([Hit(m, line, "inline", "合计") for m in _MONEY.findall(_money_text(rest))]
-                      + [Hit(v, ln, "row", "合计") for ln in right if (v := _money(ln.text))])
+        candidates = ([Hit(m, line, "inline", "合计", anchor=line) for m in _MONEY.findall(_money_text(rest))]
+                      + [Hit(v, ln, "row", "合计", anchor=line) for ln in right if (v := _money(ln.text))])
         star = any("*" in ln.text for ln in right)
         if len(candidates) >= 2:
             ordered = sorted(candidates, key=_x)  # stable: two on one line stay in reading order
