@@ -283,7 +283,7 @@ def _export(settings: Settings, args) -> int:
             print(f"fapiao: cannot export to {path}: {getattr(exc, 'key', exc)} {getattr(exc, 'params', '')}",
                   file=sys.stderr)
             return 1
-    print(json.dumps({"file": str(path), "format": fmt, "rows": out.rows, "export_id": out.id,
+    print(json.dumps({"file": str(path), "format": fmt, "rows": out.rows, "records": out.records,
                       "seconds": round(time.perf_counter() - started, 2)}, ensure_ascii=False))
     return 0
 

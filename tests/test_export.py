@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import zipfile
 from urllib.parse import quote
 
@@ -15,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from backend import cli
+from backend.db import database
 from backend.models import ExportItem, ExportRecord, Invoice, LedgerRow, Membership, Team
 from backend.services import booking, claims, export
 from backend.sheets import xlsxstream
@@ -182,13 +185,20 @@ def test_ids_of_another_team_are_not_found(client, team_a, alice, make_user):
     assert ExportRecord.select().count() == 0  # a refused export leaves no record
 
 
-def test_selection_across_two_of_my_teams_is_refused(client, team_a, alice, make_user):
+def test_a_person_in_two_teams_exports_both_as_the_board_shows_them(client, team_a, alice, make_user):
     make_user("bob", "Team B")
-    Membership.create(user=alice, team=_team("Team B"))  # alice belongs to both
-    one, two = factories.invoice(team_a, alice), factories.invoice(_team("Team B"), alice)
-    res = _get(client, format="csv", ids=f"{one.id},{two.id}")
-    assert res.status_code == 400 and res.json["error"]["key"] == "export.mixed_teams"
-    assert [int(r["编号"]) for r in _csv(_get(client, format="csv", ids=str(two.id)))] == [two.id]
+    team_b = _team("Team B")
+    Membership.create(user=alice, team=team_b)  # alice belongs to both
+    one, two = factories.invoice(team_a, alice), factories.invoice(team_b, alice)
+    factories.invoice(team_b, total="1.00")
+    res = _get(client, format="csv", ids=f"{two.id},{one.id}")
+    assert [int(r["编号"]) for r in _csv(res)] == [two.id, one.id]
+    records = [ExportRecord.get_by_id(int(i)) for i in res.headers["X-Export-Records"].split(",")]
+    assert sorted((r.team_id, r.rows) for r in records) == [(team_a.id, 1), (team_b.id, 1)]
+    res = _get(client, format="csv", sort="-total")  # no team_id: all of alice's teams, in one order
+    assert [r["价税合计"] for r in _csv(res)] == ["500.00", "500.00", "1.00"]
+    res = _get(client, format="csv", team_id=team_a.id, ids=two.id)  # that team only
+    assert res.status_code == 404
 
 
 def test_bad_requests(client, team_a, alice):
@@ -205,7 +215,7 @@ def test_the_export_is_recorded_and_shown_on_the_timeline(client, team_a, alice)
     a, b = factories.invoice(team_a, alice), factories.invoice(team_a, alice)
     res = _get(client, format="xlsx", ids=f"{b.id},{a.id}")
     assert res.status_code == 200
-    record = ExportRecord.get_by_id(int(res.headers["X-Export-Id"]))
+    record = ExportRecord.get_by_id(int(res.headers["X-Export-Records"]))
     assert (record.team_id, record.user, record.format, record.rows) == (team_a.id, alice.id, "xlsx", 2)
     assert record.query == f"format=xlsx&ids={b.id},{a.id}"
     items = ExportItem.select().where(ExportItem.export == record.id).order_by(ExportItem.id)
@@ -261,6 +271,66 @@ def test_claim_and_booking_columns(client, team_a, alice, rt):
     assert row["入账时间"] == "2026-01-05 17:00:00" and row["上传人"] == "alice"
 
 
+
+def test_the_cli_writes_a_file(settings, team_a, alice, monkeypatch, tmp_path, capsys):
+    inv = factories.invoice(team_a, alice, seller_name="上海华为技术有限公司")
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    monkeypatch.setenv("FAPIAO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("FAPIAO_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("FAPIAO_SECRET_KEY", "x")
+    out = tmp_path / "out" / "发票.xlsx"
+    out.parent.mkdir()
+    assert cli.main(["export", str(out), "--team", "Team A"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["rows"] == 1 and summary["format"] == "xlsx"
+    ws = openpyxl.load_workbook(out)["发票"]
+    assert _row_by_id(ws, inv.id)["销售方名称"].value == "上海华为技术有限公司"
+    assert [p.name for p in out.parent.iterdir()] == ["发票.xlsx"]  # no .part left behind
+    csv_out = tmp_path / "out" / "en.csv"
+    # The first team, the format from the suffix, a filter as the board's.
+    assert cli.main(["export", str(csv_out), "--lang", "en", "--status", "found", "--date-from", "2026-01-01"]) == 0
+    rows = list(csv.DictReader(io.StringIO(csv_out.read_text(encoding="utf-8-sig"), newline="")))
+    assert [r["ID"] for r in rows] == [str(inv.id)]
+    assert cli.main(["export", str(csv_out), "--status", "lost"]) == 1  # a bad filter value says so
+    assert cli.main(["export", str(tmp_path / "x.csv"), "--team", "Nobody"]) == 1
+    assert not (tmp_path / "x.csv").exists()
+    database.connect(reuse_if_open=True)
+    record = ExportRecord.select().order_by(ExportRecord.id.desc()).first()
+    assert (record.user, record.format, record.rows) == (None, "csv", 1)
+    assert record.query == "status=found&date_from=2026-01-01"
+
+
+def test_the_boards_filter_selects_and_orders_the_export(client, team_a, alice, make_user):
+    cheap = factories.invoice(team_a, alice, total="100.00", seller_name="华为技术有限公司")
+    dear = factories.invoice(team_a, alice, total="900.00", seller_name="华为终端有限公司")
+    factories.invoice(team_a, alice, total="500.00", seller_name="小米科技")
+    factories.invoice(team_a, alice, total="700.00", seller_name="华为云", status="needs_review")
+    make_user("bob", "Team B")
+    factories.invoice(_team("Team B"), total="800.00", seller_name="华为技术有限公司")
+    rows = _csv(_get(client, format="csv", q="华为", status="found", sort="-total"))
+    assert [int(r["编号"]) for r in rows] == [dear.id, cheap.id]
+    rows = _csv(_get(client, format="csv", amount_min="150", sort="total"))
+    assert [r["价税合计"] for r in rows] == ["500.00", "700.00", "900.00"]  # never Team B's 800.00
+    everything = _csv(_get(client, format="csv"))
+    assert len(everything) == 4 and all(r["编号"] != "" for r in everything)
+
+
+def test_an_export_of_nothing_is_a_file_with_its_header(client, team_a, alice):
+    factories.invoice(team_a, alice)
+    book = _xlsx(_get(client, format="xlsx", q="没有这样的发票"))
+    assert book["发票"].max_row == 1 and _header(book["发票"])[0] == "编号" and book["明细"].max_row == 1
+    res = _get(client, format="csv", status="voided")
+    assert res.data.decode("utf-8-sig").count("\r\n") == 1 and _csv(res) == []
+    assert ExportRecord.select().where(ExportRecord.rows == 0).count() == 2
+
+
+def test_a_bad_filter_is_refused_before_anything_is_recorded(client, team_a, alice, make_user):
+    for params in ({"date_from": "yesterday"}, {"status": "lost"}, {"sort": "colour"}, {"amount_min": "x"}):
+        res = _get(client, format="csv", **params)
+        assert res.status_code == 400 and res.json["error"]["key"] == "request.invalid", params
+    make_user("bob", "Team B")
+    assert _get(client, format="csv", team_id=_team("Team B").id).status_code == 404  # not my team
+    assert ExportRecord.select().count() == 0
 
 # --- the writers on their own ------------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ def download():
         "Content-Disposition": attachment(out.filename),
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
-        "X-Export-Id": str(out.id),
+        "X-Export-Records": ",".join(map(str, out.records)),
         "X-Export-Rows": str(out.rows),
     })
 

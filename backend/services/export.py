@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import peewee
-from peewee import JOIN, Value, fn
+from peewee import JOIN, Case, Value, fn
 
-from ..access import Access
+from ..access import Access, Uploader
 from ..clock import Clock
 from ..db import bulk_insert, database, is_postgres, write_transaction
 from ..errors import AppError, NotFound
 from ..i18n import catalog, translate
-from ..models import Claim, ExportItem, ExportRecord, Invoice, LedgerRow, Team, User
+from ..models import Claim, ExportItem, ExportRecord, Invoice, LedgerRow, Team
 from ..pipeline.fields import FIELD_NAMES
 from ..serializers import decode_flags
 from ..sheets import xlsxstream
@@ -41,14 +41,13 @@ FIELD_KINDS = {"issue_date": Kind.DATE, "amount": Kind.TWO_DECIMALS, "tax": Kind
 ITEM_FIELDS = (("tax_class", Kind.TEXT), ("business", Kind.TEXT), ("name", Kind.TEXT), ("spec", Kind.TEXT),
                ("unit", Kind.TEXT), ("quantity", Kind.NUMBER), ("price", Kind.NUMBER),
                ("amount", Kind.TWO_DECIMALS), ("rate", Kind.TEXT), ("tax", Kind.TWO_DECIMALS))
-Uploader = User.alias("export_uploader")
 
 
 @dataclass(frozen=True)
 class Export:
     """A recorded export, ready to stream: `chunks` yields the file's bytes as they are made."""
 
-    id: int
+    records: tuple[int, ...]  # one ExportRecord per team whose invoices it holds
     rows: int
     format: str
     filename: str
@@ -58,101 +57,113 @@ class Export:
 
 def start(clock: Clock, access: Access, *, fmt: str, team_id: int | None, ids: list[int] | None,
           args: Mapping[str, str], query_text: str, lang: str) -> Export:
-    """An export for a person: the invoices `ids` (all of one of their teams, else 404), or every invoice of
-    the team (`team_id`, default their first) that the board filter in `args` matches."""
-    team = access.team(_selection_team(access, ids) if ids and team_id is None else team_id)
-    fill = _ids_fill(team.id, ids) if ids else _filter_fill(team.id, args)
-    return _start(clock, team, access.user.id, fmt, fill, query_text, lang)
+    """An export for a person, of their team `team_id` or, as the board without one, of all their teams: the
+    invoices `ids` (404 if any is not theirs to see), or every invoice the board filter in `args` matches."""
+    teams = [access.team(team_id).id] if team_id is not None else access.team_ids
+    if not teams:
+        raise NotFound()
+    fill = _ids_fill(teams, ids) if ids else _filter_fill(teams, args)
+    return _start(clock, teams, access.user.id, fmt, fill, query_text, lang)
 
 
 def start_for_team(clock: Clock, team: Team, *, fmt: str, args: Mapping[str, str], query_text: str,
                    lang: str) -> Export:
     """An export made on the command line (no user): the team's invoices that the filter matches."""
-    return _start(clock, team, None, fmt, _filter_fill(team.id, args), query_text, lang)
+    return _start(clock, [team.id], None, fmt, _filter_fill([team.id], args), query_text, lang)
 
 
-def _start(clock: Clock, team: Team, user_id: int | None, fmt: str, fill: Callable[[int], int], query_text: str,
+# fill(export of each team) writes the export's ExportItem rows, in the export's order.
+Fill = Callable[[dict[int, int]], None]
+
+
+def _start(clock: Clock, teams: list[int], user_id: int | None, fmt: str, fill: Fill, query_text: str,
            lang: str) -> Export:
     if fmt not in WRITERS:
         raise AppError("request.invalid", field="format")
-    record = _record(clock, team.id, user_id, fmt, query_text, fill)
+    records = _record(clock, teams, user_id, fmt, query_text, fill)
+    ids = tuple(r.id for r in records)
+    rows = sum(r.rows for r in records)
     writer = WRITERS[fmt]()
-    day = (record.at + CHINA).date().isoformat()
-    return Export(id=record.id, rows=record.rows, format=fmt, mimetype=writer.mimetype,
+    day = (records[0].at + CHINA).date().isoformat()
+    return Export(records=ids, rows=rows, format=fmt, mimetype=writer.mimetype,
                   filename=f"{translate('export.filename', lang)}-{day}.{writer.extension}",
-                  chunks=stream(record.id, record.rows, writer, lang))
+                  chunks=stream(ids, rows, writer, lang))
 
 
 # --- what an export includes -------------------------------------------------------------------------------
 
-def _selection_team(access: Access, ids: list[int]) -> int:
-    """The one team the selected invoices belong to; 404 if any is not visible to the person."""
-    teams = {t for (t,) in Invoice.select(Invoice.team).where(Invoice.id.in_(ids),
-                                                               Invoice.team.in_(access.team_ids)).tuples()}
-    if len(teams) > 1:
-        raise AppError("export.mixed_teams")
-    if not teams:
-        raise NotFound()
-    return teams.pop()
-
-
-def _ids_fill(team_id: int, ids: list[int]) -> Callable[[int], int]:
-    def fill(export_id: int) -> int:
-        found = Invoice.select().where(Invoice.id.in_(ids), Invoice.team == team_id).count()
-        if found != len(ids):
-            raise NotFound()  # another team's invoice, or none: the same answer
-        bulk_insert(ExportItem, ["export", "invoice"], [(export_id, i) for i in ids])
-        return len(ids)
+def _ids_fill(teams: list[int], ids: list[int]) -> Fill:
+    def fill(export_of: dict[int, int]) -> None:
+        team_of = dict(Invoice.select(Invoice.id, Invoice.team).where(Invoice.id.in_(ids),
+                                                                       Invoice.team.in_(teams)).tuples())
+        if len(team_of) != len(ids):
+            raise NotFound()  # another team's invoice, or none at all: the same answer
+        bulk_insert(ExportItem, ["export", "invoice"], [(export_of[team_of[i]], i) for i in ids])
 
     return fill
 
 
-def _filter_fill(team_id: int, args: Mapping[str, str]) -> Callable[[int], int]:
+def _filter_fill(teams: list[int], args: Mapping[str, str]) -> Fill:
     selected = search.parse_filter(args)  # bad input fails here, before anything is written
 
-    def fill(export_id: int) -> int:
-        query = search.apply(Invoice.select(Value(export_id), Invoice.id).where(Invoice.team == team_id), selected)
-        if not query._order_by:
-            query = query.order_by(Invoice.id.desc())  # the board's default: newest first
-        # Rows are inserted in the query's order, so ExportItem ids keep the export's order.
-        return ExportItem.insert_from(query, [ExportItem.export, ExportItem.invoice]).as_rowcount().execute()
+    def fill(export_of: dict[int, int]) -> None:
+        if len(export_of) == 1:
+            export = Value(next(iter(export_of.values())))
+        else:
+            export = Case(Invoice.team, list(export_of.items()))
+        # The uploader is joined because the board may sort by it.
+        base = (Invoice.select(export, Invoice.id)
+                .join(Uploader, JOIN.LEFT_OUTER, on=(Invoice.uploaded_by == Uploader.id))
+                .where(Invoice.team.in_(teams)))
+        query = search.order(search.apply(base, selected), selected)
+        # One INSERT in the board's order: ExportItem ids keep the export's order across teams too.
+        ExportItem.insert_from(query, [ExportItem.export, ExportItem.invoice]).as_rowcount().execute()
 
     return fill
 
 
-def _record(clock: Clock, team_id: int, user_id: int | None, fmt: str, query_text: str,
-            fill: Callable[[int], int]) -> ExportRecord:
+def _record(clock: Clock, teams: list[int], user_id: int | None, fmt: str, query_text: str,
+            fill: Fill) -> list[ExportRecord]:
+    """The export's records and items, in one short transaction: a record for each team with invoices in it
+    (the first team's alone when there are none: an empty export is recorded too)."""
     with write_transaction():
-        record = ExportRecord.create(team=team_id, user=user_id, format=fmt, query=query_text or None, rows=0,
-                                     at=clock.now())
-        rows = fill(record.id)
-        if fmt == "xlsx" and rows > XLSX_MAX_ROWS:  # raised inside: nothing is kept
-            raise AppError("export.too_many_rows", rows=rows, limit=XLSX_MAX_ROWS)
-        record.rows = rows
-        record.save(only=[ExportRecord.rows])
-    return record
+        now = clock.now()
+        records = [ExportRecord.create(team=t, user=user_id, format=fmt, query=query_text or None, rows=0, at=now)
+                   for t in teams]
+        fill({r.team_id: r.id for r in records})
+        counts = dict(ExportItem.select(ExportItem.export, fn.COUNT(ExportItem.id))
+                      .where(ExportItem.export.in_([r.id for r in records])).group_by(ExportItem.export).tuples())
+        total = sum(counts.values())
+        if fmt == "xlsx" and total > XLSX_MAX_ROWS:  # raised inside: nothing is kept
+            raise AppError("export.too_many_rows", rows=total, limit=XLSX_MAX_ROWS)
+        kept = [r for r in records if counts.get(r.id)] or records[:1]
+        ExportRecord.delete().where(ExportRecord.id.in_([r.id for r in records if r not in kept])).execute()
+        for r in kept:
+            r.rows = counts.get(r.id, 0)
+            r.save(only=[ExportRecord.rows])
+    return kept
 
 
 # --- the file ----------------------------------------------------------------------------------------------
 
-def stream(export_id: int, rows: int, writer, lang: str) -> Iterator[bytes]:
+def stream(records: tuple[int, ...], rows: int, writer, lang: str) -> Iterator[bytes]:
     """The recorded export written by `writer` (XlsxStream, CsvStream or anything with their methods)."""
     labels = _Labels(lang)
     writer.begin(labels.text("export.sheet.invoices"), invoice_columns(lang), expected_rows=rows)
     yield writer.take()
-    for batch in _batches(lambda after: _invoice_query(export_id, after)):
+    for batch in _batches(lambda after: _invoice_query(records, after)):
         writer.rows([invoice_row(r, labels) for r in batch])
         yield writer.take()
     if writer.extension == "xlsx":
-        yield from _items_sheet(export_id, rows, writer, labels)
+        yield from _items_sheet(records, rows, writer, labels)
     writer.finish()
     yield writer.take()
 
 
-def _items_sheet(export_id: int, rows: int, writer, labels: _Labels) -> Iterator[bytes]:
+def _items_sheet(records: tuple[int, ...], rows: int, writer, labels: _Labels) -> Iterator[bytes]:
     writer.begin(labels.text("export.sheet.items"), item_columns(labels.lang), expected_rows=rows)
     seen: set[str] = set()  # a second file of an invoice shares its key: its items are listed once
-    for batch in _batches(lambda after: _items_query(export_id, after)):
+    for batch in _batches(lambda after: _items_query(records, after)):
         try:
             writer.rows(item_rows(batch, seen))
         except SheetFull:
@@ -187,7 +198,7 @@ def _readings() -> peewee.Node:
     return fn.json_extract(Invoice.fields, *FIELD_PATHS)
 
 
-def _invoice_query(export_id: int, after: int) -> peewee.Query:
+def _invoice_query(records: tuple[int, ...], after: int) -> peewee.Query:
     return (ExportItem.select(ExportItem.id, Invoice.id, Invoice.original_name, _readings(), Invoice.family,
                               Invoice.status, Invoice.last_outcome, Invoice.duplicate_of, Invoice.reimbursement,
                               Claim.number, Invoice.reimbursed_at, Invoice.booking, Invoice.booking_period,
@@ -196,16 +207,16 @@ def _invoice_query(export_id: int, after: int) -> peewee.Query:
             .join(Invoice, on=(ExportItem.invoice == Invoice.id))
             .join(Claim, JOIN.LEFT_OUTER, on=(Invoice.claim == Claim.id))
             .join(Uploader, JOIN.LEFT_OUTER, on=(Invoice.uploaded_by == Uploader.id))
-            .where(ExportItem.export == export_id, ExportItem.id > after)
+            .where(ExportItem.export.in_(records), ExportItem.id > after)
             .order_by(ExportItem.id).limit(BATCH))
 
 
-def _items_query(export_id: int, after: int) -> peewee.Query:
+def _items_query(records: tuple[int, ...], after: int) -> peewee.Query:
     return (ExportItem.select(ExportItem.id, Invoice.id, Invoice.key, LedgerRow.invoice_code,
                               LedgerRow.invoice_number, LedgerRow.items)
             .join(Invoice, on=(ExportItem.invoice == Invoice.id))
             .join(LedgerRow, on=((LedgerRow.team == Invoice.team) & (LedgerRow.key == Invoice.key)))
-            .where(ExportItem.export == export_id, ExportItem.id > after, LedgerRow.items.is_null(False))
+            .where(ExportItem.export.in_(records), ExportItem.id > after, LedgerRow.items.is_null(False))
             .order_by(ExportItem.id).limit(BATCH))
 
 
