@@ -376,11 +376,15 @@ def test_a_batch_is_written_as_its_cells_would_be_one_by_one(case):
 
 def test_what_xml_cannot_hold_is_dropped_and_long_text_cut():
     columns = [Column("a"), Column("b")]
-    book = openpyxl.load_workbook(io.BytesIO(_book(columns, [("bell\x07 & <tag>", "x" * 40_000)],
-                                                   title="O'Brien & <Co>")))
+    data = _book(columns, [("bell\x07 & <tag>", "x" * 40_000), ("  padded ", "\u3000全角")], title="O'Brien & <Co>")
+    xml = _sheet_xml(data)
+    assert '<c r="A3" t="inlineStr"><is><t xml:space="preserve">  padded </t>' in xml  # else readers may trim it
+    assert '<c r="A2" t="inlineStr"><is><t>bell &amp; &lt;tag&gt;</t>' in xml
+    book = openpyxl.load_workbook(io.BytesIO(data))
     ws = book["O'Brien & <Co>"]
     assert ws["A2"].value == "bell & <tag>" and len(ws["B2"].value) == 32_767
-    assert ws.auto_filter.ref == "A1:B2"
+    assert ws["A3"].value == "  padded " and ws["B3"].value == "\u3000全角"
+    assert ws.auto_filter.ref == "A1:B3"
 
 
 def test_a_sheet_stops_at_the_rows_excel_opens(monkeypatch):

@@ -98,7 +98,10 @@ def _text(start: str, row: str, value) -> str:
     if _needs_escape(text) or len(text) > cells.MAX_CELL_TEXT:
         text = escape(text)
     marked = f' s="{S_TEXT_MARKED}"' if text.startswith(cells.FORMULA_STARTS) else ""
-    return f'{start}{row}" t="inlineStr"{marked}><is><t xml:space="preserve">{text}</t></is></c>'
+    # Spaces at the ends need xml:space or readers drop them (strip() hands back the same string when there
+    # are none; were it ever a copy, the attribute is merely written where it is not needed).
+    space = "" if text.strip() is text else ' xml:space="preserve"'
+    return f'{start}{row}" t="inlineStr"{marked}><is><t{space}>{text}</t></is></c>'
 
 
 def _number(style: str) -> Callable[[str, str, object], str]:
@@ -144,8 +147,9 @@ Cells = Callable[[str, list[str], Sequence, Callable], list[str]]
 def _text_column(start: str, rows: list[str], values: Sequence, write: Callable) -> list[str]:
     starts = cells.FORMULA_STARTS
     return ["" if v is None or v == "" else
-            f'{start}{n}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
+            f'{start}{n}" t="inlineStr"><is><t>{v}</t></is></c>'
             if v.__class__ is str and not _needs_escape(v) and not v.startswith(starts) and len(v) <= _LONG
+            and v.strip() is v
             else write(start, n, v) for n, v in zip(rows, values, strict=True)]
 
 
