@@ -332,6 +332,29 @@ def test_a_bad_filter_is_refused_before_anything_is_recorded(client, team_a, ali
     assert _get(client, format="csv", team_id=_team("Team B").id).status_code == 404  # not my team
     assert ExportRecord.select().count() == 0
 
+
+@pytest.mark.subprocess
+def test_the_real_server_streams_a_download(tmp_path):
+    """`fapiao serve` (eventlet): the export streams in chunks, reads the database after the handler returned
+    (more rows than one batch) and arrives whole."""
+    from backend.db import open_database
+
+    from .procs import Stack
+
+    with Stack(tmp_path) as stack:
+        open_database(f"sqlite:///{stack.data / 'fapiao.db'}")
+        with database.connection_context(), database.atomic():
+            team = _team()
+            made = [factories.invoice(team, total=f"{i}.00") for i in range(export.BATCH + 100)]
+        stack.start("web", "serve")
+        stack.wait_http()
+        res = stack.session().get(stack.url + "/api/export", params={"format": "xlsx", "sort": "total"}, stream=True)
+        assert res.status_code == 200 and res.headers.get("Transfer-Encoding") == "chunked"
+        assert "filename*=UTF-8''" in res.headers["Content-Disposition"]
+        body = b"".join(res.iter_content(chunk_size=None))
+    ws = openpyxl.load_workbook(io.BytesIO(body))["发票"]
+    assert [r[0].value for r in ws.iter_rows(min_row=2)] == [i.id for i in made]
+
 # --- the writers on their own ------------------------------------------------------------------------------
 
 def _book(columns, rows, title="表") -> bytes:
