@@ -177,8 +177,9 @@ def read_lines(found: Detected, engines: Engines) -> tuple[TextLine, ...]:
     first = recognise(found, rec, focus.first_pass(found.spans, ink.form), ink.threshold)
     plan = focus.second_pass(found.spans, first)
     lines = first | recognise(found, rec, plan.read, ink.threshold)
-    if not any("校验码" in ln.text.replace(" ", "") for ln in lines.values()):
-        # Older templates print the 校验码 in the remarks, which the plan skips: read them too.
+    text = "".join(ln.text.replace(" ", "") for ln in lines.values())
+    if "校验码" not in text and "专用发票" not in text:
+        # Older 普票 templates print the 校验码 in the remarks, which the plan skips: read them too.
         lines |= recognise(found, rec, [i for i, why in plan.skipped if why == "remark"], ink.threshold)
     return tuple(lines[i] for i in sorted(lines))
 

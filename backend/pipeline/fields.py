@@ -435,7 +435,9 @@ def _party_split(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
 
 
 def _blocks(layout: Layout, page_size: tuple[float, float]) -> PartySplit:
-    names = [ln for ln, _, _ in layout.labelled("name")]
+    # Labels that start their line (but for the block's vertical 购买方/销售方 run into them),
+    # not a 名称 inside the remarks.
+    names = [ln for ln, o, _ in layout.labelled("name") if set(normal(ln.text)[:o.start]) <= set("购买销售方信息")]
     # 数电: buyer and seller blocks side by side on the same rows.
     for a in names:
         for b in names:
