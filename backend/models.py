@@ -138,6 +138,7 @@ class Invoice(BaseModel):
     seller_name = pw.CharField(max_length=200, null=True)
     buyer_name = pw.CharField(max_length=200, null=True)
     search_text = pw.TextField(null=True)
+    search_grams = pw.TextField(null=True)  # PostgreSQL only: its two-character words, for a GIN text index
     # One invoice, counted once (services/identity.py): why this one is a duplicate, or a near miss worth a note.
     duplicate = JSONField(null=True)
     not_duplicate_of = JSONField(null=True)  # ids a person said are not the same invoice
@@ -157,7 +158,9 @@ class Invoice(BaseModel):
 
     class Meta:
         indexes = ((("team", "file"), False), (("team", "key"), False), (("team", "issue_date"), False),
-                   (("team", "total_amount"), False), (("team", "seller_name"), False))
+                   (("team", "total_amount"), False), (("team", "seller_name"), False),
+                   (("team", "status", "reimbursement", "booking", "flags"), False),  # the board's counts
+                   (("team", "created_at", "id"), False))  # its first page, newest first
 
 
 class Event(BaseModel):

@@ -48,6 +48,7 @@ def up(migrator, db):
         migrator.add_column("invoice", "seller_name", CharField(max_length=200, null=True)),
         migrator.add_column("invoice", "buyer_name", CharField(max_length=200, null=True)),
         migrator.add_column("invoice", "search_text", TextField(null=True)),
+        migrator.add_column("invoice", "search_grams", TextField(null=True)),
         migrator.add_column("invoice", "duplicate", JSONField(null=True)),
         migrator.add_column("invoice", "not_duplicate_of", JSONField(null=True)),
         migrator.add_column("invoice", "reimbursement", CharField(max_length=16, default="unclaimed")),
@@ -66,6 +67,10 @@ def up(migrator, db):
         migrator.add_index("invoice", ("team_id", "issue_date"), False),
         migrator.add_index("invoice", ("team_id", "total_amount"), False),
         migrator.add_index("invoice", ("team_id", "seller_name"), False),
+        # The board at 100k invoices (bench/search.py): counts read from one covering index instead of whole
+        # rows (256 ms → 25 ms on SQLite), the first page newest first straight from an index.
+        migrator.add_index("invoice", ("team_id", "status", "reimbursement", "booking", "flags"), False),
+        migrator.add_index("invoice", ("team_id", "created_at", "id"), False),
         migrator.add_column("ledger_row", "remarks", TextField(null=True)),
         migrator.add_column("ledger_row", "entry_status", CharField(max_length=8, null=True)),
         migrator.add_column("ledger_row", "entry", CharField(max_length=16, null=True)),

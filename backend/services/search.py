@@ -24,7 +24,7 @@ from ..db import is_postgres
 from ..errors import AppError
 from ..models import Booking, Invoice, InvoiceStatus, Reimbursement
 from . import events, reconcile
-from .indexing import FTS_TABLE, normalise
+from .indexing import FTS_TABLE, GRAMS_TABLE, grams, normalise
 
 MAX_QUERY = 200  # characters of the search box that count; the rest is ignored, never an error
 MAX_TERMS = 8
@@ -150,25 +150,56 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _pair(term: str) -> bool:
+    """A two-character term the pair index holds as one word."""
+    return len(term) == 2 and grams(term) == term
+
+
 def text_condition(terms: tuple[str, ...]) -> peewee.Expression | None:
     """Every term matches the invoice's search text (None: no text filter)."""
     if not terms:
         return None
-    if is_postgres():
-        conds = [peewee.Expression(Invoice.search_text, "ILIKE", f"%{_escape_like(t)}%") for t in terms]
-        out = conds[0]
-        for c in conds[1:]:
-            out &= c
-        return out
+    return _postgres_text(terms) if is_postgres() else _sqlite_text(terms)
+
+
+def _postgres_text(terms: tuple[str, ...]) -> peewee.Expression:
+    conds = []
+    for t in terms:
+        if _pair(t):
+            grams_vector = fn.to_tsvector("simple", fn.coalesce(Invoice.search_grams, ""))
+            conds.append(peewee.Expression(grams_vector, "@@", fn.plainto_tsquery("simple", t)))
+        else:  # pg_trgm's GIN index serves three characters and more; shorter ones are a scan
+            conds.append(peewee.Expression(Invoice.search_text, "ILIKE", f"%{_escape_like(t)}%"))
+    out = conds[0]
+    for c in conds[1:]:
+        out &= c
+    return out
+
+
+def _sqlite_text(terms: tuple[str, ...]) -> peewee.Expression:
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
-    short_terms = [t for t in terms if len(t) < TRIGRAM]
-    parts = []
-    if long_terms:  # one MATCH: the trigram index intersects the terms itself
-        parts.append(f"{FTS_TABLE} MATCH ?")
-    parts += ["instr(body, ?) > 0"] * len(short_terms)
-    params = ([" ".join(_fts_phrase(t) for t in long_terms)] if long_terms else []) + short_terms
-    ids = SQL(f"(SELECT rowid FROM {FTS_TABLE} WHERE {' AND '.join(parts)})", params)
-    return Invoice.id.in_(ids)
+    pairs = [t for t in terms if _pair(t)]
+    rest = [t for t in terms if t not in long_terms and t not in pairs]
+    queries, params = [], []
+    if long_terms:  # one MATCH: the trigram index intersects the phrases itself
+        queries.append(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?")
+        params.append(" ".join(_fts_phrase(t) for t in long_terms))
+    if pairs:
+        queries.append(f"SELECT rowid FROM {GRAMS_TABLE} WHERE {GRAMS_TABLE} MATCH ?")
+        params.append(" ".join(_fts_phrase(t) for t in pairs))
+    for t in rest:  # one character, or punctuation: by substring over the index's own content table
+        queries.append(f"SELECT id FROM {FTS_TABLE}_content WHERE instr(c0, ?) > 0")
+        params.append(t)
+    ids = SQL(f"({' INTERSECT '.join(queries)})", params)
+    # `+id`: the matches are a set to probe while the team's indexes give the order and the counts; looking
+    # each match up by id instead costs a row read per match (北京 in 100k invoices: 280 ms against 10 ms).
+    return peewee.NodeList((SQL("+"), Invoice.id), glue="").in_(ids)
+
+
+def has_flag(flag: str) -> peewee.Expression:
+    """The invoice carries this reconciliation flag ("|a|b|"): a plain substring test, no pattern."""
+    position = fn.strpos if is_postgres() else fn.instr
+    return position(fn.coalesce(Invoice.flags, ""), f"|{flag}|") > 0
 
 
 def conditions(f: Filter, with_status: bool = True) -> list[peewee.Expression]:
@@ -185,7 +216,7 @@ def conditions(f: Filter, with_status: bool = True) -> list[peewee.Expression]:
     if f.family:
         out.append(Invoice.family.in_(f.family))
     for flag in f.flag:
-        out.append(Invoice.flags.contains(f"|{flag}|"))
+        out.append(has_flag(flag))
     if f.date_from:
         out.append(Invoice.issue_date >= f.date_from)
     if f.date_to:
@@ -212,10 +243,12 @@ def apply(query: peewee.ModelSelect, f: Filter, with_status: bool = True) -> pee
 
 
 def order(query: peewee.ModelSelect, f: Filter) -> peewee.ModelSelect:
-    """The filter's sort, ties broken by id; empty values last whichever way."""
+    """The filter's sort, ties broken by id; empty values last whichever way. Columns that are never empty get
+    no NULLS clause, so PostgreSQL can read them in index order."""
     column = SORTS[f.sort.lstrip("-")]
     desc = f.sort.startswith("-")
-    key = column.desc(nulls="LAST") if desc else column.asc(nulls="LAST")
+    nulls = "LAST" if column.null else None
+    key = column.desc(nulls=nulls) if desc else column.asc(nulls=nulls)
     return query.order_by(key, Invoice.id.desc() if desc else Invoice.id.asc())
 
 
@@ -223,10 +256,10 @@ def order(query: peewee.ModelSelect, f: Filter) -> peewee.ModelSelect:
 def summary(base: peewee.ModelSelect, f: Filter) -> dict:
     """Total, counts per status (the status filter left out, so each chip says what it would give) and facets
     (reimbursement, booking, flags) for the filter — one grouped scan."""
-    flag_sums = [fn.SUM(peewee.Case(None, [(Invoice.flags.contains(f"|{flag}|"), 1)], 0)).alias(f"flag_{i}")
+    flag_sums = [fn.SUM(peewee.Case(None, [(has_flag(flag), 1)], 0)).alias(f"flag_{i}")
                  for i, flag in enumerate(reconcile.FLAGS)]
     grouped = apply(base, f, with_status=False).select(
-        Invoice.status, Invoice.reimbursement, Invoice.booking, fn.COUNT(Invoice.id).alias("n"), *flag_sums
+        Invoice.status, Invoice.reimbursement, Invoice.booking, fn.COUNT(SQL("*")).alias("n"), *flag_sums
     ).group_by(Invoice.status, Invoice.reimbursement, Invoice.booking).order_by().dicts()
     counts: dict[str, int] = {}
     facets: dict[str, dict[str, int]] = {"reimbursement": {}, "booking": {}, "flags": {}}
@@ -266,8 +299,9 @@ def listing(access: Access, args: Mapping[str, str], serialize) -> dict:
     # Read the event cursor first: anything that changes after this point arrives as an event.
     event_cursor = events.latest_cursor(access.team_ids)
     base = access.invoices()
-    out = {"items": [], "next_cursor": None, "next_offset": None, "event_cursor": event_cursor,
-           **summary(Invoice.select().where(Invoice.team.in_(access.team_ids)), f)}
+    out = {"items": [], "next_cursor": None, "next_offset": None, "event_cursor": event_cursor}
+    if offset == 0 and cursor is None and since is None:  # later pages and catch-up reuse the first's counts
+        out.update(summary(Invoice.select().where(Invoice.team.in_(access.team_ids)), f))
     if limit == 0:
         return out
     query = apply(base, f)
