@@ -129,6 +129,9 @@ def test_search_select_claim_approve_live_and_export(stack, browser, tmp_path):
         reimbursed = f"{CARD}[data-invoice-id='{inv_id}'] [data-testid=reimbursement][data-state=reimbursed]"
         phone.locator(reimbursed).wait_for(timeout=15_000)
     assert phone.evaluate("window.__sameDocument") is True
+    # The counts follow the pushes too (asked again from the server): three 已报销, none left 报销中.
+    phone.locator("[data-testid=chip-reimbursement-reimbursed] b", has_text="3").wait_for(timeout=15_000)
+    assert phone.locator("[data-testid=chip-reimbursement-claimed]").count() == 0
     phone.screenshot(path=SHOTS / "23-workspace-phone-reimbursed-zh.png", full_page=True)
 
     # A chip narrows to what is reimbursed: the server's count, the three cards.

@@ -40,7 +40,9 @@ export function InvoiceDetail({ id }: { id: number }) {
           <DuplicateSection inv={inv} duplicates={extras?.duplicates ?? []} />
           <FinanceSection inv={inv} />
           <ReconcileSection inv={inv} rec={extras?.reconcile ?? null} />
-          <SyncPanel inv={inv} onEditField={(name) => { setSelected(name); setEditing(name); }} />
+          {inv.duplicate_of === null && (  // a second file is never checked at the authority
+            <SyncPanel inv={inv} onEditField={(name) => { setSelected(name); setEditing(name); }} />
+          )}
         </div>
         <div class="detail-main">
           {inv.has_thumbnail && page && (
