@@ -151,7 +151,7 @@ def stream(records: tuple[int, ...], rows: int, writer, lang: str) -> Iterator[b
     labels = _Labels(lang)
     writer.begin(labels.text("export.sheet.invoices"), invoice_columns(lang), expected_rows=rows)
     yield writer.take()
-    for batch in _batches(lambda after: _invoice_query(records, after)):
+    for batch in _batches(records, lambda first, last: _invoice_query(records, first, last)):
         writer.rows([invoice_row(r, labels) for r in batch])
         yield writer.take()
     if writer.extension == "xlsx":
@@ -163,7 +163,7 @@ def stream(records: tuple[int, ...], rows: int, writer, lang: str) -> Iterator[b
 def _items_sheet(records: tuple[int, ...], rows: int, writer, labels: _Labels) -> Iterator[bytes]:
     writer.begin(labels.text("export.sheet.items"), item_columns(labels.lang), expected_rows=rows)
     seen: set[str] = set()  # a second file of an invoice shares its key: its items are listed once
-    for batch in _batches(lambda after: _items_query(records, after)):
+    for batch in _batches(records, lambda first, last: _items_query(records, first, last)):
         try:
             writer.rows(item_rows(batch, seen))
         except SheetFull:
@@ -172,17 +172,24 @@ def _items_sheet(records: tuple[int, ...], rows: int, writer, labels: _Labels) -
             yield writer.take()
 
 
-def _batches(query_for: Callable[[int], peewee.Query]) -> Iterator[list[tuple]]:
-    """Keyset batches over the export's ExportItem ids (the first value of each row): short queries, each
-    reading one batch, on SQLite and PostgreSQL alike. Raw rows: no per-value conversion by the ORM."""
+def _batches(records: tuple[int, ...], query_for: Callable[[int, int], peewee.Query]) -> Iterator[list[tuple]]:
+    """The export's rows a batch at a time: each window of BATCH ExportItem ids (keyset: short queries, none
+    left open) is read by `query_for(first, last)`. The window is found first on its own, so the join runs on
+    those rows only — asked with a LIMIT, PostgreSQL joined every remaining row and sorted them each time.
+    Raw rows: no per-value conversion by the ORM."""
     after = 0
     while True:
-        rows = database.execute(query_for(after)).fetchall()
+        ids = [i for (i,) in database.execute(
+            ExportItem.select(ExportItem.id).where(ExportItem.export.in_(records), ExportItem.id > after)
+            .order_by(ExportItem.id).limit(BATCH)).fetchall()]
+        if not ids:
+            return
+        rows = database.execute(query_for(ids[0], ids[-1])).fetchall()
         if rows:
             yield rows
-        if len(rows) < BATCH:
+        if len(ids) < BATCH:
             return
-        after = rows[-1][0]
+        after = ids[-1]
 
 
 # What the export reads of each field's reading: its value and its confidence, in FIELD_NAMES order.
@@ -198,7 +205,7 @@ def _readings() -> peewee.Node:
     return fn.json_extract(Invoice.fields, *FIELD_PATHS)
 
 
-def _invoice_query(records: tuple[int, ...], after: int) -> peewee.Query:
+def _invoice_query(records: tuple[int, ...], first: int, last: int) -> peewee.Query:
     return (ExportItem.select(ExportItem.id, Invoice.id, Invoice.original_name, _readings(), Invoice.family,
                               Invoice.status, Invoice.last_outcome, Invoice.duplicate_of, Invoice.reimbursement,
                               Claim.number, Invoice.reimbursed_at, Invoice.booking, Invoice.booking_period,
@@ -207,17 +214,18 @@ def _invoice_query(records: tuple[int, ...], after: int) -> peewee.Query:
             .join(Invoice, on=(ExportItem.invoice == Invoice.id))
             .join(Claim, JOIN.LEFT_OUTER, on=(Invoice.claim == Claim.id))
             .join(Uploader, JOIN.LEFT_OUTER, on=(Invoice.uploaded_by == Uploader.id))
-            .where(ExportItem.export.in_(records), ExportItem.id > after)
-            .order_by(ExportItem.id).limit(BATCH))
+            .where(ExportItem.export.in_(records), ExportItem.id.between(first, last))
+            .order_by(ExportItem.id))
 
 
-def _items_query(records: tuple[int, ...], after: int) -> peewee.Query:
+def _items_query(records: tuple[int, ...], first: int, last: int) -> peewee.Query:
     return (ExportItem.select(ExportItem.id, Invoice.id, Invoice.key, LedgerRow.invoice_code,
                               LedgerRow.invoice_number, LedgerRow.items)
             .join(Invoice, on=(ExportItem.invoice == Invoice.id))
             .join(LedgerRow, on=((LedgerRow.team == Invoice.team) & (LedgerRow.key == Invoice.key)))
-            .where(ExportItem.export.in_(records), ExportItem.id > after, LedgerRow.items.is_null(False))
-            .order_by(ExportItem.id).limit(BATCH))
+            .where(ExportItem.export.in_(records), ExportItem.id.between(first, last),
+                   LedgerRow.items.is_null(False))
+            .order_by(ExportItem.id))
 
 
 # --- columns and rows --------------------------------------------------------------------------------------
