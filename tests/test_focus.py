@@ -205,3 +205,4 @@ def test_a_line_reads_the_same_alone_or_among_others(engines, full_form):
     recognizer = engines.recogniser
     together = read_crops(crops, recognizer)
     assert together == [read_crops([c], recognizer)[0] for c in crops]
+    assert read_crops(crops, recognizer, lanes=2) == together  # nor on how many are read at once

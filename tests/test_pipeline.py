@@ -81,3 +81,18 @@ def test_a_decoded_document_is_not_decoded_again(monkeypatch, engines, kind, mak
     document = decode(data, kind, LIMITS)
     monkeypatch.setattr(reader, "decode", lambda *a, **k: pytest.fail("decoded twice"))
     reader.extract(data, kind, engines, LIMITS, dt.date(2026, 1, 1), document=document)
+
+
+def test_a_lone_reading_uses_every_core_and_a_batch_one_each(db, clock, monkeypatch):
+    from backend import jobrows
+    from backend.models import Job, JobState
+    from backend.services.processing import reading_lanes
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    jobs = [jobrows.create(None, "process", clock.now(), 3) for _ in range(5)]
+    Job.update(state=JobState.RUNNING.value).where(Job.id == jobs[0].id).execute()
+    assert reading_lanes() == 4
+    Job.update(state=JobState.RUNNING.value).where(Job.id.in_([j.id for j in jobs[:2]])).execute()
+    assert reading_lanes() == 2
+    Job.update(state=JobState.RUNNING.value).execute()
+    assert reading_lanes() == 1

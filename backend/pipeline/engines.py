@@ -11,6 +11,9 @@ Nothing is downloaded.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -86,6 +89,21 @@ class Recogniser:
         self._rec = rec
         self.characters: list[str] = rec.postprocess_op.character
         self.min_score = min_score
+        self._pool: ThreadPoolExecutor | None = None
+
+    def read_all(self, tensors: Sequence[np.ndarray], lanes: int = 1) -> list[Read]:
+        """`read` each line, in `lanes` runs at once: a line is too small for ONNX's own threads
+        to help, but separate runs in parallel use the cores (onnxruntime releases the GIL)."""
+        if lanes <= 1 or len(tensors) < 2:
+            return [self.read(t) for t in tensors]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="recognise")
+        chunks = [tensors[k::lanes] for k in range(lanes)]
+        done = list(self._pool.map(lambda chunk: [self.read(t) for t in chunk], chunks))
+        out: list[Read] = [None] * len(tensors)  # type: ignore[list-item]
+        for k, reads in enumerate(done):
+            out[k::lanes] = reads
+        return out
 
     def read(self, tensor: np.ndarray) -> Read:
         """Greedy CTC decoding of one line (batch of one): repeated symbols merged, blanks dropped,

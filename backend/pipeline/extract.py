@@ -93,26 +93,27 @@ class Reading:
 
 
 def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.date,
-            on_stage: Stage | None = None, document: Document | None = None) -> Extraction:
-    """Read one file. Pass `document` when the caller has already decoded it: it is not decoded again."""
+            on_stage: Stage | None = None, document: Document | None = None, lanes: int = 1) -> Extraction:
+    """Read one file. Pass `document` when the caller has already decoded it: it is not decoded again.
+    `lanes`: how many lines are recognised at once (the cores this reading may use)."""
     clock = _Clock(on_stage)
-    reading = read(data, kind, engines, limits, clock, document)
+    reading = read(data, kind, engines, limits, clock, document, lanes)
     clock.stage("extracting")
     family, fields, findings = interpret(reading, today, clock)
     return Extraction(family, fields, reading.qr.text, findings, clock.done(), reading.page_size)
 
 
-def reader(engines: Engines) -> Reader:
-    """The real reader on these ONNX sessions."""
+def reader(engines: Engines, lanes: int = 1) -> Reader:
+    """The real reader on these ONNX sessions, recognising `lanes` lines at once."""
     def read_file(data: bytes, kind: str, limits: Limits, today: dt.date, on_stage: Stage | None = None,
                   document: Document | None = None) -> Extraction:
-        return extract(data, kind, engines, limits, today, on_stage, document)
+        return extract(data, kind, engines, limits, today, on_stage, document, lanes)
 
     return read_file
 
 
 def read(data: bytes, kind: str, engines: Engines, limits: Limits, clock: _Clock | None = None,
-         document: Document | None = None) -> Reading:
+         document: Document | None = None, lanes: int = 1) -> Reading:
     clock = clock or _Clock(None)
     clock.stage("decoding")
     if kind == "ofd":
@@ -142,7 +143,7 @@ def read(data: bytes, kind: str, engines: Engines, limits: Limits, clock: _Clock
     clock.stage("detecting")
     found = detect(image, engines.detector)
     clock.stage("recognising")
-    return Reading(read_lines(found, engines), page_size, qr)
+    return Reading(read_lines(found, engines, lanes), page_size, qr)
 
 
 def interpret(reading: Reading, today: dt.date, clock: _Clock | None = None
@@ -168,19 +169,19 @@ def interpret(reading: Reading, today: dt.date, clock: _Clock | None = None
     return family, _flag(fields, findings), findings
 
 
-def read_lines(found: Detected, engines: Engines) -> tuple[TextLine, ...]:
+def read_lines(found: Detected, engines: Engines, lanes: int = 1) -> tuple[TextLine, ...]:
     """Recognise what the fields need: short lines first, then the long lines `focus` keeps."""
     if upside_down(found, engines.classifier):
         found = turn(found)
     ink = inks(found.view, found.quads)
     rec = engines.recogniser
-    first = recognise(found, rec, focus.first_pass(found.spans, ink.form), ink.threshold)
+    first = recognise(found, rec, focus.first_pass(found.spans, ink.form), ink.threshold, lanes)
     plan = focus.second_pass(found.spans, first)
-    lines = first | recognise(found, rec, plan.read, ink.threshold)
+    lines = first | recognise(found, rec, plan.read, ink.threshold, lanes)
     text = "".join(ln.text.replace(" ", "") for ln in lines.values())
     if "校验码" not in text and "专用发票" not in text:
         # Older 普票 templates print the 校验码 in the remarks, which the plan skips: read them too.
-        lines |= recognise(found, rec, [i for i, why in plan.skipped if why == "remark"], ink.threshold)
+        lines |= recognise(found, rec, [i for i, why in plan.skipped if why == "remark"], ink.threshold, lanes)
     return tuple(lines[i] for i in sorted(lines))
 
 

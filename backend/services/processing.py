@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..models import Invoice, InvoiceStatus, Job
+from ..models import Invoice, InvoiceStatus, Job, JobState
 from ..pipeline.decode import decode
 from ..pipeline.engines import Engines
 from ..pipeline.extract import reader
@@ -46,7 +46,7 @@ def process_invoice(rt: Runtime, job: Job) -> None:
         if name != "decoding":  # already announced
             invoices.update(rt, invoice, stage=name)
 
-    read = rt.reader or reader(rt.engines or Engines())
+    read = rt.reader or reader(rt.engines or Engines(), lanes=reading_lanes())
     result = read(data, stored.kind, limits, rt.clock.now().date(), on_stage, document)  # decoded once, here
     height, width = page.shape[:2] if page is not None else (None, None)
     found = result.found
@@ -72,6 +72,14 @@ def process_invoice(rt: Runtime, job: Job) -> None:
     identity.relink(rt, invoice)
     identity.share_reading(rt, Invoice.get_by_id(invoice.id))
     sync.enroll(rt, Invoice.get_by_id(invoice.id), fresh=True)  # not a duplicate's: it is not checkable
+
+
+def reading_lanes() -> int:
+    """How many lines this reading recognises at once: the cores shared among the readings now
+    running (this one included). A lone photo uses the whole machine; in a batch each worker
+    process reads one line at a time and every core stays busy with its own photo."""
+    running = Job.select().where(Job.kind == "process", Job.state == JobState.RUNNING.value).count()
+    return max(1, (os.cpu_count() or 1) // max(1, running))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
