@@ -240,6 +240,18 @@ def test_rows_are_read_in_batches(client, team_a, alice, monkeypatch):
     assert [r[4 + 2].value for r in book["明细"].iter_rows(min_row=2)] == [f"item {i.id}" for i in made]
 
 
+def test_windows_skip_the_ids_of_an_export_made_at_the_same_time(team_a, alice, clock, monkeypatch):
+    monkeypatch.setattr(export, "BATCH", 3)
+    made = [factories.invoice(team_a, alice) for _ in range(7)]
+    ours, theirs = (ExportRecord.create(team=team_a, format="csv", rows=0, at=clock.now()) for _ in range(2))
+    for inv in made:  # interleaved ids, as two exports inserting at once may leave them
+        ExportItem.create(export=ours, invoice=inv.id)
+        ExportItem.create(export=theirs, invoice=inv.id)
+    batches = list(export._batches((ours.id,), lambda first, last: export._invoice_query((ours.id,), first, last)))
+    assert [r[1] for b in batches for r in b] == [i.id for i in made]
+    assert max(len(b) for b in batches) <= 3
+
+
 def test_a_second_file_of_an_invoice_lists_its_items_once(client, team_a, alice):
     first = factories.invoice(team_a, alice, invoice_number="44556677")
     second = factories.invoice(team_a, alice, invoice_number="44556677")

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import peewee
 from peewee import JOIN, Case, Value, fn
@@ -172,24 +173,24 @@ def _items_sheet(records: tuple[int, ...], rows: int, writer, labels: _Labels) -
             yield writer.take()
 
 
+_first = itemgetter(0)
+
+
 def _batches(records: tuple[int, ...], query_for: Callable[[int, int], peewee.Query]) -> Iterator[list[tuple]]:
-    """The export's rows a batch at a time: each window of BATCH ExportItem ids (keyset: short queries, none
-    left open) is read by `query_for(first, last)`. The window is found first on its own, so the join runs on
-    those rows only — asked with a LIMIT, PostgreSQL joined every remaining row and sorted them each time.
-    Raw rows: no per-value conversion by the ORM."""
-    after = 0
-    while True:
-        ids = [i for (i,) in database.execute(
-            ExportItem.select(ExportItem.id).where(ExportItem.export.in_(records), ExportItem.id > after)
-            .order_by(ExportItem.id).limit(BATCH)).fetchall()]
-        if not ids:
-            return
-        rows = database.execute(query_for(ids[0], ids[-1])).fetchall()
+    """The export's rows a window of ExportItem ids at a time, read by `query_for(first, last)`: short
+    indexed range queries, none left open, at most BATCH rows each (one INSERT gave the export's items
+    consecutive ids; a concurrent export's ids among them only leave a window short). Windows by id range
+    need no statistics: asked for "the next BATCH rows" with a LIMIT, PostgreSQL, not yet knowing the new
+    rows, joined and sorted every remaining row each time. Raw rows: no per-value conversion by the ORM."""
+    first, last = database.execute(ExportItem.select(fn.MIN(ExportItem.id), fn.MAX(ExportItem.id))
+                                   .where(ExportItem.export.in_(records))).fetchone()
+    if first is None:
+        return
+    for start in range(first, last + 1, BATCH):
+        # Sorted here, not by the database: PostgreSQL would sort the wide rows on disk past its work_mem.
+        rows = sorted(database.execute(query_for(start, start + BATCH - 1)).fetchall(), key=_first)
         if rows:
             yield rows
-        if len(ids) < BATCH:
-            return
-        after = ids[-1]
 
 
 # What the export reads of each field's reading: its value and its confidence, in FIELD_NAMES order.
@@ -214,8 +215,7 @@ def _invoice_query(records: tuple[int, ...], first: int, last: int) -> peewee.Qu
             .join(Invoice, on=(ExportItem.invoice == Invoice.id))
             .join(Claim, JOIN.LEFT_OUTER, on=(Invoice.claim == Claim.id))
             .join(Uploader, JOIN.LEFT_OUTER, on=(Invoice.uploaded_by == Uploader.id))
-            .where(ExportItem.export.in_(records), ExportItem.id.between(first, last))
-            .order_by(ExportItem.id))
+            .where(ExportItem.export.in_(records), ExportItem.id.between(first, last)))
 
 
 def _items_query(records: tuple[int, ...], first: int, last: int) -> peewee.Query:
@@ -224,8 +224,7 @@ def _items_query(records: tuple[int, ...], first: int, last: int) -> peewee.Quer
             .join(Invoice, on=(ExportItem.invoice == Invoice.id))
             .join(LedgerRow, on=((LedgerRow.team == Invoice.team) & (LedgerRow.key == Invoice.key)))
             .where(ExportItem.export.in_(records), ExportItem.id.between(first, last),
-                   LedgerRow.items.is_null(False))
-            .order_by(ExportItem.id))
+                   LedgerRow.items.is_null(False)))
 
 
 # --- columns and rows --------------------------------------------------------------------------------------
