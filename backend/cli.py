@@ -141,6 +141,7 @@ def _models(settings: Settings, args) -> int:
 def _extract(settings: Settings, args) -> int:
     import datetime as dt
     import json
+    import os
     from pathlib import Path
 
     from .errors import InputError
@@ -157,7 +158,8 @@ def _extract(settings: Settings, args) -> int:
         path = Path(name)
         try:
             kind = sniff(path, settings.max_pixels).kind
-            out = {"file": name, **extract(path.read_bytes(), kind, engines, limits, dt.date.today()).as_dict()}
+            result = extract(path.read_bytes(), kind, engines, limits, dt.date.today(), lanes=os.cpu_count() or 1)
+            out = {"file": name, **result.as_dict()}
         except InputError as exc:
             failed += 1
             out = {"file": name, "error": {"key": exc.key, "params": exc.params}}

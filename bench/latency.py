@@ -7,7 +7,10 @@ Starts the real stack (web on eventlet + Huey worker processes) once per mode an
   - Socket.IO round trip (p50/p99) while the 20 are being processed;
   - push latency: event written (its server timestamp) → received by the client;
   - peak RSS of the web process and of the worker (consumer + worker processes).
-Images are 2500×1875 JPEGs, the size the SPA sends after downscaling a phone photo.
+and, in the same run, the reader alone (in this process, every core) on the same photos: the
+app's single photo and its batch (per photo) as ratios of that.
+Images are the project's generated invoices (backend/weights/families.py: paper 普票/专票, taxi
+receipts, train tickets, photographed), one distinct invoice per upload, as JPEGs.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from pathlib import Path
 import redis
 import socketio
 
-from tests import media
 from tests.procs import Stack
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -176,6 +178,36 @@ def _measure(stack, web, worker, runs, batch_runs, images) -> dict:
     }
 
 
+def invoice_photos(count: int) -> list[bytes]:
+    import cv2
+
+    from backend.weights.families import generate
+
+    names = ["vat_normal", "vat_special", "taxi_beijing", "vat_e_normal", "train_paper"]
+    return [cv2.imencode(".jpg", generate(names[i % len(names)], 1000 + i).image,
+                         [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes() for i in range(count)]
+
+
+def reader_alone(images: list[bytes]) -> float:
+    """Median seconds per photo for the reader in this process, with the whole machine."""
+    import datetime as day
+    import os
+
+    from backend.pipeline.engines import Engines
+    from backend.pipeline.extract import extract
+    from backend.pipeline.types import Limits
+    from backend.weights import detector_file
+
+    engines, limits = Engines(det_model=detector_file()), Limits(10**8, 50)
+    extract(images[-1], "jpeg", engines, limits, day.date.today())  # sessions built
+    times = []
+    for data in images:
+        t0 = time.perf_counter()
+        extract(data, "jpeg", engines, limits, day.date.today(), lanes=os.cpu_count() or 1)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def main() -> None:
     # A SIGTERM (e.g. from `timeout`) unwinds normally, so the started processes are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -185,7 +217,8 @@ def main() -> None:
     args = ap.parse_args()
     # One distinct image per upload (the duplicate check would otherwise skip the work).
     count = 1 + args.runs + 20 * args.batch_runs
-    images = [media.jpeg(2500, 1875, text=f"FAPIAO {i:08d}") for i in range(count)]
+    images = invoice_photos(count)
+    alone_before = reader_alone(images[1:1 + args.runs])
     modes = ["embedded"]
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
@@ -201,6 +234,12 @@ def main() -> None:
         if len(modes) == 2 and results["embedded"][k]:
             row += f"   {results['redis'][k] / results['embedded'][k]:8.2f}"
         print(row)
+    alone = statistics.median([alone_before, reader_alone(images[1:1 + args.runs])])  # before and after
+    print(f"\nreader alone, same photos, every core: {alone * 1000:.0f} ms per photo (median of before/after)")
+    for m in modes:
+        single = results[m]["upload→processed, 1 image (ms, median)"] / 1000
+        batch = results[m]["upload→last processed, 20 images (ms, median)"] / 1000 / 20
+        print(f"  {m}: single photo {single / alone:.2f}× the reader alone, batch {batch / alone:.2f}× per photo")
     for m in modes:
         print(f"samples[{m}]: {results[m]['_samples']}")
 
