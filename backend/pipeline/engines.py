@@ -118,9 +118,12 @@ class Recogniser:
 
 
 class Engines:
-    def __init__(self, threads: int = -1, det_model: str | Path | None = None,
+    def __init__(self, threads: int = 1, det_model: str | Path | None = None,
                  rec_model: str | Path | None = None) -> None:
-        # Worker processes share the cores: each gets its share of ONNX threads (-1: all).
+        # ONNX threads per session (-1: all cores). One by default: a text line is too small for
+        # ONNX's threads to help, and on a busy machine they spin against other work (a dev photo:
+        # 2.0 s with all threads, 1.3 s with one, on 2 busy cores); cores are used by reading
+        # lines in parallel instead (`Recogniser.read_all`). Worker processes take their share.
         self.threads = threads
         self.det_model = str(det_model) if det_model else None  # None: the wheel's fp32 detector
         self.rec_model = str(rec_model) if rec_model else None
