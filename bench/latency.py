@@ -131,13 +131,15 @@ def run_mode(mode: str, runs: int, batch_runs: int, images: list[bytes]) -> dict
 
 def _measure(stack, web, worker, runs, batch_runs, images) -> dict:
     probe = Probe(stack)
-    peak = {"web": 0, "worker": 0}
+    peak = {"web": 0, "worker": 0, "one": 0}
     stop = threading.Event()
 
     def sample():
         while not stop.is_set():
             peak["web"] = max(peak["web"], rss_kb(web.pid))
-            peak["worker"] = max(peak["worker"], sum(rss_kb(p) for p in descendants(worker.pid)))
+            sizes = [rss_kb(p) for p in descendants(worker.pid)]
+            peak["worker"] = max(peak["worker"], sum(sizes))
+            peak["one"] = max(peak["one"], max(sizes, default=0))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -174,6 +176,7 @@ def _measure(stack, web, worker, runs, batch_runs, images) -> dict:
     "push latency p99 (ms)": pct(pushes, 99),
     "web peak RSS (MB)": peak["web"] / 1024,
     "worker peak RSS, all processes (MB)": peak["worker"] / 1024,
+    "worker peak RSS, largest process (MB)": peak["one"] / 1024,
     "_samples": {"single": len(single), "batch": len(batch), "rtt": len(rtts), "push": len(pushes)},
     }
 
