@@ -454,3 +454,12 @@ def test_an_empty_sheet_is_a_workbook_with_its_header():
     ws = openpyxl.load_workbook(io.BytesIO(data))["表"]
     assert [c.value for c in ws[1]] == ["编号", "名称"] and ws.max_row == 1 and ws.freeze_panes == "A2"
     assert ws["A1"].font.b
+
+
+def test_a_head_request_records_no_export(client, alice):
+    from backend.db import database
+    from backend.models import ExportRecord
+
+    assert client.head("/api/export?format=csv").status_code == 204
+    database.connect(reuse_if_open=True)
+    assert ExportRecord.select().count() == 0

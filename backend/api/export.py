@@ -23,6 +23,8 @@ bp = Blueprint("export", __name__, url_prefix="/api/export")
 @bp.get("")
 @login_required
 def download():
+    if request.method == "HEAD":  # a probe (link checkers, previews) records nothing and reads nothing
+        return Response(status=204, headers={"Cache-Control": "no-store"})
     out = export.start(runtime().clock, g.access, fmt=request.args.get("format", "xlsx"),
                        team_id=int_arg("team_id", None, 1, 2**62), ids=_ids(request.args.get("ids")),
                        args=request.args, query_text=request.query_string.decode("utf-8", "replace"),
