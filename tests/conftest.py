@@ -121,6 +121,20 @@ def alice(make_user, client):
     return user
 
 
+@pytest.fixture
+def team(alice, db):
+    """Alice's team (she is logged in on `client`), for tests that make rows with tests/factories.py."""
+    from backend.models import Team
+
+    return Team.get(Team.name == "Team A")
+
+
+@pytest.fixture
+def boss(make_user, team):
+    """An accountant of Alice's team: approves claims, reimburses and books."""
+    return make_user("boss", "Team A", role=Role.ACCOUNTANT)
+
+
 @pytest.fixture(scope="session")
 def png_bomb_bytes() -> bytes:
     from . import media

@@ -12,21 +12,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from backend.db import database
 from backend.errors import AppError
-from backend.models import Claim, ClaimItem, Invoice, Role, Team, User
+from backend.models import Claim, ClaimItem, Invoice, Team, User
 from backend.services import booking, claims, corrections, identity, invoices
 
 from . import factories
 from .helpers import login
-
-
-@pytest.fixture
-def team(alice, db):
-    return Team.get(Team.name == "Team A")
-
-
-@pytest.fixture
-def boss(make_user, team):
-    return make_user("boss", "Team A", role=Role.ACCOUNTANT)
 
 
 def _alice():

@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from backend.models import Invoice, Role, Team, User
 from backend.services import dashboard, identity
 
 from . import factories
 from .helpers import login
-
-
-@pytest.fixture
-def team(alice, db):
-    return Team.get(Team.name == "Team A")
 
 
 def _alice():

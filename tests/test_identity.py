@@ -10,11 +10,6 @@ from backend.services import corrections, identity
 from . import factories
 
 
-@pytest.fixture
-def team(alice, db):
-    return Team.get(Team.name == "Team A")
-
-
 def _user(name="alice"):
     from backend.models import User
 

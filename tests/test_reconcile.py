@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from backend.models import Invoice, LedgerRow, Role, Team, User
+from backend.models import Invoice, LedgerRow, User
 from backend.services import booking, claims, ledger
 from backend.services.reconcile import flags_for
 
@@ -12,16 +10,6 @@ from . import factories
 from .exports import BASIC_HEADER, DEDUCTION_HEADER, table_xlsx
 
 NUMBER = "25112000000012345678"  # a 数电 invoice: the key is the bare number
-
-
-@pytest.fixture
-def team(alice, db):
-    return Team.get(Team.name == "Team A")
-
-
-@pytest.fixture
-def boss(make_user, team):
-    return make_user("boss", "Team A", role=Role.ACCOUNTANT)
 
 
 def _import(rt, team, rows, header=None, sheet="发票基础信息"):

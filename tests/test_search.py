@@ -12,11 +12,6 @@ from . import factories
 from .helpers import login
 
 
-@pytest.fixture
-def team(alice, db):
-    return Team.get(Team.name == "Team A")
-
-
 def _alice():
     return User.get(User.username == "alice")
 

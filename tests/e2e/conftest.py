@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from .browser import CHROMIUM, CHROMIUM_ARGS
+from ..procs import Stack
+from .browser import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture
@@ -19,3 +20,13 @@ def browser():
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """`fapiao run` on its embedded defaults, its admin's password known."""
+    s = Stack(tmp_path, FAPIAO_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    s.start("run", "run")
+    s.wait_http(timeout=60)
+    yield s
+    s.close()

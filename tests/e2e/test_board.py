@@ -14,21 +14,12 @@ from pathlib import Path
 import pytest
 
 from .. import media
-from ..procs import Stack, wait_for
+from ..procs import wait_for
 from .browser import ADMIN_PASSWORD, SHOTS, logged_in_page
 
 pytestmark = pytest.mark.e2e
 
 DONE_CARD = "[data-testid=invoice-card]:is([data-status=extracted],[data-status=needs_review])"
-
-
-@pytest.fixture
-def stack(tmp_path):
-    s = Stack(tmp_path, FAPIAO_ADMIN_PASSWORD=ADMIN_PASSWORD)
-    s.start("run", "run")
-    s.wait_http(timeout=60)
-    yield s
-    s.close()
 
 
 def _children(pid: int) -> list[int]:

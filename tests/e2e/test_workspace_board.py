@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from ..procs import PASSWORD, REPO, Stack, wait_for
-from .browser import ADMIN_PASSWORD, SHOTS, logged_in_page
+from ..procs import PASSWORD, REPO, wait_for
+from .browser import SHOTS, logged_in_page
 
 pytestmark = pytest.mark.e2e
 
@@ -28,17 +28,15 @@ ROW = "[data-testid=invoice-row]"
 
 
 @pytest.fixture
-def stack(tmp_path):
-    s = Stack(tmp_path, FAPIAO_ADMIN_PASSWORD=ADMIN_PASSWORD)
-    s.start("run", "run")
-    s.wait_http(timeout=60)
+def stack(stack):
+    """The app with a second member and a dozen read invoices (written without OCR)."""
+    s = stack
     s.cli("user", "create", "bob", "--password", PASSWORD, "--team", TEAM)  # a plain member of the admin's team
     out = subprocess.run([sys.executable, "-m", "tests.e2e.seed", TEAM, "admin"], env=s.env, cwd=REPO,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     s.seeded = json.loads(out.stdout)
-    yield s
-    s.close()
+    return s
 
 
 def _login(browser, url: str, username: str, lang: str, width: int, height: int, hash_: str = ""):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ..procs import REPO, Stack, wait_for
+from ..procs import REPO, wait_for
 from .browser import ADMIN_PASSWORD, SHOTS
 from .seed import ROWS
 
@@ -44,15 +44,6 @@ def _pair_of_photos() -> tuple[str, Path, Path]:
     key = "1100171320-12356976"
     first, second = groups[key][:2]
     return key, DEV / "files" / first, DEV / "files" / second
-
-
-@pytest.fixture
-def stack(tmp_path):
-    s = Stack(tmp_path, FAPIAO_ADMIN_PASSWORD=ADMIN_PASSWORD)
-    s.start("run", "run")
-    s.wait_http(timeout=60)
-    yield s
-    s.close()
 
 
 def _page(browser, url: str, lang: str, size: tuple[int, int], hash_: str = ""):
