@@ -156,11 +156,28 @@ def _pair(term: str) -> bool:
     return len(term) == 2 and grams(term) == term
 
 
+# Up to this many matches are looked up by id (about 0.1 ms each); more are matched where the team's indexes give
+# the order and the counts (a flat ~60 ms at 100k invoices on SQLite; 北京, 38k matches, by id: 280 ms).
+LOOKUP_AT_MOST = 500
+
+
 def text_condition(terms: tuple[str, ...]) -> peewee.Expression | None:
-    """Every term matches the invoice's search text (None: no text filter)."""
+    """Every term matches the invoice's search text (None: no text filter). The matches are counted here once
+    per request: few become a list of ids every query of the request looks up; many stay a condition."""
     if not terms:
         return None
-    return _postgres_text(terms) if is_postgres() else _sqlite_text(terms)
+    if is_postgres():
+        matches = _postgres_text(terms)
+        few = Invoice.select(Invoice.id).where(matches).limit(LOOKUP_AT_MOST + 1).tuples()
+    else:
+        sql, params = _sqlite_matches(terms)
+        # `+id` keeps SQLite from looking every match up by id: the set is probed in the team's index order.
+        matches = peewee.NodeList((SQL("+"), Invoice.id), glue="").in_(SQL(f"({sql})", params))
+        few = database.execute_sql(f"{sql} LIMIT {LOOKUP_AT_MOST + 1}", params)
+    ids = [row[0] for row in few]
+    if len(ids) > LOOKUP_AT_MOST:
+        return matches
+    return Invoice.id.in_(ids) if ids else SQL("1 = 0")
 
 
 def _postgres_text(terms: tuple[str, ...]) -> peewee.Expression:
@@ -169,20 +186,16 @@ def _postgres_text(terms: tuple[str, ...]) -> peewee.Expression:
         if _pair(t):
             grams_vector = fn.to_tsvector("simple", fn.coalesce(Invoice.search_grams, ""))
             conds.append(peewee.Expression(grams_vector, "@@", fn.plainto_tsquery("simple", t)))
-        else:  # pg_trgm's GIN index serves three characters and more; shorter ones are a scan
-            conds.append(peewee.Expression(Invoice.search_text, "ILIKE", f"%{_escape_like(t)}%"))
+        else:  # pg_trgm serves three characters and more; the text is lower case already, so LIKE, not ILIKE
+            conds.append(peewee.Expression(Invoice.search_text, "LIKE", f"%{_escape_like(t)}%"))
     out = conds[0]
     for c in conds[1:]:
         out &= c
     return out
 
 
-# Up to this many matches are looked up by id (about 0.1 ms each); more are a set probed while the team's indexes give
-# the order and the counts (a flat ~60 ms at 100k invoices; 北京, 38k matches, by id: 280 ms).
-LOOKUP_AT_MOST = 500
-
-
-def _sqlite_text(terms: tuple[str, ...]) -> peewee.Expression:
+def _sqlite_matches(terms: tuple[str, ...]) -> tuple[str, list]:
+    """The ids of the invoices matching every term, as SQL over the two FTS5 tables."""
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     pairs = [t for t in terms if _pair(t)]
     rest = [t for t in terms if t not in long_terms and t not in pairs]
@@ -196,13 +209,7 @@ def _sqlite_text(terms: tuple[str, ...]) -> peewee.Expression:
     for t in rest:  # one character, or punctuation: by substring over the index's own content table
         queries.append(f"SELECT id FROM {FTS_TABLE}_content WHERE instr(c0, ?) > 0")
         params.append(t)
-    matches = " INTERSECT ".join(queries)
-    # Few matches are read here once and looked up by id in every query of the request.
-    ids = [row[0] for row in database.execute_sql(f"{matches} LIMIT {LOOKUP_AT_MOST + 1}", params)]
-    if len(ids) <= LOOKUP_AT_MOST:
-        return Invoice.id.in_(ids) if ids else SQL("0")
-    # Many are a set (`+id` keeps SQLite from looking each one up by id) probed in the team's index order.
-    return peewee.NodeList((SQL("+"), Invoice.id), glue="").in_(SQL(f"({matches})", params))
+    return " INTERSECT ".join(queries), params
 
 
 def has_flag(flag: str) -> peewee.Expression:
