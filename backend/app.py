@@ -16,6 +16,7 @@ from .api import (
     events,
     export,
     invoices,
+    people,
     sync,
     uploads,
     validation,
@@ -48,7 +49,9 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(days=14),
+        # The cookie lives as long as a session may; the database decides whether it still does (api/guard.py).
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_absolute_hours),
+        SESSION_REFRESH_EACH_REQUEST=False,
         JSON_AS_ASCII=False,
     )
     open_database(settings.db_url)
@@ -59,7 +62,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.extensions[context.EXTENSION] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
                                        notifier=notifier, clock=clock or SystemClock())
     for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, dashboard.bp, sync.bp, events.bp, validation.bp, views.bp,
-               export.bp, web.bp):
+               export.bp, people.bp, web.bp):
         app.register_blueprint(bp)
     errors.register(app)
     handlers.register(socketio)

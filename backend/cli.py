@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="read from the terminal when omitted")
     create.add_argument("--admin", action="store_true")
     create.add_argument("--team", default=None, help="team to join (created if missing)")
+    create.add_argument("--role", default="submitter", choices=("submitter", "accountant", "admin", "auditor"),
+                        help="role in that team")
     ext = sub.add_parser("extract", help="read invoice files and print what was found")
     ext.add_argument("files", nargs="+")
     ext.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -114,13 +116,14 @@ def _db(settings: Settings, args) -> int:
 def _user(settings: Settings, args) -> int:
     from .clock import SystemClock
     from .errors import AppError
+    from .models import Role
     from .services.users import DEFAULT_TEAM, create_user
 
     _migrate(settings)
     password = args.password or getpass.getpass(f"password for {args.username}: ")
     try:
         user = create_user(SystemClock(), args.username, password, is_admin=args.admin,
-                           team_name=args.team or DEFAULT_TEAM)
+                           team_name=args.team or DEFAULT_TEAM, role=Role(args.role))
     except AppError as exc:
         print(f"fapiao: cannot create user: {exc.key} {exc.params}", file=sys.stderr)
         return 1

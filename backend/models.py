@@ -58,9 +58,12 @@ class ClaimState(StrEnum):
 
 
 class Role(StrEnum):
-    MEMBER = "member"
-    ACCOUNTANT = "accountant"
-    ADMIN = "admin"
+    """A person's role in one team (backend/roles.py says what each may do). A site admin is `User.is_admin`."""
+
+    SUBMITTER = "submitter"  # uploads; sees the team's board; corrects and claims their own invoices
+    ACCOUNTANT = "accountant"  # everything on the team's invoices: claims, 已报销, 已入账, ledger import, export
+    ADMIN = "admin"  # the team's admin: the accountant's work plus members, buyer entities, settings
+    AUDITOR = "auditor"  # reads everything, the audit log included; changes nothing
 
 
 class BaseModel(pw.Model):
@@ -75,6 +78,8 @@ class User(BaseModel):
     display_name = pw.CharField(max_length=128, default="")
     is_admin = pw.BooleanField(default=False)
     created_at = pw.DateTimeField()
+    disabled_at = pw.DateTimeField(null=True)  # a disabled person cannot sign in; their sessions ended then
+    password_changed_at = pw.DateTimeField(null=True)
 
 
 class Team(BaseModel):
@@ -85,7 +90,7 @@ class Team(BaseModel):
 class Membership(BaseModel):
     user = pw.ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
     team = pw.ForeignKeyField(Team, backref="memberships", on_delete="CASCADE")
-    role = pw.CharField(max_length=16, default=Role.MEMBER.value)
+    role = pw.CharField(max_length=16, default=Role.SUBMITTER.value)
 
     class Meta:
         indexes = ((("user", "team"), True),)
@@ -381,6 +386,69 @@ class SavedView(BaseModel):
         indexes = ((("user", "team", "name"), True),)
 
 
+class LoginSession(BaseModel):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept, so a copy of the database
+    signs nobody in. Revoking the row ends the session at once, wherever its cookie is."""
+
+    token_hash = pw.CharField(max_length=64, unique=True)
+    user = pw.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = pw.DateTimeField()
+    last_seen_at = pw.DateTimeField()
+    revoked_at = pw.DateTimeField(null=True)
+    revoked_reason = pw.CharField(max_length=32, null=True)  # logout | everywhere | password | disabled | ...
+    address = pw.CharField(max_length=64, null=True)
+    user_agent = pw.CharField(max_length=255, null=True)
+
+    class Meta:
+        indexes = ((("user", "revoked_at"), False),)
+
+
+class SocketLink(BaseModel):
+    """A Socket.IO connection of a session, so that ending the session disconnects it in whichever process."""
+
+    sid = pw.CharField(max_length=64, unique=True)
+    session = pw.ForeignKeyField(LoginSession, backref="sockets", on_delete="CASCADE")
+    connected_at = pw.DateTimeField()
+
+
+class LoginThrottle(BaseModel):
+    """Failed sign-ins counted per account (`user:<name>`) and per address (`addr:<ip>`)."""
+
+    key = pw.CharField(max_length=160, unique=True)
+    failures = pw.IntegerField(default=0)
+    last_failure_at = pw.DateTimeField()
+    blocked_until = pw.DateTimeField(null=True)
+
+
+class OneTimeLink(BaseModel):
+    """A link an admin hands a person to set their first (or a new) password; used once, then dead."""
+
+    token_hash = pw.CharField(max_length=64, unique=True)
+    user = pw.ForeignKeyField(User, backref="links", on_delete="CASCADE")
+    purpose = pw.CharField(max_length=16)  # setup | reset
+    created_by = pw.IntegerField(null=True)
+    created_at = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    used_at = pw.DateTimeField(null=True)
+
+
+class AuditEntry(BaseModel):
+    """Append-only record of security- and money-relevant actions: who, when, from where, what.
+    Nothing updates or deletes a row (backend/services/audit.py only inserts; PostgreSQL refuses it by trigger)."""
+
+    at = pw.DateTimeField(index=True)
+    actor = pw.IntegerField(null=True)  # the user id; None for the system or an unknown name
+    actor_name = pw.CharField(max_length=64, null=True)  # kept as typed (failed sign-ins name no user)
+    team = pw.IntegerField(null=True)
+    action = pw.CharField(max_length=48, index=True)  # stable key, translated by the UI: audit.<action>
+    target = pw.CharField(max_length=128, null=True)  # e.g. invoice:12, claim:3, user:5
+    address = pw.CharField(max_length=64, null=True)
+    data = JSONField(null=True)
+
+    class Meta:
+        indexes = ((("team", "at"), False), (("actor", "at"), False))
+
+
 ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job, FieldCorrection, SyncCheck, LedgerRow,
               LedgerImport, BuyerEntity, ConnectorState, Claim, ClaimItem, Activity, ExportRecord, ExportItem,
-              SavedView)
+              SavedView, LoginSession, SocketLink, LoginThrottle, OneTimeLink, AuditEntry)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from .clock import iso
-from .models import Claim, Event, Invoice, Team, User
+from .models import Claim, Event, Invoice, User
 
 
 def invoice_public(inv: Invoice) -> dict:
@@ -98,12 +96,14 @@ def event_public(ev: Event) -> dict:
     return {"cursor": ev.id, "kind": ev.kind, "team_id": ev.team_id, "at": iso(ev.created_at), **ev.data}
 
 
-def user_public(user: User, teams: list[Team], can_manage: Callable[[Team], bool]) -> dict:
+def user_public(user: User, access) -> dict:
+    """A person as they see themselves: their teams, their role and what it lets them do there (the SPA shows
+    only that; the API enforces the same table, backend/roles.py)."""
     return {
         "id": user.id,
         "username": user.username,
         "display_name": user.display_name or user.username,
         "is_admin": user.is_admin,
-        "teams": [{"id": t.id, "name": t.name, "role": getattr(t, "role", None), "can_manage": can_manage(t)}
-                  for t in teams],
+        "teams": [{"id": t.id, "name": t.name, "role": getattr(t, "role", None), "can_manage": access.can_manage(t),
+                   "permissions": sorted(access.grants(t))} for t in access.teams],
     }

@@ -20,6 +20,7 @@ _TRUE = {"1", "true", "yes", "on"}
 ASYNC_MODES = ("eventlet", "threading", "gevent")
 CONNECTORS = ("simulator", "ledger", "off")
 DEMO_TIME_SCALE = 1 / 120  # demo: one authority hour passes in 30 s, so the journey fits in minutes
+WORKER_MEMORY_MB = 2048  # a worker reading a phone photo peaks near 600 MB of data, a 96 MP one near 900 (README)
 
 
 class SettingsError(ValueError):
@@ -54,6 +55,7 @@ class Settings:
     redis_url: str = ""  # empty: embedded mode (SQLite job queue, DB-polling relay)
     async_mode: str = "eventlet"
     workers: int = 2  # worker processes started by `fapiao worker` / `fapiao run`
+    worker_memory_mb: int = WORKER_MEMORY_MB  # data segment cap of each worker process; 0: none
     max_upload_bytes: int = 25 * 1024 * 1024
     max_pixels: int = 100_000_000  # decompression-bomb guard (a 50 MP phone photo fits twice)
     max_pdf_pages: int = 50
@@ -64,6 +66,8 @@ class Settings:
     relay_interval_seconds: float = 0.05
     admin_password: str = ""
     secure_cookies: bool = False
+    session_idle_minutes: int = 8 * 60  # a session unused this long has ended
+    session_absolute_hours: int = 7 * 24  # and any session this old, however busy
     frontend_dist: Path | None = None
     model_dir: Path | None = None  # where `fapiao models` puts the int8 detector; None: inside the venv
     # -- the tax-authority side --------------------------------------------------------------
@@ -134,6 +138,7 @@ class Settings:
             redis_url=env.get("FAPIAO_REDIS_URL", ""),
             async_mode=async_mode,
             workers=_int(env, "FAPIAO_WORKERS", 2),
+            worker_memory_mb=_int(env, "FAPIAO_WORKER_MEMORY_MB", WORKER_MEMORY_MB),
             max_upload_bytes=_int(env, "FAPIAO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
             max_pixels=_int(env, "FAPIAO_MAX_PIXELS", 100_000_000),
             max_pdf_pages=_int(env, "FAPIAO_MAX_PDF_PAGES", 50),
@@ -142,6 +147,8 @@ class Settings:
             job_lease_seconds=_int(env, "FAPIAO_JOB_LEASE_SECONDS", 600),
             admin_password=env.get("FAPIAO_ADMIN_PASSWORD", ""),
             secure_cookies=env.get("FAPIAO_SECURE_COOKIES", "").lower() in _TRUE,
+            session_idle_minutes=_int(env, "FAPIAO_SESSION_IDLE_MINUTES", 8 * 60),
+            session_absolute_hours=_int(env, "FAPIAO_SESSION_ABSOLUTE_HOURS", 7 * 24),
             frontend_dist=Path(dist).resolve() if dist else None,
             model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
             connector=_choice(env, "FAPIAO_CONNECTOR", CONNECTORS),

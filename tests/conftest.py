@@ -100,7 +100,7 @@ def rt(app) -> Runtime:
 
 @pytest.fixture
 def make_user(app, clock):
-    def make(username: str = "alice", team: str = "Team A", role: Role = Role.MEMBER):
+    def make(username: str = "alice", team: str = "Team A", role: Role = Role.SUBMITTER):
         with database.connection_context():
             return create_user(clock, username, PASSWORD, team_name=team, role=role)
 

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from backend.models import Invoice, StoredFile, SyncCheck, Team
+from backend.models import Invoice, Membership, Role, StoredFile, SyncCheck, Team
 from backend.services import feed, sync
 from backend.settings import Settings, SimulatorSettings
 from backend.simulator.app import create_simulator
@@ -121,6 +121,7 @@ def test_scheduler_through_forty_days_keeps_quota_and_stops(rt, queue, clock, si
 
 def test_near_miss_from_the_ledger_then_accept_and_found(rt, queue, clock, sim, db, client, alice):
     team = Team.get(Team.name == "Team A")
+    Membership.update(role=Role.ACCOUNTANT.value).where(Membership.user == alice.id).execute()  # not her upload
     from backend.services import ledger
 
     real = {**FIELDS, "invoice_number": "87654327"}
@@ -196,7 +197,7 @@ def test_voided_red_flushed_and_mismatch(rt, queue, clock, sim, db):
 
 
 def test_other_taxpayer_is_diagnosed_once_entities_exist(rt, queue, clock, sim, db, client, make_user):
-    make_user("acc", "Team A", role=__import__("backend.models", fromlist=["Role"]).Role.ACCOUNTANT)
+    make_user("acc", "Team A", role=Role.ADMIN)  # buyer entities are the team admin's
 
     login(client, "acc")
     inv = make_invoice(rt)

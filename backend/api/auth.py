@@ -1,8 +1,6 @@
-"""Log in, log out, who am I."""
+"""Sign in, sign out (here or everywhere), who am I, my sessions, my password."""
 
 from __future__ import annotations
-
-from functools import wraps
 
 from flask import Blueprint, g, request
 
@@ -10,20 +8,11 @@ from .. import auth
 from ..access import Access
 from ..errors import AppError
 from ..serializers import user_public
+from ..services import passwords, sessions, users
+from .context import runtime
+from .guard import SIGNED_IN, public, requires
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
-
-
-def login_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        user = auth.current_user()
-        if user is None:
-            raise AppError("auth.required", http_status=401)
-        g.access = Access(user)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def json_body() -> dict:
@@ -33,27 +22,60 @@ def json_body() -> dict:
     return body
 
 
+def _text(body: dict, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise AppError("request.invalid", field=key)
+    return value
+
+
 @bp.post("/login")
+@public
 def login():
     body = json_body()
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise AppError("request.invalid", field="username/password")
-    user = auth.authenticate(username.strip(), password)
+    username, password = _text(body, "username").strip(), _text(body, "password")
+    user = passwords.verify(username, password)
     if user is None:
         raise AppError("auth.invalid", http_status=401)
     auth.login(user)
-    access = Access(user)
-    return {"user": user_public(user, access.teams, access.can_manage)}
+    return {"user": user_public(user, Access(user))}
 
 
 @bp.post("/logout")
+@public
 def logout():
     auth.logout()
     return {"ok": True}
 
 
 @bp.get("/me")
-@login_required
+@requires(SIGNED_IN)
 def me():
-    return {"user": user_public(g.access.user, g.access.teams, g.access.can_manage)}
+    return {"user": user_public(g.access.user, g.access)}
+
+
+@bp.get("/sessions")
+@requires(SIGNED_IN)
+def my_sessions():
+    rt, current = runtime(), auth.live()
+    return {"sessions": sessions.listing(g.access.user.id, rt.clock, sessions.Policy.of(rt.settings),
+                                         current.session.id if current else None)}
+
+
+@bp.post("/logout-everywhere")
+@requires(SIGNED_IN)
+def logout_everywhere():
+    """Every session of mine ends, this one included."""
+    ended = auth.end_sessions_of(g.access.user.id, "everywhere")
+    auth.logout()
+    return {"ok": True, "sockets_closed": ended}
+
+
+@bp.post("/password")
+@requires(SIGNED_IN)
+def change_password():
+    """A new password for me: needs the current one; every other session of mine ends."""
+    body = json_body()
+    users.change_password(runtime().clock, g.access.user, _text(body, "current"), _text(body, "new"))
+    auth.end_sessions_of(g.access.user.id, "password", keep_current=True)
+    return {"ok": True}

@@ -6,16 +6,17 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from ..models import Invoice
+from ..roles import Perm
 from ..services import dashboard
-from .auth import login_required
 from .context import runtime
+from .guard import requires
 from .params import int_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard")
 
 
 @bp.get("")
-@login_required
+@requires(Perm.READ)
 def summary():
     team = g.access.team(int_arg("team_id", None, 1, 2**62))
     return {"team_id": team.id, **dashboard.summary(Invoice.team == team.id, runtime().clock.now())}

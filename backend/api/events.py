@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
+from ..roles import Perm
 from ..serializers import event_public
 from ..services import events
-from .auth import login_required
+from .guard import requires
 from .params import int_arg, split_page
 
 bp = Blueprint("events", __name__, url_prefix="/api/events")
@@ -15,7 +16,7 @@ PAGE = 500
 
 
 @bp.get("")
-@login_required
+@requires(Perm.READ)
 def after_cursor():
     cursor = int_arg("after", 0, 0, 2**62)
     limit = int_arg("limit", PAGE, 1, PAGE)

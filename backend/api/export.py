@@ -12,16 +12,17 @@ from flask import Blueprint, Response, g, request, stream_with_context
 
 from ..errors import AppError
 from ..i18n import pick_language
+from ..roles import Perm
 from ..services import export
-from .auth import login_required
 from .context import runtime
+from .guard import requires
 from .params import id_list, int_arg
 
 bp = Blueprint("export", __name__, url_prefix="/api/export")
 
 
 @bp.get("")
-@login_required
+@requires(Perm.EXPORT)
 def download():
     if request.method == "HEAD":  # a probe (link checkers, previews) records nothing and reads nothing
         return Response(status=204, headers={"Cache-Control": "no-store"})

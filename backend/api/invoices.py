@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, g, request, send_file
 
 from ..errors import AppError, NotFound
+from ..roles import Perm
 from ..serializers import invoice_public
-from ..services import activity, booking, bulk, claims, corrections, identity, reconcile, search
+from ..services import activity, booking, bulk, corrections, identity, reconcile, search
 from ..services.processing import preview_path, thumbnail_path
-from .auth import json_body, login_required
+from .auth import json_body
 from .context import runtime
+from .guard import requires
 from .params import id_list
 
 bp = Blueprint("invoices", __name__, url_prefix="/api/invoices")
@@ -19,14 +21,14 @@ MAX_BULK = 5000
 
 
 @bp.get("")
-@login_required
+@requires(Perm.READ)
 def list_invoices():
     """The board: a page of my teams' invoices for a filter, with its total, counts per status and facets."""
     return search.listing(g.access, request.args, invoice_public)
 
 
 @bp.get("/<int:invoice_id>")
-@login_required
+@requires(Perm.READ)
 def detail(invoice_id: int):
     inv = g.access.invoice(invoice_id)
     return {"invoice": invoice_public(inv), "duplicates": identity.duplicates_of(inv),
@@ -34,24 +36,23 @@ def detail(invoice_id: int):
 
 
 @bp.get("/<int:invoice_id>/history")
-@login_required
+@requires(Perm.READ)
 def history(invoice_id: int):
     return {"items": activity.timeline(g.access.invoice(invoice_id))}
 
 
 @bp.post("/<int:invoice_id>/unlink")
-@login_required
+@requires(Perm.CORRECT)
 def unlink(invoice_id: int):
     identity.unlink(runtime(), g.access.invoice(invoice_id), g.access.user)
     return {"invoice": invoice_public(g.access.invoice(invoice_id))}
 
 
 @bp.post("/<int:invoice_id>/booking")
-@login_required
+@requires(Perm.FINANCE)
 def set_booking(invoice_id: int):
     body = json_body()
     inv = g.access.invoice(invoice_id)
-    g.access.manage(inv.team_id)
     if body.get("booked") is False:
         why = booking.unbook(runtime(), inv, g.access.user)
     else:
@@ -63,31 +64,29 @@ def set_booking(invoice_id: int):
 
 
 @bp.post("/bulk")
-@login_required
+@requires(Perm.READ)
 def bulk_action():
     """One action on the selected invoices (`ids`) or on every invoice matching a board filter (`query`)."""
     body = json_body()
     action, params = body.get("action"), body.get("params") or {}
     if action not in bulk.ACTIONS or not isinstance(params, dict):
         raise AppError("request.invalid", field="action")
+    need = bulk.ACTIONS[action]
     if isinstance(body.get("query"), str):
-        targets = search.matching(g.access, body["query"], bulk_limit=MAX_BULK)
+        targets = [g.access.check(inv, need) for inv in search.matching(g.access, body["query"], bulk_limit=MAX_BULK)]
     else:
-        targets = g.access.invoices_by_id(id_list(body.get("ids"), MAX_BULK))
-    for team_id in {inv.team_id for inv in targets}:
-        if action in bulk.MANAGER_ACTIONS:
-            g.access.manage(team_id)
+        targets = g.access.invoices_by_id(id_list(body.get("ids"), MAX_BULK), need)
     claim = None
     if action == "add_to_claim":
         claim_id = params.get("claim_id")
         if not isinstance(claim_id, int):
             raise AppError("request.invalid", field="claim_id")
-        claim = claims.get(claim_id, g.access.team_ids)
+        claim = g.access.claim(claim_id, Perm.CLAIM)
     return bulk.run(runtime(), g.access.user, action, targets, params, claim)
 
 
 @bp.post("/<int:invoice_id>/fields")
-@login_required
+@requires(Perm.CORRECT)
 def correct_field(invoice_id: int):
     body = json_body()
     inv = g.access.invoice(invoice_id)
@@ -96,13 +95,13 @@ def correct_field(invoice_id: int):
 
 
 @bp.get("/<int:invoice_id>/corrections")
-@login_required
+@requires(Perm.READ)
 def correction_history(invoice_id: int):
     return {"corrections": corrections.history(g.access.invoice(invoice_id))}
 
 
 @bp.get("/<int:invoice_id>/preview")
-@login_required
+@requires(Perm.READ)
 def preview(invoice_id: int):
     inv = g.access.invoice(invoice_id)
     path = preview_path(runtime(), inv.file.sha256)
@@ -112,7 +111,7 @@ def preview(invoice_id: int):
 
 
 @bp.get("/<int:invoice_id>/file")
-@login_required
+@requires(Perm.READ)
 def original(invoice_id: int):
     inv = g.access.invoice(invoice_id)
     path = runtime().store.path_for(inv.file.sha256)
@@ -121,7 +120,7 @@ def original(invoice_id: int):
 
 
 @bp.get("/<int:invoice_id>/thumbnail")
-@login_required
+@requires(Perm.READ)
 def thumbnail(invoice_id: int):
     inv = g.access.invoice(invoice_id)
     path = thumbnail_path(runtime(), inv.file.sha256)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from ..errors import AppError
+from ..roles import Perm
 from ..serializers import invoice_public
 from ..services import corrections, entities, health, ledger, sync
-from .auth import json_body, login_required
+from .auth import json_body
 from .context import runtime
+from .guard import requires
 from .params import int_arg
 
 bp = Blueprint("sync", __name__, url_prefix="/api")
@@ -17,20 +19,20 @@ MAX_LEDGER_BYTES = 200 * 1024 * 1024  # a 1M-row export is about 120 MB as csv
 
 
 @bp.post("/invoices/<int:invoice_id>/check")
-@login_required
+@requires(Perm.UPLOAD)
 def check_now(invoice_id: int):
     out = sync.request_check(runtime(), g.access.invoice(invoice_id), g.access.user.id)
     return out, 202
 
 
 @bp.get("/invoices/<int:invoice_id>/checks")
-@login_required
+@requires(Perm.READ)
 def checks(invoice_id: int):
     return sync.check_panel(runtime(), g.access.invoice(invoice_id))
 
 
 @bp.post("/invoices/<int:invoice_id>/accept-candidate")
-@login_required
+@requires(Perm.CORRECT)
 def accept_candidate(invoice_id: int):
     key = json_body().get("key")
     if not isinstance(key, str):
@@ -40,15 +42,15 @@ def accept_candidate(invoice_id: int):
 
 
 @bp.get("/sync/health")
-@login_required
+@requires(Perm.READ)
 def sync_health():
     return {"health": health.snapshot(runtime())}
 
 
 @bp.post("/ledger/import")
-@login_required
+@requires(Perm.FINANCE)
 def import_ledger():
-    team = g.access.manage(request.form.get("team_id", type=int) or request.args.get("team_id", type=int))
+    team = g.access.team(request.form.get("team_id", type=int) or request.args.get("team_id", type=int))
     upload = request.files.get("file")
     if upload is None:
         raise AppError("request.no_files")
@@ -58,36 +60,36 @@ def import_ledger():
 
 
 @bp.get("/ledger/imports/<int:import_id>")
-@login_required
+@requires(Perm.READ)
 def import_status(import_id: int):
     return {"import": ledger.import_public(ledger.import_record(import_id, g.access.team_ids))}
 
 
 @bp.get("/ledger")
-@login_required
+@requires(Perm.READ)
 def ledger_info():
     team = g.access.team(int_arg("team_id", None, 1, 2**62))
     return {"team_id": team.id, "rows": ledger.row_count(team)}
 
 
 @bp.get("/teams/<int:team_id>/entities")
-@login_required
+@requires(Perm.READ)
 def list_entities(team_id: int):
     return {"entities": entities.listing(g.access.team(team_id))}
 
 
 @bp.post("/teams/<int:team_id>/entities")
-@login_required
+@requires(Perm.MANAGE)
 def add_entity(team_id: int):
     body = json_body()
-    team = g.access.manage(team_id)
+    team = g.access.team(team_id)
     entities.add(runtime(), team, body.get("name"), body.get("tax_id"))
     return {"entities": entities.listing(team)}, 201
 
 
 @bp.delete("/teams/<int:team_id>/entities/<int:entity_id>")
-@login_required
+@requires(Perm.MANAGE)
 def remove_entity(team_id: int, entity_id: int):
-    team = g.access.manage(team_id)
+    team = g.access.team(team_id)
     entities.remove(runtime(), team, entity_id)
     return {"entities": entities.listing(team)}

@@ -7,17 +7,18 @@ from flask import Blueprint, g, request
 from werkzeug.exceptions import BadRequest
 
 from ..errors import AppError
+from ..roles import Perm
 from ..serializers import invoice_public
 from ..services import intake
-from .auth import login_required
 from .context import runtime
 from .errors import error_body
+from .guard import requires
 
 bp = Blueprint("uploads", __name__, url_prefix="/api/uploads")
 
 
 @bp.post("")
-@login_required
+@requires(Perm.UPLOAD)
 def upload():
     rt = runtime()
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):

@@ -7,14 +7,15 @@ from flask import Blueprint
 from ..errors import AppError
 from ..validate import validate
 from ..validate.codes import Family
-from .auth import json_body, login_required
+from .auth import json_body
 from .context import runtime
+from .guard import SIGNED_IN, requires
 
 bp = Blueprint("validation", __name__, url_prefix="/api/validate")
 
 
 @bp.post("")
-@login_required
+@requires(SIGNED_IN)
 def check():
     body = json_body()
     fields = body.get("fields")

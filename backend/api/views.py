@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
+from ..roles import Perm
 from ..services import views
-from .auth import json_body, login_required
+from .auth import json_body
 from .context import runtime
+from .guard import SIGNED_IN, requires
 
 bp = Blueprint("views", __name__, url_prefix="/api/views")
 
 
 @bp.get("")
-@login_required
+@requires(SIGNED_IN)
 def listing():
     return {"views": views.listing(g.access.user, g.access.team_ids)}
 
 
 @bp.post("")
-@login_required
+@requires(Perm.READ)
 def save():
     body = json_body()
     team = g.access.team(body.get("team_id") if isinstance(body.get("team_id"), int) else None)
@@ -26,7 +28,7 @@ def save():
 
 
 @bp.delete("/<int:view_id>")
-@login_required
+@requires(SIGNED_IN)
 def delete(view_id: int):
     views.delete(g.access.user, view_id)
     return {"ok": True}

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Blueprint, abort, send_from_directory
 
 from .context import runtime
+from .guard import public
 
 bp = Blueprint("web", __name__)
 
@@ -17,6 +18,7 @@ def _dist() -> Path:
 
 @bp.get("/")
 @bp.get("/<path:path>")
+@public
 def spa(path: str = ""):
     if path.startswith(("api/", "socket.io/")):
         abort(404)

@@ -1,17 +1,23 @@
-"""Socket.IO handlers: authenticate, authorize, join rooms. Nothing else (no DB writes).
+"""Socket.IO handlers: authenticate, authorize, join rooms. Nothing else (the socket's link to its session, so
+that ending the session disconnects it, is recorded through services/sessions.py).
 
-A connect without a logged-in session is refused. On connect the socket joins the rooms of
-the user's teams; `subscribe` lets a client ask for one team's room and is refused for teams
-the user does not belong to. Updates are pushed by the notifier; clients catch up by REST.
+A connect without a live session is refused. On connect the socket joins the rooms of the user's teams;
+`subscribe` lets a client ask for one team's room and is refused for teams the user does not belong to. Updates
+are pushed by the notifier; clients catch up by REST. Ending a session (sign out, a disabled person, a password
+change, a role change) disconnects its sockets: a client that comes back gets only its current rooms.
 """
 
 from __future__ import annotations
 
+from flask import request
 from flask_socketio import SocketIO, join_room
 
 from .. import auth
-from ..access import Access, is_member
+from ..access import Access
+from ..api.context import runtime
 from ..db import database
+from ..roles import Perm
+from ..services import sessions
 from .notifier import room_for
 
 
@@ -19,13 +25,19 @@ def register(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def connect(auth_payload=None):
         with database.connection_context():
-            user = auth.current_user()
-            if user is None:
+            live = auth.live()
+            if live is None:
                 raise ConnectionRefusedError("auth.required")
-            teams = Access(user).team_ids
+            teams = Access(live.user).teams_with(Perm.READ)
+            sessions.attach_socket(runtime().clock, live.session.id, request.sid)
         for team_id in teams:
             join_room(room_for(team_id))
         return True
+
+    @socketio.on("disconnect")
+    def disconnect(reason=None):
+        with database.connection_context():
+            sessions.detach_socket(request.sid)
 
     @socketio.on("rtt")
     def rtt(payload=None):
@@ -39,7 +51,7 @@ def register(socketio: SocketIO) -> None:
             return {"ok": False, "error": "request.invalid"}
         with database.connection_context():
             user = auth.current_user()
-            allowed = user is not None and is_member(user.id, team_id)
+            allowed = user is not None and team_id in Access(user).teams_with(Perm.READ)
         if not allowed:
             return {"ok": False, "error": "auth.forbidden"}
         join_room(room_for(team_id))

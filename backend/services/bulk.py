@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from ..errors import AppError
 from ..models import Claim, Invoice, User
+from ..roles import Perm
 from ..runtime import Runtime
 from . import booking, claims, sync
 
-ACTIONS = ("reimburse", "book", "unbook", "check", "add_to_claim")
-# Actions only an accountant or an admin of the team may take (api/invoices.py enforces it).
-MANAGER_ACTIONS = {"reimburse", "book", "unbook"}
+# Each action and what it needs on every invoice it touches (the access layer checks it before anything runs).
+ACTIONS: dict[str, Perm] = {"reimburse": Perm.FINANCE, "book": Perm.FINANCE, "unbook": Perm.FINANCE,
+                            "check": Perm.UPLOAD, "add_to_claim": Perm.CLAIM}
 
 
 def run(rt: Runtime, user: User, action: str, targets: list[Invoice], params: dict,

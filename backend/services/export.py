@@ -60,7 +60,9 @@ def start(clock: Clock, access: Access, *, fmt: str, team_id: int | None, ids: l
           args: Mapping[str, str], query_text: str, lang: str) -> Export:
     """An export for a person, of their team `team_id` or, as the board without one, of all their teams: the
     invoices `ids` (404 if any is not theirs to see), or every invoice the board filter in `args` matches."""
-    teams = [access.team(team_id).id] if team_id is not None else access.team_ids
+    teams = [access.team(team_id).id] if team_id is not None else access.teams_with()
+    if not teams:
+        raise AppError("auth.forbidden", 403)
     if not teams:
         raise NotFound()
     fill = _ids_fill(teams, ids) if ids else _filter_fill(teams, args)
