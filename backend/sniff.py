@@ -1,6 +1,9 @@
 """Recognise an upload by its bytes, never by its name, and read image dimensions from headers.
 
-Only headers are read here (this runs in the web process): decoding is the worker's job.
+Only headers are read here (this runs in the web process): decoding is the worker's job. A zip
+(an OFD is one) has its entries counted from its end record before it is listed: 200 000 entries
+would hold the web process for seconds. Its members are not inflated here: the worker reads them,
+within pipeline.archive's caps.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from . import archive
 from .errors import InputError
 
 MIME = {
@@ -81,11 +85,13 @@ def _unsupported() -> Sniffed:
 
 
 def _is_ofd(path: Path) -> bool:
+    """Whether a zip holds an OFD.xml; `archive.too_many_entries` or `archive.corrupt` (cut off,
+    no directory) when it cannot even be listed."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with archive.open_zip(path, archive.OFD) as zf:
             return any(name.lstrip("/").upper() == "OFD.XML" for name in zf.namelist())
     except (zipfile.BadZipFile, OSError):
-        return False
+        raise InputError("archive.corrupt") from None
 
 
 def _image_size(path: Path, kind: str) -> tuple[int, int]:

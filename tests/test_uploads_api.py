@@ -78,8 +78,8 @@ def test_all_rejected_answers_422(client, alice):
 def test_files_that_fail_in_the_worker_say_why(client, alice, queue, make, key, params):
     res = upload(client, ("file.bin", make()), ("good.jpg", media.jpeg(text="other")))
     first = res.json["results"][0]
-    if key is None:  # a corrupt zip is not even an OFD: refused at upload
-        assert first["error"]["key"] == "upload.unsupported_type"
+    if key is None:  # a zip that cannot be listed is not known to be an OFD: refused at upload
+        assert first["error"]["key"] == "archive.corrupt"
         return
     assert first["status"] == "accepted"
     queue.run_all()

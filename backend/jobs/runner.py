@@ -47,11 +47,35 @@ def run_job(rt: Runtime, job_id: int) -> None:
             HANDLERS[job.kind](rt, job)
         except InputError as exc:
             _give_up(rt, job, exc.key, exc.params, detail=exc.key)
-        except Exception as exc:  # noqa: BLE001 - anything else may be transient: retry
-            log.exception("job %s attempt %s failed", job.id, job.attempts)
-            _retry_or_give_up(rt, job, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - judged by _failed: retried unless it cannot help
+            _failed(rt, job, exc)
         else:
             jobrows.finish(job, rt.clock.now())
+
+
+# How a failed allocation reads when it is not a MemoryError: onnxruntime (C++ std::bad_alloc in a
+# RuntimeException), OpenCV (cv2.error "Insufficient memory"), and other C libraries.
+_OOM_MARKERS = ("bad_alloc", "insufficient memory", "failed to allocate", "out of memory", "cannot allocate memory")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether this exception, or one it was raised from, is an allocation that failed."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, MemoryError) or any(m in str(exc).lower() for m in _OOM_MARKERS):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _failed(rt: Runtime, job: Job, exc: Exception) -> None:
+    detail = f"{type(exc).__name__}: {exc}"
+    if out_of_memory(exc):  # the file needs more than a worker may have (FAPIAO_WORKER_MEMORY_MB): it always will
+        log.warning("job %s ran out of memory (limit %s MB): %s", job.id, rt.settings.worker_memory_mb, detail)
+        _give_up(rt, job, "job.out_of_memory", {"limit_mb": rt.settings.worker_memory_mb}, detail)
+        return
+    log.exception("job %s attempt %s failed", job.id, job.attempts)  # may be transient: retry
+    _retry_or_give_up(rt, job, detail)
 
 
 def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> None:

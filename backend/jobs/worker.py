@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 
 from huey import Huey
 
@@ -42,6 +43,21 @@ class WorkerRuntime:
         return self._rt
 
 
+def limit_memory(megabytes: int) -> None:
+    """The last line against a file that slips past every cap: this process's data (heap and
+    anonymous mappings: what numpy, OpenCV and onnxruntime allocate) is capped, so an allocation
+    past it fails in the job that made it (MemoryError, failed for good by the runner) instead of
+    the machine swapping or the kernel killing some process. RLIMIT_DATA, not RLIMIT_AS: address
+    space only reserved (malloc arenas, read-only mapped libraries and models) does not count."""
+    if megabytes <= 0:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = megabytes << 20
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
 def build_tasks(huey: Huey, get_runtime) -> Tasks:
     return Tasks(huey, run_job=lambda job_id: run_job(get_runtime(), job_id),
                  recover=lambda: recover(get_runtime()))
@@ -58,6 +74,7 @@ def run_worker(settings: Settings) -> None:
     # not at the next periodic sweep. On first start it resumes what a previous run left.
     @huey.on_startup()
     def resume():
+        limit_memory(settings.worker_memory_mb)  # in each worker process, not in the consumer
         again = recover(runtime())
         if again:
             log.info("delivered %d job(s) again: %s", len(again), again)

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from .. import archive
 from ..errors import InputError
 from ..sniff import register_heif  # also lifts Pillow's implicit pixel cap: ours is explicit
 from .types import Document, Limits
@@ -115,28 +116,19 @@ def _render(page, limits: Limits) -> np.ndarray:
 def _decode_ofd(data: bytes) -> Document:
     """An OFD is a zip whose OFD.xml names its documents; count their pages without rendering."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with archive.open_zip(data, archive.OFD) as zf:
             names = {n.lstrip("/"): n for n in zf.namelist()}
             root_name = next((n for n in names if n.upper() == "OFD.XML"), None)
             if root_name is None:
                 raise InputError("ofd.corrupt")
-            root = ElementTree.fromstring(_read_limited(zf, names[root_name]))
+            root = zf.xml(names[root_name])
             pages = 0
             for node in root.iter():
                 if node.tag.endswith("DocRoot") and node.text:
-                    doc = ElementTree.fromstring(_read_limited(zf, names.get(node.text.strip().lstrip("/"), "")))
+                    doc = zf.xml(names.get(node.text.strip().lstrip("/"), ""))
                     pages += sum(1 for n in doc.iter() if n.tag.endswith("}Page") or n.tag == "Page")
     except InputError:
         raise
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError):
         raise InputError("ofd.corrupt") from None
     return Document("ofd", max(pages, 1))
-
-
-def _read_limited(zf: zipfile.ZipFile, name: str, limit: int = 8 << 20) -> bytes:
-    """Read one member, refusing zip bombs: the XML parts of an invoice are kilobytes."""
-    info = zf.getinfo(name)
-    if info.file_size > limit:
-        raise InputError("ofd.corrupt")
-    with zf.open(info) as fh:
-        return fh.read(limit + 1)[:limit]

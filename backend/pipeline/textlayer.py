@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from xml.etree import ElementTree
 
+from .. import archive
+from ..errors import InputError
 from .decode import open_pdf
 from .types import TextLine
 
@@ -84,15 +87,25 @@ def clean(text: str) -> str:
 
 def ofd_lines(data: bytes) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
     """Text objects of page 1 and of its template (labels), boxes in pixels."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    with _ofd(data) as zf:
         names = {n.lstrip("/"): n for n in zf.namelist()}
         parts = [n for n in names if re.search(r"Pages/Page_0/Content\.xml$", n)]
         parts += [n for n in names if re.search(r"Tpls/Tpl_\d+/Content\.xml$", n)]
         lines: list[TextLine] = []
         for part in parts:
-            root = ElementTree.fromstring(zf.read(names[part])[: 8 << 20])
-            lines += _text_objects(root)
+            lines += _text_objects(zf.xml(names[part]))
     return tuple(lines), (210 * MM_TO_PX, 140 * MM_TO_PX)
+
+
+@contextmanager
+def _ofd(data: bytes) -> Iterator[archive.Archive]:
+    """The OFD's archive, read within archive.OFD's caps; any damage, hostile XML included, is
+    `ofd.corrupt` (a permanent failure: reading it again will not help)."""
+    try:
+        with archive.open_zip(data, archive.OFD) as zf:
+            yield zf
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError):
+        raise InputError("ofd.corrupt") from None
 
 
 def _text_objects(root) -> list[TextLine]:
@@ -122,11 +135,11 @@ _XML_FIELDS = {
 
 def ofd_embedded_fields(data: bytes) -> dict[str, str]:
     """Fields of the invoice XML some OFDs carry as an attachment; {} when there is none."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    with _ofd(data) as zf:
         xml_name = next((n for n in zf.namelist() if re.search(r"Attachs/.*invoice.*\.xml$", n, re.I)), None)
         if xml_name is None:
             return {}
-        root = ElementTree.fromstring(zf.read(xml_name)[: 8 << 20])
+        root = zf.xml(xml_name)
     out: dict[str, str] = {}
     for node in root.iter():
         tag = node.tag.rsplit("}", 1)[-1]

@@ -15,13 +15,14 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from .. import archive
 from ..errors import InputError
 from . import xlsx
 from .matching import invoice_key
@@ -352,6 +353,7 @@ CALAMINE_MAX_BYTES = 16 * 1024 * 1024
 @contextmanager
 def _xlsx_sheets(fh: BinaryIO):
     size = fh.seek(0, io.SEEK_END)
+    _check_archive(fh)
     fh.seek(0)
     reader = _calamine_sheets if size <= CALAMINE_MAX_BYTES else _streamed_sheets
     with reader(fh) as sheets:
@@ -370,18 +372,26 @@ def _calamine_sheets(fh: BinaryIO):
         book.close()
 
 
+def _check_archive(fh: BinaryIO) -> None:
+    """Entries counted and declared sizes checked (backend/archive.py) before either reader
+    starts: calamine inflates a sheet by itself, so a bomb is refused here or not at all."""
+    try:
+        with archive.open_zip(fh, archive.XLSX) as book:
+            book.check_all()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
+
+
 @contextmanager
 def _streamed_sheets(fh: BinaryIO):
-    try:
-        book = zipfile.ZipFile(fh)
-        paths = xlsx.sheet_paths(book)
-        strings = xlsx.shared_strings(book)
-    except (zipfile.BadZipFile, OSError, xlsx.XlsxError) as exc:
-        raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
-    try:
+    with ExitStack() as stack:
+        try:
+            book = stack.enter_context(archive.open_zip(fh, archive.XLSX))  # members inflate within its caps
+            paths = xlsx.sheet_paths(book)
+            strings = xlsx.shared_strings(book)
+        except (zipfile.BadZipFile, OSError, xlsx.XlsxError) as exc:
+            raise InputError("ledger.unreadable", detail=type(exc).__name__) from None
         yield {name: (lambda part=part: xlsx.iter_rows(book, part, strings)) for name, part in paths.items()}
-    finally:
-        book.close()
 
 
 def _with_items(row: ExportRow, items: list[dict]) -> ExportRow:

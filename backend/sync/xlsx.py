@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from ..archive import Archive
+
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -23,7 +25,7 @@ class XlsxError(ValueError):
     """Not a readable xlsx package (missing parts, broken XML, truncated zip)."""
 
 
-def _xml(book: zipfile.ZipFile, name: str):
+def _xml(book: Archive, name: str):
     try:
         with book.open(name) as fh:
             return etree.parse(fh, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
@@ -31,7 +33,7 @@ def _xml(book: zipfile.ZipFile, name: str):
         raise XlsxError(f"{name}: {type(exc).__name__}") from None
 
 
-def sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
+def sheet_paths(book: Archive) -> dict[str, str]:
     """Sheet name → its part inside the package, in workbook order."""
     workbook = _xml(book, "xl/workbook.xml")
     rels = _xml(book, "xl/_rels/workbook.xml.rels")
@@ -43,7 +45,7 @@ def sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def shared_strings(book: zipfile.ZipFile) -> list[str]:
+def shared_strings(book: Archive) -> list[str]:
     if "xl/sharedStrings.xml" not in book.namelist():
         return []
     root = _xml(book, "xl/sharedStrings.xml").getroot()
@@ -61,7 +63,7 @@ def _column(ref: str | None, fallback: int) -> int:
     return col - 1
 
 
-def iter_rows(book: zipfile.ZipFile, part: str, strings: list[str]) -> Iterator[tuple]:
+def iter_rows(book: Archive, part: str, strings: list[str]) -> Iterator[tuple]:
     """Each row of the sheet as a tuple of values (str, float, bool or None), gaps filled with None."""
     try:
         fh = book.open(part)
