@@ -35,6 +35,9 @@ def requires(perm: Perm | str):
             g.access = Access(user, perm if isinstance(perm, Perm) else Perm.READ)
             if perm == SITE_ADMIN:
                 g.access.site_admin()
+            elif isinstance(perm, Perm) and not user.is_admin and not g.access.teams_with(perm):
+                # Nowhere allowed: refused before the request is even read (the team-level check follows later).
+                raise AppError("auth.forbidden", 403)
             return view(*args, **kwargs)
 
         wrapper.permission = perm

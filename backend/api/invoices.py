@@ -11,6 +11,7 @@ from ..services import activity, booking, bulk, corrections, identity, reconcile
 from ..services.processing import preview_path, thumbnail_path
 from .auth import json_body
 from .context import runtime
+from .declare import FILTER, ID, array, boolean, integer, obj, one_of, string, takes
 from .guard import requires
 from .params import id_list
 
@@ -22,6 +23,9 @@ MAX_BULK = 5000
 
 @bp.get("")
 @requires(Perm.READ)
+@takes(query={**FILTER, "limit": integer(0, search.MAX_PAGE), "offset": integer(0, 10**9),
+              "cursor": integer(0, 2**62, "catch-up: older than this id"),
+              "updated_since": string("catch-up: changed after this time", fmt="date-time")})
 def list_invoices():
     """The board: a page of my teams' invoices for a filter, with its total, counts per status and facets."""
     return search.listing(g.access, request.args, invoice_public)
@@ -30,6 +34,7 @@ def list_invoices():
 @bp.get("/<int:invoice_id>")
 @requires(Perm.READ)
 def detail(invoice_id: int):
+    """One invoice with its duplicates and its reconciliation with the ledger."""
     inv = g.access.invoice(invoice_id)
     return {"invoice": invoice_public(inv), "duplicates": identity.duplicates_of(inv),
             "reconcile": reconcile.detail(inv)}
@@ -38,19 +43,24 @@ def detail(invoice_id: int):
 @bp.get("/<int:invoice_id>/history")
 @requires(Perm.READ)
 def history(invoice_id: int):
+    """The invoice's timeline: what happened to it, when and by whom."""
     return {"items": activity.timeline(g.access.invoice(invoice_id))}
 
 
 @bp.post("/<int:invoice_id>/unlink")
 @requires(Perm.CORRECT)
 def unlink(invoice_id: int):
+    """Not a duplicate after all: the invoice stands on its own again."""
     identity.unlink(runtime(), g.access.invoice(invoice_id), g.access.user)
     return {"invoice": invoice_public(g.access.invoice(invoice_id))}
 
 
 @bp.post("/<int:invoice_id>/booking")
 @requires(Perm.FINANCE)
+@takes(body=obj(booked=boolean("false: unbook"), period=string("YYYY-MM", fullmatch=booking.PERIOD.pattern),
+                 voucher=string(max_length=booking.MAX_VOUCHER)))
 def set_booking(invoice_id: int):
+    """Book the invoice (已入账: an accounting period and a voucher number), or unbook it (`booked: false`)."""
     body = json_body()
     inv = g.access.invoice(invoice_id)
     if body.get("booked") is False:
@@ -64,7 +74,10 @@ def set_booking(invoice_id: int):
 
 
 @bp.post("/bulk")
-@requires(Perm.READ)
+@requires(Perm.UPLOAD)  # the least an action needs (check); each action's own need is checked per invoice
+@takes(body=obj(["action"], action=one_of(bulk.ACTIONS), ids=array(ID, max_items=MAX_BULK),
+                 query=string("a board query string: every invoice it selects"),
+                 params=obj(claim_id=ID, period=string(), voucher=string())))
 def bulk_action():
     """One action on the selected invoices (`ids`) or on every invoice matching a board filter (`query`)."""
     body = json_body()
@@ -87,7 +100,10 @@ def bulk_action():
 
 @bp.post("/<int:invoice_id>/fields")
 @requires(Perm.CORRECT)
+@takes(body=obj(["field"], field=one_of(corrections.FIELD_NAMES),
+                 value={"type": ["string", "null"], "maxLength": 200}))
 def correct_field(invoice_id: int):
+    """Correct one read field by hand (kept in the invoice's corrections)."""
     body = json_body()
     inv = g.access.invoice(invoice_id)
     corrections.correct(runtime(), inv, g.access.user, body.get("field"), body.get("value"))
@@ -97,12 +113,14 @@ def correct_field(invoice_id: int):
 @bp.get("/<int:invoice_id>/corrections")
 @requires(Perm.READ)
 def correction_history(invoice_id: int):
+    """The hand corrections of the invoice."""
     return {"corrections": corrections.history(g.access.invoice(invoice_id))}
 
 
 @bp.get("/<int:invoice_id>/preview")
 @requires(Perm.READ)
 def preview(invoice_id: int):
+    """The invoice's preview image (JPEG), once it is processed."""
     inv = g.access.invoice(invoice_id)
     path = preview_path(runtime(), inv.file.sha256)
     if not path.is_file():
@@ -113,8 +131,11 @@ def preview(invoice_id: int):
 @bp.get("/<int:invoice_id>/file")
 @requires(Perm.READ)
 def original(invoice_id: int):
+    """The original file as it was uploaded (a download)."""
     inv = g.access.invoice(invoice_id)
     path = runtime().store.path_for(inv.file.sha256)
+    if not path.is_file():  # the data dir lost it (a restore without files): say so, not a 500
+        raise NotFound()
     return send_file(path, mimetype=inv.file.mime, as_attachment=True, download_name=inv.original_name,
                      max_age=0, conditional=True)
 
@@ -122,6 +143,7 @@ def original(invoice_id: int):
 @bp.get("/<int:invoice_id>/thumbnail")
 @requires(Perm.READ)
 def thumbnail(invoice_id: int):
+    """The invoice's thumbnail (JPEG), once it is processed."""
     inv = g.access.invoice(invoice_id)
     path = thumbnail_path(runtime(), inv.file.sha256)
     if not inv.has_thumbnail or not path.is_file():

@@ -8,12 +8,13 @@ from flask import Blueprint, g, request
 
 from .. import auth
 from ..errors import AppError, NotFound
-from ..models import User
+from ..models import Role, User
 from ..roles import Perm
 from ..services import sessions, users
 from ..services.users import Actor
 from .auth import json_body
 from .context import runtime
+from .declare import TEAM_ID, boolean, obj, one_of, string, takes
 from .guard import SIGNED_IN, SITE_ADMIN, public, requires
 
 bp = Blueprint("people", __name__, url_prefix="/api")
@@ -52,8 +53,9 @@ def _link(token: str, expires_at) -> dict:
 
 
 @bp.get("/people")
-@requires(SIGNED_IN)
+@requires(Perm.MANAGE)
 def people():
+    """The people I manage: everyone for a site admin, the members of the teams I manage for a team admin."""
     managed = _managed_team_ids()
     if managed == []:
         raise AppError("auth.forbidden", 403)
@@ -61,7 +63,10 @@ def people():
 
 
 @bp.post("/people")
-@requires(SIGNED_IN)
+@requires(Perm.MANAGE)
+@takes(body=obj(["username", "team_id"], username=string(), display_name=string(), team_id=TEAM_ID,
+                 role=one_of(Role), password=string("none: the answer carries a one-time link"),
+                 is_admin=boolean("a site admin (only a site admin makes one)")))
 def create_person():
     """A new person in one of my teams. Without a password the answer carries a one-time link to set it."""
     body, rt = json_body(), runtime()
@@ -88,7 +93,7 @@ def _one(user_id: int) -> dict:
 
 
 @bp.post("/people/<int:user_id>/reset")
-@requires(SIGNED_IN)
+@requires(Perm.MANAGE)
 def reset(user_id: int):
     """A one-time link for a new password; the person's sessions end now."""
     user = _person(user_id)
@@ -98,8 +103,9 @@ def reset(user_id: int):
 
 
 @bp.post("/people/<int:user_id>/disable")
-@requires(SIGNED_IN)
+@requires(Perm.MANAGE)
 def disable(user_id: int):
+    """Disable a person I manage: they cannot sign in any more, and their sessions end now."""
     user = _person(user_id)
     users.set_disabled(runtime().clock, user, True, _actor())
     auth.end_sessions_of(user.id, "disabled")
@@ -107,8 +113,9 @@ def disable(user_id: int):
 
 
 @bp.post("/people/<int:user_id>/enable")
-@requires(SIGNED_IN)
+@requires(Perm.MANAGE)
 def enable(user_id: int):
+    """Let a disabled person sign in again."""
     user = _person(user_id)
     users.set_disabled(runtime().clock, user, False, _actor())
     return {"person": _one(user.id)}
@@ -117,13 +124,16 @@ def enable(user_id: int):
 @bp.get("/teams")
 @requires(SIGNED_IN)
 def teams():
+    """The teams I am in (a site admin: every team)."""
     rows = users.all_teams() if g.access.user.is_admin else g.access.teams
     return {"teams": [{"id": t.id, "name": t.name} for t in rows]}
 
 
 @bp.post("/teams")
 @requires(SITE_ADMIN)
+@takes(body=obj(["name"], name=string(max_length=128)))
 def create_team():
+    """A new team (site admin)."""
     team = users.create_team(runtime().clock, json_body().get("name"), _actor())
     return {"team": {"id": team.id, "name": team.name}}, 201
 
@@ -131,6 +141,7 @@ def create_team():
 @bp.get("/teams/<int:team_id>/members")
 @requires(Perm.READ)
 def members(team_id: int):
+    """The members of one of my teams, with their roles."""
     team = g.access.team(team_id)
     return {"members": [{"id": p["id"], "username": p["username"], "display_name": p["display_name"],
                          "disabled": p["disabled"], "role": next(t["role"] for t in p["teams"] if t["id"] == team.id)}
@@ -139,6 +150,7 @@ def members(team_id: int):
 
 @bp.put("/teams/<int:team_id>/members/<int:user_id>")
 @requires(Perm.MANAGE)
+@takes(body=obj(["role"], role=one_of(Role)))
 def set_member(team_id: int, user_id: int):
     """Add a person to the team or change their role there."""
     team = g.access.team(team_id)
@@ -155,6 +167,7 @@ def set_member(team_id: int, user_id: int):
 @bp.delete("/teams/<int:team_id>/members/<int:user_id>")
 @requires(Perm.MANAGE)
 def remove_member(team_id: int, user_id: int):
+    """Take a person out of the team (a team keeps its last admin)."""
     team = g.access.team(team_id)
     user = User.get_or_none(User.id == user_id)
     if user is None:
@@ -171,13 +184,17 @@ def _reconnect(user_id: int) -> None:
 
 @bp.get("/auth/link")
 @public
+@takes(query={"token": string()}, required=["token"])
 def link_info():
+    """What a one-time link is for (setup or reset), for whom and until when; no session needed."""
     return users.link_info(runtime().clock, request.args.get("token"))
 
 
 @bp.post("/auth/link")
 @public
+@takes(body=obj(["token", "password"], token=string(), password=string()))
 def use_link():
+    """Set the password a one-time link is for; the link dies and every session of that person ends."""
     body = json_body()
     user = users.use_link(runtime().clock, body.get("token"), body.get("password"), auth.address())
     auth.end_sessions_of(user.id, "password")
