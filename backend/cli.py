@@ -21,6 +21,7 @@ import socket
 import sys
 import time
 
+from . import atrest
 from .settings import Settings, SettingsError
 
 
@@ -75,11 +76,13 @@ def _export_parser(sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    atrest.private_umask()  # before anything is created (the secret key, databases, files): 0600 / 0700
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"fapiao: {exc}", file=sys.stderr)
         return 2
+    atrest.secure(settings.data_dir)  # what an older version left readable to others is tightened, and logged
     command = {"run": _run, "serve": _serve, "worker": _worker, "db": _db, "user": _user, "jobs": _jobs,
                "extract": _extract, "models": _models, "scheduler": _scheduler, "simulator": _simulator,
                "ledger": _ledger, "export": _export}
