@@ -16,6 +16,7 @@ from .api import (
     events,
     export,
     invoices,
+    openapi,
     people,
     sync,
     uploads,
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.extensions[context.EXTENSION] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
                                        notifier=notifier, clock=clock or SystemClock())
     for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, dashboard.bp, sync.bp, events.bp, validation.bp, views.bp,
-               export.bp, people.bp, web.bp):
+               export.bp, people.bp, openapi.bp, web.bp):
         app.register_blueprint(bp)
     errors.register(app)
     handlers.register(socketio)

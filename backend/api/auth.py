@@ -10,6 +10,7 @@ from ..errors import AppError
 from ..serializers import user_public
 from ..services import passwords, sessions, users
 from .context import runtime
+from .declare import obj, string, takes
 from .guard import SIGNED_IN, public, requires
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
@@ -31,7 +32,9 @@ def _text(body: dict, key: str) -> str:
 
 @bp.post("/login")
 @public
+@takes(body=obj(["username", "password"], username=string(), password=string()))
 def login():
+    """Sign in: a session cookie for this person; 401 `auth.invalid` otherwise."""
     body = json_body()
     username, password = _text(body, "username").strip(), _text(body, "password")
     user = passwords.verify(username, password)
@@ -44,6 +47,7 @@ def login():
 @bp.post("/logout")
 @public
 def logout():
+    """Sign out here: this session ends (its sockets too)."""
     auth.logout()
     return {"ok": True}
 
@@ -51,12 +55,14 @@ def logout():
 @bp.get("/me")
 @requires(SIGNED_IN)
 def me():
+    """Who I am: my teams, with my role and permissions in each."""
     return {"user": user_public(g.access.user, g.access)}
 
 
 @bp.get("/sessions")
 @requires(SIGNED_IN)
 def my_sessions():
+    """My live sessions, this one marked `current`."""
     rt, current = runtime(), auth.live()
     return {"sessions": sessions.listing(g.access.user.id, rt.clock, sessions.Policy.of(rt.settings),
                                          current.session.id if current else None)}
@@ -73,6 +79,7 @@ def logout_everywhere():
 
 @bp.post("/password")
 @requires(SIGNED_IN)
+@takes(body=obj(["current", "new"], current=string(), new=string()))
 def change_password():
     """A new password for me: needs the current one; every other session of mine ends."""
     body = json_body()

@@ -9,20 +9,23 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from ..errors import AppError, NotFound
-from ..models import User
+from ..models import ClaimState, User
 from ..roles import Perm
 from ..services import claims
 from .auth import json_body
 from .context import runtime
+from .declare import ID, TEAM_ID, array, obj, one_of, string, takes
 from .guard import requires
-from .params import id_list, int_arg
+from .params import MAX_IDS, id_list, int_arg
 
 bp = Blueprint("claims", __name__, url_prefix="/api/claims")
 
 
 @bp.get("")
 @requires(Perm.READ)
+@takes(query={"team_id": TEAM_ID, "state": one_of(ClaimState)})
 def listing():
+    """The claims of one of my teams, newest first; `state` keeps those in one state."""
     team = g.access.team(int_arg("team_id", None, 1, 2**62))
     state = request.args.get("state") or None
     return {"claims": claims.listing(team, state)}
@@ -30,7 +33,11 @@ def listing():
 
 @bp.post("")
 @requires(Perm.CLAIM)
+@takes(body=obj(["team_id", "purpose"], team_id=TEAM_ID, purpose=string(max_length=claims.MAX_PURPOSE),
+                 claimant_id=ID, invoice_ids=array(ID)))
 def create():
+    """A new claim (报销单) in one of my teams, of some invoices at once if `invoice_ids` are given; claiming
+    for another member (`claimant_id`) needs finance."""
     body = json_body()
     team = g.access.team(body.get("team_id") if isinstance(body.get("team_id"), int) else None)
     claimant = None
@@ -51,12 +58,15 @@ def create():
 @bp.get("/<int:claim_id>")
 @requires(Perm.READ)
 def detail(claim_id: int):
+    """One claim with its invoices and totals."""
     return claims.detail(g.access.claim(claim_id))
 
 
 @bp.post("/<int:claim_id>/invoices")
 @requires(Perm.CLAIM)
+@takes(body=obj(["ids"], ids=array(ID, max_items=MAX_IDS)))
 def add(claim_id: int):
+    """Add invoices to a claim; 409 with the refusals when none of them could be added."""
     claim = g.access.claim(claim_id)
     result = claims.add(runtime(), claim, g.access.user, g.access.invoices_by_id(id_list(json_body().get("ids"))))
     if not result["done"] and result["refused"]:
@@ -68,6 +78,7 @@ def add(claim_id: int):
 @bp.delete("/<int:claim_id>/invoices/<int:invoice_id>")
 @requires(Perm.CLAIM)
 def remove(claim_id: int, invoice_id: int):
+    """Take one invoice out of a claim."""
     claim = g.access.claim(claim_id)
     claims.remove(runtime(), claim, g.access.user, g.access.invoice(invoice_id))
     return claims.detail(g.access.claim(claim_id))
@@ -75,7 +86,10 @@ def remove(claim_id: int, invoice_id: int):
 
 @bp.post("/<int:claim_id>/<action>")
 @requires(Perm.CLAIM)
+@takes(body=obj(note=string(max_length=claims.MAX_NOTE)), body_required=False)
 def act(claim_id: int, action: str):
+    """Move a claim on: `submit` or `reopen` it (the claim permission), `approve` it or `return` it with a
+    `note` (finance). Any other action is a 404."""
     rt, user = runtime(), g.access.user
     if action in ("submit", "reopen"):
         claim = g.access.claim(claim_id)

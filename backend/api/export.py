@@ -15,15 +15,19 @@ from ..i18n import pick_language
 from ..roles import Perm
 from ..services import export
 from .context import runtime
+from .declare import FILTER, ID, array, one_of, takes
 from .guard import requires
-from .params import id_list, int_arg
+from .params import MAX_IDS, id_list, int_arg
 
 bp = Blueprint("export", __name__, url_prefix="/api/export")
 
 
 @bp.get("")
 @requires(Perm.EXPORT)
+@takes(query={"format": one_of(export.WRITERS), "ids": array(ID, max_items=MAX_IDS), **FILTER})
 def download():
+    """A spreadsheet of my invoices, streamed as it is made: the invoices `ids`, or every invoice the board's
+    filter selects (the same keys as GET /api/invoices). The export is recorded before the first byte."""
     if request.method == "HEAD":  # a probe (link checkers, previews) records nothing and reads nothing
         return Response(status=204, headers={"Cache-Control": "no-store"})
     out = export.start(runtime().clock, g.access, fmt=request.args.get("format", "xlsx"),

@@ -11,6 +11,7 @@ from ..roles import Perm
 from ..serializers import invoice_public
 from ..services import intake
 from .context import runtime
+from .declare import TEAM_ID, array, binary, obj, takes
 from .errors import error_body
 from .guard import requires
 
@@ -19,7 +20,10 @@ bp = Blueprint("uploads", __name__, url_prefix="/api/uploads")
 
 @bp.post("")
 @requires(Perm.UPLOAD)
+@takes(form=obj(["files"], files=array(binary()), team_id=TEAM_ID))
 def upload():
+    """Upload one file or many (multipart `files`) to one of my teams: each gets its own result, one bad
+    file never spoils the rest; 422 when none was accepted."""
     rt = runtime()
     if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
         raise AppError("request.malformed", detail="expected multipart/form-data with a boundary")

@@ -9,6 +9,7 @@ from ..validate import validate
 from ..validate.codes import Family
 from .auth import json_body
 from .context import runtime
+from .declare import obj, one_of, takes
 from .guard import SIGNED_IN, requires
 
 bp = Blueprint("validation", __name__, url_prefix="/api/validate")
@@ -16,7 +17,10 @@ bp = Blueprint("validation", __name__, url_prefix="/api/validate")
 
 @bp.post("")
 @requires(SIGNED_IN)
+@takes(body=obj(["fields"], fields={"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+                 family=one_of(Family)))
 def check():
+    """The reader's rules on field values as they are typed: the findings; nothing is stored."""
     body = json_body()
     fields = body.get("fields")
     if not isinstance(fields, dict) or not all(isinstance(v, str | None) for v in fields.values()):

@@ -124,18 +124,20 @@ def _flag(args: Mapping[str, str], name: str) -> bool | None:
     return raw in ("true", "1")
 
 
+# The filter's keys besides `q`, `sort` and the lists (LISTS), each with the function that reads it: parse_filter
+# reads exactly these, and the API description (api/openapi.py) lists the same table.
+READERS = {"date_from": _date, "date_to": _date, "amount_min": _amount, "amount_max": _amount, "uploaded_by": _id,
+           "duplicate": _flag, "claim": _id, "team_id": _id}
+
+
 def parse_filter(args: Mapping[str, str]) -> Filter:
     """A Filter from request arguments (or a parsed query string); unknown keys are ignored, bad values are
     a 400 `request.invalid` naming the field."""
     sort = (args.get("sort") or DEFAULT_SORT).strip()
     if sort.lstrip("-") not in SORTS:
         raise AppError("request.invalid", field="sort")
-    return Filter(
-        terms=terms_of(args.get("q") or ""), **{name: _list(args, name) for name in LISTS},
-        date_from=_date(args, "date_from"), date_to=_date(args, "date_to"),
-        amount_min=_amount(args, "amount_min"), amount_max=_amount(args, "amount_max"),
-        uploaded_by=_id(args, "uploaded_by"), duplicate=_flag(args, "duplicate"), claim=_id(args, "claim"),
-        team_id=_id(args, "team_id"), sort=sort)
+    return Filter(terms=terms_of(args.get("q") or ""), **{name: _list(args, name) for name in LISTS},
+                  **{name: read(args, name) for name, read in READERS.items()}, sort=sort)
 
 
 def parse_query_string(text: str) -> Filter:
