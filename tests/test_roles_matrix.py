@@ -175,3 +175,21 @@ def test_per_action_needs_of_claims_and_bulk(app, world, client):
                                                   "params": {"period": "2026-01", "voucher": "记-9"}})
     assert res.status_code == 200, res.json
     assert Membership.select().count() >= 6  # the world is intact
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_socket_events_by_role(app, world, role):
+    """Every role may watch its team's board live; nobody joins another team's room; signed out, no socket."""
+    from backend.extensions import socketio
+
+    client = app.test_client()
+    client.environ_base["HTTP_X_REQUESTED_WITH"] = "test"
+    assert not socketio.test_client(app, flask_test_client=client).is_connected()
+    login(client, role)
+    sock = socketio.test_client(app, flask_test_client=client)
+    assert sock.is_connected()
+    team_b = Team.get(Team.name == "Team B").id
+    assert sock.emit("subscribe", {"team_id": world["team"].id}, callback=True) == {"ok": True}
+    assert sock.emit("subscribe", {"team_id": team_b}, callback=True) == {"ok": False, "error": "auth.forbidden"}
+    assert sock.emit("subscribe", ["not", "a", "dict"], callback=True) == {"ok": False, "error": "request.invalid"}
+    sock.disconnect()
