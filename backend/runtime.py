@@ -40,4 +40,4 @@ class Runtime:
         from .sync.connector import make_connector
 
         s = self.settings
-        return make_connector(s.connector, s.authority_url, s.connector_timeout_seconds)
+        return make_connector(s.connector, s.authority_url, s.connector_timeout_seconds, s.simulator_token)

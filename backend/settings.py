@@ -73,6 +73,10 @@ class Settings:
     # -- the tax-authority side --------------------------------------------------------------
     connector: str = "simulator"  # simulator | ledger (imported exports only) | off
     simulator_url: str = ""  # empty: the embedded simulator on port + 1
+    # The bearer token the simulator demands and the connector sends; from_mapping fills it (generated into
+    # the data dir on first run). Empty: no simulator can start and the connector is refused.
+    simulator_token: str = ""
+    simulator_host: str = "127.0.0.1"  # where `fapiao simulator` listens (not FAPIAO_HOST: it stays local)
     demo: bool = True  # the simulator issues each read invoice after a random delay
     time_scale: float = 1.0  # wall seconds per authority second for delays and re-check spacing
     sync_tick_seconds: float = 2.0  # how often the scheduler looks for due checks and new ledger rows
@@ -153,6 +157,8 @@ class Settings:
             model_dir=Path(model_dir).expanduser().resolve() if model_dir else None,
             connector=_choice(env, "FAPIAO_CONNECTOR", CONNECTORS),
             simulator_url=env.get("FAPIAO_SIMULATOR_URL", ""),
+            simulator_token=env.get("FAPIAO_SIMULATOR_TOKEN") or _stored_secret(data_dir, "simulator_token"),
+            simulator_host=env.get("FAPIAO_SIMULATOR_HOST") or "127.0.0.1",
             demo=demo,
             time_scale=_float(env, "FAPIAO_TIME_SCALE", DEMO_TIME_SCALE if demo else 1.0),
             sync_tick_seconds=_float(env, "FAPIAO_SYNC_TICK_SECONDS", 2.0),
@@ -215,16 +221,17 @@ def _windows(env: Mapping[str, str], key: str) -> tuple[tuple[dt.datetime, dt.da
     return tuple(out)
 
 
-def _stored_secret(data_dir: Path) -> str:
-    """The per-installation secret: generated once, then read back on every start."""
-    path = data_dir / "secret_key"
+def _stored_secret(data_dir: Path, name: str = "secret_key") -> str:
+    """A per-installation secret (the session key, the simulator's token): generated once, then read back on
+    every start."""
+    path = data_dir / name
     if path.is_file():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     # Write aside, then link into place: link() fails if another process won the race, and the
     # file is never seen half-written.
-    tmp = data_dir / f".secret_key.{os.getpid()}"
+    tmp = data_dir / f".{name}.{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(key)

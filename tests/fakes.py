@@ -43,7 +43,7 @@ class FlaskSession:
         self.fail: str | None = None
         self.calls: list[str] = []
 
-    def request(self, method: str, url: str, timeout: float | None = None, json=None, params=None):
+    def request(self, method: str, url: str, timeout: float | None = None, json=None, params=None, headers=None):
         import requests
 
         path = "/" + url.split("/", 3)[3]
@@ -52,7 +52,7 @@ class FlaskSession:
             raise requests.ConnectionError("refused")
         if self.fail == "timeout":
             raise requests.Timeout("slow")
-        res = self.client.open(path, method=method, json=json, query_string=params)
+        res = self.client.open(path, method=method, json=json, query_string=params, headers=headers)
         return _Response(res.status_code, b"<html>oops" if self.fail == "garbage" else res.data)
 
 

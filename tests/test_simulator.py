@@ -23,9 +23,19 @@ def sim_clock():
     return FakeClock(dt.datetime(2026, 1, 5, 2, 0))  # 10:00 in China
 
 
+TOKEN = "sim-token"
+
+
 def make_sim(tmp_path, clock, **config):
-    settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator=SimulatorSettings(seed=7, **config))
-    return create_simulator(settings, clock, random.Random(7)).test_client()
+    settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator_token=TOKEN,
+                        simulator=SimulatorSettings(seed=7, **config))
+    return _authorised(create_simulator(settings, clock, random.Random(7)).test_client())
+
+
+def _authorised(client):
+    """A client that sends the installation's token, as the app's connector does."""
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
 
 
 @pytest.fixture
@@ -104,17 +114,18 @@ def test_unsupported_region_outage_and_errors(tmp_path, sim_clock):
 
 def test_feed_shows_rows_once_visible_and_again_when_changed(sim, sim_clock):
     sim.post("/api/v1/invoices", json={**INVOICE, "delay_hours": 2})
-    first = sim.get("/api/v1/ledger").json
+    buyer = INVOICE["buyer_tax_id"]
+    first = sim.get("/api/v1/ledger", query_string={"buyer": buyer}).json
     assert first["rows"] == []
     sim_clock.advance(hours=3)
-    page = sim.get("/api/v1/ledger", query_string={"since": first["cursor"]}).json
+    page = sim.get("/api/v1/ledger", query_string={"since": first["cursor"], "buyer": buyer}).json
     assert [r["key"] for r in page["rows"]] == ["1100094140-87654321"]
-    again = sim.get("/api/v1/ledger", query_string={"since": page["cursor"]}).json
+    again = sim.get("/api/v1/ledger", query_string={"since": page["cursor"], "buyer": buyer}).json
     assert again["rows"] == []
     sim_clock.advance(minutes=1)
     sim.post("/api/v1/invoices/1100094140-87654321/state", json={"state": "voided"})
     sim_clock.advance(seconds=1)
-    changed = sim.get("/api/v1/ledger", query_string={"since": page["cursor"]}).json
+    changed = sim.get("/api/v1/ledger", query_string={"since": page["cursor"], "buyer": buyer}).json
     assert [r["state"] for r in changed["rows"]] == ["voided"]
     other = sim.get("/api/v1/ledger", query_string={"buyer": "91110000MA00000002"}).json
     assert other["rows"] == []
@@ -132,9 +143,9 @@ def test_seeded_at_start_from_a_file_named_in_the_settings(tmp_path, sim_clock):
     path = tmp_path / "export.xlsx"
     path.write_bytes(export_xlsx([{"发票代码": "1100094140", "发票号码": "87654321", "开票日期": "2026-01-04",
                                    "金额": "100.00", "价税合计": "113.00", "发票状态": "已作废"}]))
-    settings = Settings(data_dir=tmp_path / "sim", secret_key="x",
+    settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator_token=TOKEN,
                         simulator=SimulatorSettings(seed=7, ledger_file=path))
-    sim = create_simulator(settings, sim_clock, random.Random(7)).test_client()
+    sim = _authorised(create_simulator(settings, sim_clock, random.Random(7)).test_client())
     assert verify(sim)["outcome"] == "voided"
     assert sim.get("/api/v1/config").json["ledger_file"] == str(path)
     assert sim.get("/api/v1/config").json["ledger_file"] == str(path)

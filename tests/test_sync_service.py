@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from backend.models import Invoice, Membership, Role, StoredFile, SyncCheck, Team
+from backend.models import BuyerEntity, Invoice, Membership, Role, StoredFile, SyncCheck, Team
 from backend.services import feed, sync
 from backend.settings import Settings, SimulatorSettings
 from backend.simulator.app import create_simulator
@@ -21,6 +21,7 @@ from .exports import export_xlsx
 from .fakes import FlaskSession
 from .helpers import login, read_generated
 
+TOKEN = "sim-token"
 FIELDS = {"invoice_code": "1100094140", "invoice_number": "87654321", "issue_date": "2026-01-05",
           "amount": "100.00", "tax": "13.00", "total": "113.00", "buyer_name": "甲公司",
           "buyer_tax_id": "91110000MA00000001", "seller_name": "乙公司", "seller_tax_id": "91110000MA00000002"}
@@ -34,9 +35,10 @@ def settings(settings):
 @pytest.fixture
 def sim(tmp_path, clock, rt, queue):
     """The simulator app, with the connector of both runtimes (web and worker) pointed at it."""
-    sim_settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator=SimulatorSettings(seed=1))
+    sim_settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator_token=TOKEN,
+                            simulator=SimulatorSettings(seed=1))
     session = FlaskSession(create_simulator(sim_settings, clock, random.Random(1)))
-    connector = HttpConnector("http://simulator", 5, session)
+    connector = HttpConnector("http://simulator", 5, session, token=TOKEN)
     rt.connector = connector
     queue.runtime.connector = connector
     return session
@@ -55,7 +57,9 @@ def make_invoice(rt, fields=FIELDS, status="extracted", team_name="Team A") -> I
 
 
 def issue(sim, delay_hours=0.0, **changes):
-    res = sim.client.post("/api/v1/invoices", json={**FIELDS, **changes, "delay_hours": delay_hours})
+    """The seller's side: the invoice reaches the platform (a call the operator makes, with the token)."""
+    res = sim.client.post("/api/v1/invoices", json={**FIELDS, **changes, "delay_hours": delay_hours},
+                          headers={"Authorization": f"Bearer {TOKEN}"})
     assert res.status_code in (200, 201), res.json
 
 
@@ -87,6 +91,7 @@ def test_pending_until_visible_then_found_by_lookup(rt, queue, clock, sim, db):
 
 def test_feed_settles_without_spending_quota(rt, queue, clock, sim, db):
     inv = make_invoice(rt)
+    BuyerEntity.create(team=inv.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=clock.now())
     issue(sim, delay_hours=2)
     feed.pull(rt)
     assert reload(inv).status == "pending_sync"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ..models import BuyerEntity, Team
+from ..models import BuyerEntity
 from ..runtime import Runtime
 from ..sync.connector import ConnectorError
 from . import health, ledger, sync
@@ -18,8 +18,9 @@ def pull(rt: Runtime) -> int:
     if conn is None or not conn.online:
         return 0
     entities = list(BuyerEntity.select(BuyerEntity.team, BuyerEntity.tax_id))
+    if not entities:
+        return 0  # the platform shows a taxpayer its own ledger: with none registered there is none to pull
     try:
-        # The feed shows invoices made out to our own taxpayers; with none registered, all of them.
         rows, cursor = conn.changes(health.feed_cursor(), sorted({e.tax_id for e in entities}))
     except ConnectorError as exc:
         health.record(rt, exc.key)
@@ -31,13 +32,12 @@ def pull(rt: Runtime) -> int:
     by_team: dict[int, set[str]] = {}
     for e in entities:
         by_team.setdefault(e.team_id, set()).add(e.tax_id.upper())
-    for team in Team.select(Team.id):
-        mine = by_team.get(team.id)
-        wanted = [r for r in rows if mine is None or (r.get("buyer_tax_id") or "").upper() in mine]
+    for team_id, mine in sorted(by_team.items()):  # a team sees the rows of its own taxpayers, and only those
+        wanted = [r for r in rows if (r.get("buyer_tax_id") or "").upper() in mine]
         if wanted:
             summary = ledger.ImportSummary()
-            changed = ledger.upsert(rt, team.id, ledger.rows_from_feed(wanted), "feed", summary)
-            settled += ledger.settle(rt, team.id, changed, "feed")
+            changed = ledger.upsert(rt, team_id, ledger.rows_from_feed(wanted), "feed", summary)
+            settled += ledger.settle(rt, team_id, changed, "feed")
     health.save_feed_cursor(cursor)
     return settled
 

@@ -149,7 +149,8 @@ def _authority(result: Result, fields: dict) -> dict | None:
     return {"fields": result.fields or None, "differences": detailed}
 
 
-OUTAGE_ERRORS = {"connector.down", "connector.timeout"}
+# Failures of the connection, not of one invoice (a wrong token included): they never make a sync_error.
+OUTAGE_ERRORS = {"connector.down", "connector.timeout", "connector.unauthorized"}
 
 
 def _invoice_error(outcome: Outcome | str, error: str | None) -> bool:

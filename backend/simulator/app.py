@@ -1,11 +1,16 @@
 """The simulator's HTTP API (JSON). Shapes are what backend/sync/connector.py expects.
 
     POST /api/v1/verify                 one 查验 (counts against the invoice's daily quota)
-    GET  /api/v1/ledger?since=&buyer=   invoices that became findable or changed since a cursor
+    GET  /api/v1/ledger?since=&buyer=   the named taxpayers' invoices that became findable or changed since a
+                                        cursor (`buyer` is required: a ledger is one taxpayer's, never all)
     POST /api/v1/invoices               issue an invoice (findable after a sampled or given delay)
     POST /api/v1/invoices/<key>/state   void (作废) or red-flush (红冲) it
     POST /api/v1/import                 seed from an official export file (findable at once)
     GET|PUT /api/v1/config              outage windows, latency, error rate
+    GET  /health                        the only call without the token
+
+Every other call needs `Authorization: Bearer <FAPIAO_SIMULATOR_TOKEN>` (401 otherwise). It listens on
+127.0.0.1 unless FAPIAO_SIMULATOR_HOST says otherwise.
 """
 
 from __future__ import annotations
@@ -20,15 +25,19 @@ from flask import Flask, jsonify, request
 
 from ..clock import Clock, SystemClock
 from ..errors import AppError
-from ..settings import Settings
+from ..settings import Settings, SettingsError
 from ..sync.exportfile import read_export
 from ..sync.matching import invoice_key
 from ..sync.types import Query
-from . import store
+from . import auth, store
 from .rules import is_down, sync_delay, verify
 
 FEED_PAGE = 1000
 STATES = ("normal", "voided", "red_flushed")
+QUERY_FIELDS = ("invoice_code", "invoice_number", "issue_date", "amount", "total", "check_code")
+ISSUED_FIELDS = ("invoice_code", "invoice_number", "issue_date", "amount", "tax", "total", "check_code",
+                 "buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id")
+_BAD: dict = {}  # the answer of _body() for a body it cannot use (compared by identity)
 
 
 class SimState:
@@ -40,6 +49,8 @@ class SimState:
 
 
 def create_simulator(settings: Settings, clock: Clock | None = None, rng: random.Random | None = None) -> Flask:
+    if not settings.simulator_token:
+        raise SettingsError("the simulator needs a token: FAPIAO_SIMULATOR_TOKEN, or DATA_DIR/simulator_token")
     app = Flask("fapiao_simulator")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store.open_store(str(settings.data_dir / "simulator.db"))
@@ -48,6 +59,14 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
     if settings.simulator.ledger_file:
         seed_from_export(settings.simulator.ledger_file.read_bytes(), settings.simulator.ledger_file.name,
                          state.clock.now())
+
+    @app.before_request
+    def authenticate():
+        if request.path == "/health":
+            return None
+        if not auth.token_ok(auth.bearer(request.headers.get("Authorization")), settings.simulator_token):
+            return jsonify(error="unauthorized"), 401, {"WWW-Authenticate": "Bearer"}
+        return None
 
     @app.before_request
     def faults():
@@ -72,9 +91,9 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
 
     @app.post("/api/v1/verify")
     def verify_one():
-        body = request.get_json(silent=True) or {}
-        number = str(body.get("invoice_number") or "")
-        if not number.isdigit():
+        body = _body(QUERY_FIELDS)
+        number = body.get("invoice_number") or ""
+        if body is _BAD or not (number.isascii() and number.isdigit()):
             return jsonify(error="bad_request"), 400
         query = Query(body.get("invoice_code") or None, number, body.get("issue_date"), body.get("amount"),
                       body.get("total"), body.get("check_code"))
@@ -89,10 +108,12 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
     def ledger():
         since = request.args.get("since")
         try:
-            since_at = dt.datetime.fromisoformat(since) if since else None
-        except ValueError:
+            since_at = _naive_utc(since) if since else None
+        except (ValueError, OverflowError):
             return jsonify(error="bad_cursor"), 400
-        buyers = [b for b in request.args.get("buyer", "").split(",") if b]
+        buyers = auth.taxpayers(request.args.get("buyer"))
+        if buyers is None:
+            return jsonify(error="buyer_required"), 400
         now = state.clock.now()
         rows = store.changed(since_at, now, buyers, FEED_PAGE)
         cursor = rows[-1].changed_at if len(rows) == FEED_PAGE else now
@@ -101,25 +122,28 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
 
     @app.post("/api/v1/invoices")
     def issue():
-        body = request.get_json(silent=True) or {}
+        body = _body(ISSUED_FIELDS)
+        if body is _BAD:
+            return jsonify(error="bad_request"), 400
         key = invoice_key(body.get("invoice_code"), body.get("invoice_number"))
         if key is None or body.get("state", "normal") not in STATES:
             return jsonify(error="bad_request"), 400
         now = state.clock.now()
         hours = body.get("delay_hours")
+        if hours is not None and not _number(hours, 0, 24 * 366 * 10):
+            return jsonify(error="bad_request", field="delay_hours"), 400
         delay = (dt.timedelta(hours=float(hours) * state.time_scale) if hours is not None
                  else sync_delay(state.rng, state.config, state.time_scale))
-        fields = {k: body.get(k) for k in ("invoice_code", "invoice_number", "issue_date", "amount", "tax", "total",
-                                            "check_code", "buyer_name", "buyer_tax_id", "seller_name",
-                                            "seller_tax_id")}
+        fields = {k: body.get(k) for k in ISSUED_FIELDS}
         row, created = store.issue(key, fields, now, now + delay, body.get("state", "normal"),
                                    replace=bool(body.get("replace")))
         return jsonify(key=row.key, visible_at=row.visible_at.isoformat(), created=created), 201 if created else 200
 
     @app.post("/api/v1/invoices/<key>/state")
     def set_state(key: str):
-        new = (request.get_json(silent=True) or {}).get("state")
-        if new not in STATES:
+        body = request.get_json(silent=True)
+        new = body.get("state") if isinstance(body, dict) else None
+        if not isinstance(new, str) or new not in STATES:
             return jsonify(error="bad_request"), 400
         if not store.set_state(key, new, state.clock.now()):
             return jsonify(error="not_found"), 404
@@ -139,20 +163,64 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
 
     @app.put("/api/v1/config")
     def put_config():
-        body = request.get_json(silent=True) or {}
-        changes = {}
-        if "outages" in body:
-            changes["outages"] = tuple((dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b))
-                                       for a, b in body["outages"])
-        for name in ("error_rate", "latency_ms", "daily_quota", "delay_median_hours", "offline_share"):
-            if name in body:
-                changes[name] = type(getattr(state.config, name))(body[name])
-        if "unsupported_regions" in body:
-            changes["unsupported_regions"] = tuple(body["unsupported_regions"])
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return jsonify(error="bad_request"), 400
+        try:
+            changes = _config_changes(body, state.config)
+        except (TypeError, ValueError, OverflowError) as exc:
+            return jsonify(error="bad_request", field=str(exc)), 400
         state.config = dataclasses.replace(state.config, **changes)
         return jsonify(_config_json(state.config))
 
     return app
+
+
+# What PUT /api/v1/config may change, and the range each must lie in.
+_CONFIG_RANGES = {"error_rate": (0.0, 1.0), "latency_ms": (0, 60_000), "daily_quota": (0, 10_000),
+                  "delay_median_hours": (0.0, 24.0 * 366), "offline_share": (0.0, 1.0)}
+
+
+def _config_changes(body: dict, config) -> dict:
+    """The changes a config body asks for; ValueError (naming the field) for any it cannot apply."""
+    changes: dict = {}
+    if "outages" in body:
+        windows = body["outages"]
+        if not isinstance(windows, list) or not all(isinstance(w, list) and len(w) == 2 for w in windows):
+            raise ValueError("outages")
+        try:
+            changes["outages"] = tuple((_naive_utc(a), _naive_utc(b)) for a, b in windows)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("outages") from None
+    for name, (lo, hi) in _CONFIG_RANGES.items():
+        if name in body:
+            if not _number(body[name], lo, hi):
+                raise ValueError(name)
+            changes[name] = type(getattr(config, name))(body[name])
+    if "unsupported_regions" in body:
+        regions = body["unsupported_regions"]
+        if not isinstance(regions, list) or not all(isinstance(r, str) and len(r) == 2 for r in regions):
+            raise ValueError("unsupported_regions")
+        changes["unsupported_regions"] = tuple(regions)
+    return changes
+
+
+def _body(text_fields: tuple[str, ...]) -> dict:
+    """The JSON object of the request, its invoice fields text or null; _BAD otherwise."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str | None) for k in text_fields):
+        return _BAD
+    return body
+
+
+def _number(value, lo: float, hi: float) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def _naive_utc(raw) -> dt.datetime:
+    """An ISO timestamp as naive UTC, as the store keeps time."""
+    parsed = dt.datetime.fromisoformat(raw)
+    return parsed if parsed.tzinfo is None else parsed.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def seed_from_export(data: bytes, filename: str, now: dt.datetime) -> tuple[int, int, list[dict]]:
@@ -169,13 +237,19 @@ def _config_json(cfg) -> dict:
     return out
 
 
-def serve(settings: Settings) -> None:
-    """`fapiao simulator`: a plain threaded WSGI server on port + 1 (not eventlet: nothing patched)."""
+def bind_address(settings: Settings) -> tuple[str, int]:
+    """Where `fapiao simulator` listens: FAPIAO_SIMULATOR_HOST (127.0.0.1 by default, whatever FAPIAO_HOST
+    says: the web app may face the network, its stand-in for the authority does not), on port + 1."""
     from urllib.parse import urlsplit
 
+    return settings.simulator_host, urlsplit(settings.authority_url).port or settings.port + 1
+
+
+def serve(settings: Settings) -> None:
+    """`fapiao simulator`: a plain threaded WSGI server on port + 1 (not eventlet: nothing patched)."""
     from werkzeug.serving import run_simple
 
     # One access line per feed poll (every tick) would drown the app's own log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    port = urlsplit(settings.authority_url).port or settings.port + 1
-    run_simple(settings.host, port, create_simulator(settings), threaded=True, use_reloader=False)
+    host, port = bind_address(settings)
+    run_simple(host, port, create_simulator(settings), threaded=True, use_reloader=False)

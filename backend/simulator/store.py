@@ -6,10 +6,11 @@ import datetime as dt
 
 import peewee as pw
 
-from ..db import JSONField
+from ..db import BUSY_SLICE_MS, JSONField, SqliteDatabase
 from .rules import Issued, china_date
 
-db = pw.SqliteDatabase(None)
+# The app's SQLite handling (backend/db.py): the threaded server answers several requests at once.
+db = SqliteDatabase(None, lock_type="IMMEDIATE")
 
 
 class SimInvoice(pw.Model):
@@ -39,7 +40,7 @@ class SimLookup(pw.Model):
 
 
 def open_store(path: str) -> pw.SqliteDatabase:
-    db.init(path, pragmas={"journal_mode": "wal", "busy_timeout": 5000})
+    db.init(path, pragmas={"journal_mode": "wal", "busy_timeout": BUSY_SLICE_MS}, timeout=BUSY_SLICE_MS / 1000)
     db.create_tables([SimInvoice, SimLookup])
     return db
 
@@ -84,9 +85,11 @@ def count_lookup(key: str, now: dt.datetime) -> int:
 
 
 def changed(since: dt.datetime | None, now: dt.datetime, buyers: list[str], limit: int) -> list[SimInvoice]:
-    query = SimInvoice.select().where(SimInvoice.changed_at <= now)
+    """The ledger of these taxpayers (buyer tax IDs) since a cursor; no taxpayer named, no rows."""
+    if not buyers:
+        return []
+    query = SimInvoice.select().where(SimInvoice.changed_at <= now,
+                                      SimInvoice.buyer_tax_id.in_([b.upper() for b in buyers]))
     if since is not None:
         query = query.where(SimInvoice.changed_at > since)
-    if buyers:
-        query = query.where(SimInvoice.buyer_tax_id.in_([b.upper() for b in buyers]))
     return list(query.order_by(SimInvoice.changed_at, SimInvoice.id).limit(limit))

@@ -1,10 +1,10 @@
 """Connectors to the tax authority: look one invoice up; pull ledger rows changed since a cursor.
 
-`HttpConnector` speaks the platform API as our simulator serves it (backend/simulator/app.py); an
-adapter for a commercial verification provider implements the same two calls. `LedgerOnly` is the
-`ledger` setting: no online service, only what was imported from export files. Every failure of the
-far side becomes a stable key (connector.down / timeout / bad_response), never an exception that
-could mark an invoice found or lose it.
+`HttpConnector` speaks the platform API as our simulator serves it (backend/simulator/app.py), with the
+installation's bearer token (FAPIAO_SIMULATOR_TOKEN); an adapter for a commercial verification provider
+implements the same two calls. `LedgerOnly` is the `ledger` setting: no online service, only what was
+imported from export files. Every failure of the far side becomes a stable key (connector.down / timeout /
+unauthorized / bad_response), never an exception that could mark an invoice found or lose it.
 """
 
 from __future__ import annotations
@@ -41,20 +41,26 @@ class HttpConnector:
     name = "authority"
     online = True
 
-    def __init__(self, base_url: str, timeout: float, session: requests.Session | None = None) -> None:
+    def __init__(self, base_url: str, timeout: float, session: requests.Session | None = None,
+                 token: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = session or requests.Session()
+        self._headers = {"Authorization": f"Bearer {token}"}
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
         try:
-            res = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+            res = self.session.request(method, self.base_url + path, timeout=self.timeout, headers=self._headers,
+                                       **kwargs)
         except requests.Timeout:
             raise ConnectorError("connector.timeout") from None
         except requests.RequestException:
             raise ConnectorError("connector.down") from None
         if res.status_code >= 500:
             raise ConnectorError("connector.down", status=res.status_code)
+        if res.status_code in (401, 403):
+            # The token is wrong or missing: a setting to fix, which says nothing about any invoice.
+            raise ConnectorError("connector.unauthorized", status=res.status_code)
         try:
             body = res.json()
         except ValueError:
@@ -81,9 +87,11 @@ class HttpConnector:
                       spent_quota=outcome not in _NO_QUOTA)
 
     def changes(self, cursor: str | None, buyers: list[str]) -> tuple[list[dict], str | None]:
-        params = {"since": cursor} if cursor else {}
-        if buyers:
-            params["buyer"] = ",".join(buyers)
+        """The ledger rows of these taxpayers (buyer tax IDs) changed since the cursor. The platform shows a
+        taxpayer only their own ledger: with none named there is nothing to ask for."""
+        if not buyers:
+            return [], cursor
+        params = {"buyer": ",".join(buyers), **({"since": cursor} if cursor else {})}
         body = self._call("GET", "/api/v1/ledger", params=params)
         rows, new_cursor = body.get("rows"), body.get("cursor")
         if not isinstance(rows, list) or not isinstance(new_cursor, str):
@@ -110,9 +118,9 @@ class LedgerOnly:
         return None
 
 
-def make_connector(kind: str, url: str, timeout: float) -> Connector | None:
+def make_connector(kind: str, url: str, timeout: float, token: str = "") -> Connector | None:
     if kind == "simulator":
-        return HttpConnector(url, timeout)
+        return HttpConnector(url, timeout, token=token)
     if kind == "ledger":
         return LedgerOnly()
     return None

@@ -33,6 +33,21 @@ def _two_free_ports() -> int:
     raise RuntimeError("no two free ports in a row")
 
 
+def authority(stack) -> requests.Session:
+    """The simulated platform, as the seller's system reaches it: with the installation's token, which
+    `fapiao run` generated into the data dir (mode 0600)."""
+    s = requests.Session()
+    s.headers["Authorization"] = "Bearer " + (stack.data / "simulator_token").read_text().strip()
+    s.base = f"http://127.0.0.1:{stack.port + 1}"
+    return s
+
+
+def register_buyer(http, stack, team_id: int, tax_id: str) -> None:
+    """The team's own taxpayer: the platform's feed shows a team the invoices made out to it, and only those."""
+    res = http.post(f"{stack.url}/api/teams/{team_id}/entities", json={"name": "本公司", "tax_id": tax_id})
+    assert res.status_code == 201, res.text
+
+
 @pytest.fixture
 def sync_stack(tmp_path):
     s = Stack(tmp_path, FAPIAO_ADMIN_PASSWORD=ADMIN_PASSWORD, FAPIAO_CONNECTOR="simulator", FAPIAO_DEMO="0",
@@ -69,9 +84,13 @@ def test_pending_sync_then_found_live_when_the_authority_has_it(sync_stack, brow
     http = sync_stack.session("admin")
     invoice = http.get(sync_stack.url + "/api/invoices").json()["items"][0]
     fields = {k: v["value"] for k, v in invoice["fields"].items()}
-    authority = f"http://127.0.0.1:{sync_stack.port + 1}"
+    buyer = synth.Spec().buyer_tax_id  # as printed; the authority holds the true one, whatever was read
+    register_buyer(http, sync_stack, invoice["team_id"], buyer)
+    platform = authority(sync_stack)
+    assert requests.post(platform.base + "/api/v1/invoices", json=fields, timeout=5).status_code == 401
     started = time.monotonic()
-    res = requests.post(authority + "/api/v1/invoices", json={**fields, "delay_hours": 0}, timeout=5)
+    res = platform.post(platform.base + "/api/v1/invoices", json={**fields, "buyer_tax_id": buyer, "delay_hours": 0},
+                        timeout=5)
     assert res.status_code == 201, res.text
 
     found = page.locator("[data-testid=column-found] [data-testid=invoice-card][data-status=found]")
@@ -101,10 +120,13 @@ def test_near_miss_is_shown_and_accepted_in_the_browser(sync_stack, browser, tmp
     card = page.locator("[data-testid=invoice-card][data-status=not_found]")
     card.wait_for(timeout=60_000)
     http = sync_stack.session("admin")
-    fields = {k: v["value"] for k, v in http.get(sync_stack.url + "/api/invoices").json()["items"][0]["fields"].items()}
-    real = {**fields, "invoice_number": fields["invoice_number"][:-1] + "9", "delay_hours": 0}
-    authority = f"http://127.0.0.1:{sync_stack.port + 1}"
-    assert requests.post(authority + "/api/v1/invoices", json=real, timeout=5).status_code == 201
+    invoice = http.get(sync_stack.url + "/api/invoices").json()["items"][0]
+    fields = {k: v["value"] for k, v in invoice["fields"].items()}
+    buyer = synth.Spec().buyer_tax_id
+    register_buyer(http, sync_stack, invoice["team_id"], buyer)
+    real = {**fields, "invoice_number": fields["invoice_number"][:-1] + "9", "buyer_tax_id": buyer, "delay_hours": 0}
+    platform = authority(sync_stack)
+    assert platform.post(platform.base + "/api/v1/invoices", json=real, timeout=5).status_code == 201
     time.sleep(1.5)  # the feed brings the row into the team's ledger
     card.click()
     page.get_by_test_id("check-now").click()
