@@ -15,6 +15,7 @@ from .api import (
     errors,
     events,
     export,
+    headers,
     invoices,
     openapi,
     people,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
                export.bp, people.bp, openapi.bp, web.bp):
         app.register_blueprint(bp)
     errors.register(app)
+    headers.register(app, settings)  # CSP, frame and sniffing guards, HSTS behind HTTPS
     handlers.register(socketio)
     _register_request_hooks(app)
     return app
