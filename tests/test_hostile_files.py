@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -26,7 +27,7 @@ from backend.sync.exportfile import read_export
 
 from . import hostile, media
 from .helpers import DONE, upload
-from .procs import REPO
+from .procs import REPO, Stack, wait_for
 
 SECRET = "TOP-SECRET-PASSWORD-HASH"
 
@@ -155,3 +156,43 @@ def test_xml_with_a_dtd_is_refused_and_plain_xml_parses(tmp_path):
             zf.xml(hostile.PAGE)
     with archive.open_zip(_normal_ofd()) as zf:
         assert zf.xml("OFD.xml").tag.endswith("OFD")
+
+
+def _job_rows(stack) -> list[dict]:
+    con = sqlite3.connect(f"file:{stack.data / 'fapiao.db'}?mode=ro", uri=True, timeout=10)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM job ORDER BY id")]
+    finally:
+        con.close()
+
+
+@pytest.mark.subprocess
+def test_a_job_past_the_workers_memory_limit_fails_once_and_the_worker_reads_on(tmp_path, png_bomb_bytes):
+    """A 400 MP PNG (pixel guard raised for it) decodes to 1.2 GB: past a 1024 MB limit, where a
+    photo needs ~600 MB. The same worker process then reads the next upload."""
+    env = {"FAPIAO_WORKERS": "1", "FAPIAO_WORKER_MEMORY_MB": "1024", "FAPIAO_MAX_PIXELS": "500000000"}
+    with Stack(tmp_path, **env) as stack:
+        stack.start("worker", "worker")
+        stack.start("web", "serve")
+        stack.wait_http()
+        http = stack.session()
+        ids = []
+        for name, body in (("huge.png", png_bomb_bytes), ("photo.jpg", media.jpeg())):
+            res = http.post(stack.url + "/api/uploads", files=[("files", (name, body))])
+            assert res.status_code == 200, res.text
+            ids.append(res.json()["results"][0]["invoice"]["id"])
+
+        def settled():
+            invs = [http.get(f"{stack.url}/api/invoices/{i}").json()["invoice"] for i in ids]
+            return invs if all(v["status"] in DONE | {"failed"} for v in invs) else None
+
+        huge, photo = wait_for(settled, timeout=120, interval=0.25)
+        assert stack.procs["worker"].poll() is None
+    assert huge["status"] == "failed" and huge["reason"] == "error.job.out_of_memory"
+    assert huge["reason_params"] == {"limit_mb": 1024}
+    _translated(huge["reason"], huge["reason_params"])
+    assert photo["status"] in DONE
+    jobs = _job_rows(stack)
+    assert [(j["state"], j["attempts"]) for j in jobs] == [("failed", 1), ("done", 1)]
+    assert jobs[0]["last_error"] == "job.out_of_memory"
