@@ -1,10 +1,12 @@
 """Hostile files against the reader and the upload check: peak memory and time, each in a fresh child.
 
-    python -m bench.hostile [--inflated-mib 2048]
+    python -m bench.hostile [--inflated-mib 2048] [--stack]
 
 Each case runs in its own Python process (so its peak RSS is its own): the worker's reading of an
 OFD (decode + text layer + embedded XML) on a normal OFD and on the issue's bomb (~2 MB, a page that
 inflates to 2 GiB), and the web process's upload check (sniff) on a zip of 200 000 entries.
+--stack also starts the real web + 2 workers and times a photo uploaded right after two bombs
+(upload → its reading done), against the same photo alone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from tests import hostile
@@ -51,9 +54,39 @@ def measure(path: Path, what: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def photo_behind_bombs(bomb: bytes) -> None:
+    import cv2
+
+    from backend.weights.families import generate
+    from tests.procs import Stack, wait_for
+
+    photos = [cv2.imencode(".jpg", generate("vat_normal", 2000 + i).image)[1].tobytes() for i in range(4)]
+    with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), FAPIAO_WORKERS="2") as stack:
+        stack.start("worker", "worker")
+        stack.start("web", "serve")
+        stack.wait_http()
+        http = stack.session()
+
+        def timed(files: list[tuple[str, bytes]]) -> tuple[float, str]:
+            started = time.perf_counter()
+            ids = [r["invoice"]["id"] for r in http.post(stack.url + "/api/uploads", files=[
+                ("files", f) for f in files]).json()["results"]]
+            final = {"extracted", "needs_review", "failed"}
+            wait_for(lambda: http.get(f"{stack.url}/api/invoices/{ids[-1]}").json()["invoice"]["status"] in final,
+                     timeout=300, interval=0.05)
+            reasons = [http.get(f"{stack.url}/api/invoices/{i}").json()["invoice"]["reason"] for i in ids]
+            return time.perf_counter() - started, ", ".join(str(r) for r in reasons)
+
+        timed([("warm1.jpg", photos[0]), ("warm2.jpg", photos[1])])  # both workers load their models
+        alone, _ = timed([("alone.jpg", photos[2])])
+        behind, reasons = timed([("bomb1.ofd", bomb), ("bomb2.ofd", bomb + b"\0"), ("photo.jpg", photos[3])])
+        print(f"photo alone: {alone:.2f} s; photo uploaded after two bombs: {behind:.2f} s (reasons: {reasons})")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--inflated-mib", type=int, default=2048)
+    p.add_argument("--stack", action="store_true")
     args = p.parse_args()
     cases = [("normal OFD", hostile.ofd_with({hostile.PAGE: hostile.page_xml()}), "read"),
              (f"bomb OFD ({args.inflated_mib} MiB page)", hostile.bomb_ofd(args.inflated_mib), "read"),
@@ -64,6 +97,8 @@ def main() -> None:
             path.write_bytes(data)
             result = measure(path, what)
             print(f"{name:34} {len(data) / 1e6:7.1f} MB  {json.dumps(result)}", flush=True)
+    if args.stack:
+        photo_behind_bombs(cases[1][1])
 
 
 if __name__ == "__main__":
