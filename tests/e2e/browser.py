@@ -28,3 +28,12 @@ def logged_in_page(browser, url: str, lang: str = "zh", width: int = 390, height
     page.get_by_role("button", name="Log in" if lang == "en" else "登录").click()
     page.locator("[data-testid=connection][data-state=online]").wait_for()
     return page
+
+
+CSP_REFUSAL = "Content Security Policy"  # how chromium's console words every refusal of the policy
+
+
+def csp_violations(browser) -> list[str]:
+    """What the app's Content-Security-Policy refused on any open page of this browser (from the console)."""
+    return [f"{page.url}: {m.text}" for context in browser.contexts for page in context.pages
+            for m in page.console_messages() if CSP_REFUSAL in m.text]
