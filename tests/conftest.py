@@ -46,6 +46,15 @@ def _reset_postgres(url: str) -> None:
         db.execute_sql("CREATE SCHEMA public")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """argon2id at its production cost takes ~75 ms a hash; the tests sign in thousands of times. Hashes made
+    here are argon2id all the same, only with the least work (the real processes hash at the real cost)."""
+    from backend.services import passwords
+
+    passwords.use_cost(passwords.CHEAPEST)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -147,7 +147,7 @@ def test_import_over_http_runs_in_a_worker_job(client, make_user, queue):
 
 def test_cli_import(tmp_path):
     env = {"FAPIAO_DATA_DIR": str(tmp_path / "data"), "FAPIAO_SECRET_KEY": "x", "PATH": "/usr/bin:/bin"}
-    subprocess.run([sys.executable, "-m", "backend.cli", "user", "create", "bob", "--password", "pw-123456",
+    subprocess.run([sys.executable, "-m", "backend.cli", "user", "create", "bob", "--password", "ledger-pw-4821",
                     "--team", "Finance"], env=env, check=True, capture_output=True)
     path = tmp_path / "export.xlsx"
     path.write_bytes(export_xlsx(ROWS))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, g, request
 
 from .. import auth
 from ..access import Access
 from ..errors import AppError
+from ..models import User
 from ..serializers import user_public
-from ..services import passwords, sessions, users
+from ..services import audit, passwords, sessions, throttle, users
 from .context import runtime
 from .declare import obj, string, takes
+from .errors import error_response
 from .guard import SIGNED_IN, public, requires
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
 
@@ -34,12 +40,30 @@ def _text(body: dict, key: str) -> str:
 @public
 @takes(body=obj(["username", "password"], username=string(), password=string()))
 def login():
-    """Sign in: a session cookie for this person; 401 `auth.invalid` otherwise."""
+    """Sign in: a session cookie for this person; 401 `auth.invalid` otherwise, and 429 `auth.throttled` (its
+    wait in `wait_seconds` and Retry-After) while the name or the address is blocked for failing too often
+    (services/throttle.py): then no password is checked at all. Every outcome is audited."""
     body = json_body()
     username, password = _text(body, "username").strip(), _text(body, "password")
+    clock, address = runtime().clock, auth.address()
+    held = throttle.blocked(clock, username, address)
+    if held is not None:
+        log.warning("sign-in refused: %s is blocked for %d s more", held.key, held.wait_seconds)
+        audit.record(clock, "auth.throttled", actor_name=username, address=address, key=held.key,
+                     wait_seconds=held.wait_seconds)
+        response, status = error_response("auth.throttled", 429, {"wait_seconds": held.wait_seconds})
+        response.headers["Retry-After"] = str(held.wait_seconds)
+        return response, status
     user = passwords.verify(username, password)
     if user is None:
+        started = throttle.failed(clock, username, address)
+        if started is not None:
+            log.warning("sign-in failed: %s is now blocked for %d s", started.key, started.wait_seconds)
+        audit.record(clock, "auth.login_failed", actor=User.select(User.id).where(User.username == username).scalar(),
+                     actor_name=username, address=address, blocked=started.key if started else None)
         raise AppError("auth.invalid", http_status=401)
+    throttle.succeeded(username)
+    audit.record(clock, "auth.login", actor=user, address=address)
     auth.login(user)
     return {"user": user_public(user, Access(user))}
 
@@ -48,7 +72,10 @@ def login():
 @public
 def logout():
     """Sign out here: this session ends (its sockets too)."""
+    user = auth.current_user()
     auth.logout()
+    if user is not None:
+        audit.record(runtime().clock, "auth.logout", actor=user, address=auth.address())
     return {"ok": True}
 
 
@@ -74,6 +101,8 @@ def logout_everywhere():
     """Every session of mine ends, this one included."""
     ended = auth.end_sessions_of(g.access.user.id, "everywhere")
     auth.logout()
+    audit.record(runtime().clock, "auth.logout_everywhere", actor=g.access.user, address=auth.address(),
+                 sockets_closed=ended)
     return {"ok": True, "sockets_closed": ended}
 
 
