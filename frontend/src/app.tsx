@@ -1,27 +1,39 @@
 import { useEffect } from "preact/hooks";
-import { api } from "./api/http";
+import { api, onAuthLost } from "./api/http";
 import { connect, disconnect, loadFirstPage } from "./api/sync";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
 import { LanguageSwitch } from "./components/LanguageSwitch";
 import { t } from "./i18n";
-import { authChecked, resetBoard, user } from "./state/store";
+import { canAny, canSeePeople } from "./lib/perms";
+import { sessionEnded, signedOut } from "./state/session";
+import { authChecked, user } from "./state/store";
 import type { User } from "./state/types";
 import { Board } from "./views/Board";
 import { Login } from "./views/Login";
 import { Upload } from "./views/Upload";
 import { InvoiceDetail } from "./views/InvoiceDetail";
-import { boardQuery, financePage, openInvoiceId, settingsOpen } from "./state/nav";
+import { accountsPage, boardQuery, financePage, openInvoiceId, setPasswordToken, settingsOpen } from "./state/nav";
 import { ClaimDetail } from "./views/ClaimDetail";
 import { Claims } from "./views/Claims";
 import { DashboardPage } from "./views/DashboardPage";
 import { Settings } from "./views/Settings";
+import { Account } from "./views/Account";
+import { AuditLog } from "./views/AuditLog";
+import { People } from "./views/People";
+import { SetPassword } from "./views/SetPassword";
+
+// A one-time link opens this page without signing in; the token stays in the hash (never sent to a server).
+const linkToken = setPasswordToken(globalThis.location?.pathname ?? "", globalThis.location?.hash ?? "");
 
 export function App() {
   useEffect(() => {
+    if (linkToken !== null) return;
+    onAuthLost(sessionEnded);
     api<{ user: User }>("/api/auth/me")
       .then((res) => (user.value = res.user))
       .catch(() => (user.value = null))
       .finally(() => (authChecked.value = true));
+    return () => onAuthLost(null);
   }, []);
 
   const me = user.value;
@@ -31,16 +43,17 @@ export function App() {
     return () => disconnect();
   }, [me?.id]);
 
+  if (linkToken !== null) return <SetPassword token={linkToken} />;
   if (!authChecked.value) return null;
   if (!me) return <Login />;
 
   async function logout() {
+    disconnect(); // first: the server closing this socket must not read as "the session ended elsewhere"
     await api("/api/auth/logout", { method: "POST" }).catch(() => undefined);
-    disconnect();
-    resetBoard();
-    user.value = null;
+    signedOut();
   }
 
+  const single = openInvoiceId.value !== null || settingsOpen.value || financePage.value || accountsPage.value;
   return (
     <div class="shell">
       <header class="top">
@@ -48,39 +61,60 @@ export function App() {
         <ConnectionIndicator />
         <span class="spacer" />
         <MainNav />
+        <a href="#/account" class={`me${accountsPage.value === "account" ? " active" : ""}`} data-testid="nav-account"
+          aria-current={accountsPage.value === "account" ? "page" : undefined} title={t("nav.account")}>
+          <span class="sr-only">{t("nav.account")}: </span>{me.display_name || me.username}
+        </a>
         <LanguageSwitch />
-        <button type="button" class="link" onClick={logout}>{t("logout")}</button>
+        <button type="button" class="link" data-testid="logout" onClick={logout}>{t("logout")}</button>
       </header>
-      <main class={openInvoiceId.value !== null || settingsOpen.value || financePage.value ? "single" : undefined}>
-        {openInvoiceId.value !== null ? (
-          <InvoiceDetail key={openInvoiceId.value} id={openInvoiceId.value} />
-        ) : settingsOpen.value ? (
-          <Settings />
-        ) : financePage.value?.name === "claims" ? (
-          financePage.value.id !== null ? <ClaimDetail key={financePage.value.id} id={financePage.value.id} /> : <Claims />
-        ) : financePage.value?.name === "dashboard" ? (
-          <DashboardPage />
-        ) : (
-          <>
-            <Upload />
-            <Board />
-          </>
-        )}
+      <main class={single ? "single" : undefined}>
+        <Page />
       </main>
     </div>
   );
 }
 
-/** Board, claims, dashboard, settings: one row of tabs (a second header row on a phone). */
+/** The page the hash names; one the role may not see falls back to the board (the API would refuse it anyway). */
+function Page() {
+  const me = user.value;
+  const page = accountsPage.value;
+  if (openInvoiceId.value !== null) return <InvoiceDetail key={openInvoiceId.value} id={openInvoiceId.value} />;
+  if (page === "account") return <Account />;
+  if (page === "people" && canSeePeople(me)) return <People />;
+  if (page === "audit" && canAny(me, "audit")) return <AuditLog />;
+  if (settingsOpen.value && canSeeSettings(me)) return <Settings />;
+  if (financePage.value?.name === "claims") {
+    return financePage.value.id !== null ? <ClaimDetail key={financePage.value.id} id={financePage.value.id} /> : <Claims />;
+  }
+  if (financePage.value?.name === "dashboard") return <DashboardPage />;
+  return (
+    <>
+      {canAny(me, "upload") && <Upload />}
+      <Board />
+    </>
+  );
+}
+
+/** Team settings: buyer entities (manage) and the ledger import (finance); nothing there for the others. */
+function canSeeSettings(me: User | null): boolean {
+  return canAny(me, "manage") || canAny(me, "finance");
+}
+
+/** Board, claims, dashboard, and what the role may see of settings, people and the audit log: one row of tabs
+ * (a second header row on a phone, scrolling sideways when it does not fit). */
 function MainNav() {
+  const me = user.value;
   const page = financePage.value;
-  const current = openInvoiceId.value !== null ? null : settingsOpen.value ? "settings" : page?.name ?? "board";
+  const current = openInvoiceId.value !== null ? null : accountsPage.value ?? (settingsOpen.value ? "settings" : page?.name ?? "board");
   const links = [
-    { key: "board", href: boardQuery.value ? `#/?${boardQuery.value}` : "#/", label: t("nav.board") },
-    { key: "claims", href: "#/claims", label: t("nav.claims") },
-    { key: "dashboard", href: "#/dashboard", label: t("nav.dashboard") },
-    { key: "settings", href: "#/settings", label: t("nav.settings") },
-  ];
+    { key: "board", href: boardQuery.value ? `#/?${boardQuery.value}` : "#/", label: t("nav.board"), show: true },
+    { key: "claims", href: "#/claims", label: t("nav.claims"), show: true },
+    { key: "dashboard", href: "#/dashboard", label: t("nav.dashboard"), show: true },
+    { key: "settings", href: "#/settings", label: t("nav.settings"), show: canSeeSettings(me) },
+    { key: "people", href: "#/people", label: t("nav.people"), show: canSeePeople(me) },
+    { key: "audit", href: "#/audit", label: t("nav.audit"), show: canAny(me, "audit") },
+  ].filter((l) => l.show);
   return (
     <nav class="mainnav" aria-label={t("nav.label")}>
       {links.map((l) => (

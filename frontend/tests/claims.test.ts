@@ -6,23 +6,31 @@ import { applyClaims, applyEvents, emptyBoard } from "../src/state/reduce";
 import { claim, claimEv } from "./fixtures";
 
 const withCount = (c: ReturnType<typeof claim>, count: number) => ({ ...c, count });
+const SUBMITTER = { claim: true, finance: false, ownOnly: true };
+const ACCOUNTANT = { claim: true, finance: true, ownOnly: false };
+const AUDITOR = { claim: false, finance: false, ownOnly: false };
 
 describe("what a person may do with a claim", () => {
   it("lets the claimant add, remove and submit a draft (submit once it holds an invoice)", () => {
-    expect(claimActions(claim(1, 1), 1, false)).toEqual(["add", "remove"]);
-    expect(claimActions(withCount(claim(1, 1), 2), 1, false)).toEqual(["add", "remove", "submit"]);
+    expect(claimActions(claim(1, 1), 1, SUBMITTER)).toEqual(["add", "remove"]);
+    expect(claimActions(withCount(claim(1, 1), 2), 1, SUBMITTER)).toEqual(["add", "remove", "submit"]);
   });
-  it("gives someone else's draft to nobody but a manager", () => {
-    expect(claimActions(withCount(claim(1, 1), 2), 7, false)).toEqual([]);
-    expect(claimActions(withCount(claim(1, 1), 2), 7, true)).toEqual(["add", "remove", "submit"]);
+  it("gives someone else's draft to nobody but a role that claims for anyone", () => {
+    expect(claimActions(withCount(claim(1, 1), 2), 7, SUBMITTER)).toEqual([]);
+    expect(claimActions(withCount(claim(1, 1), 2), 7, ACCOUNTANT)).toEqual(["add", "remove", "submit"]);
   });
-  it("lets only a manager approve or return a submitted claim", () => {
-    expect(claimActions(claim(1, 1, "submitted"), 1, false)).toEqual([]);
-    expect(claimActions(claim(1, 1, "submitted"), 7, true)).toEqual(["approve", "return"]);
+  it("lets only finance approve or return a submitted claim", () => {
+    expect(claimActions(claim(1, 1, "submitted"), 1, SUBMITTER)).toEqual([]);
+    expect(claimActions(claim(1, 1, "submitted"), 7, ACCOUNTANT)).toEqual(["approve", "return"]);
   });
   it("reopens a returned claim for its claimant; an approved one is done", () => {
-    expect(claimActions(claim(1, 1, "returned"), 1, false)).toEqual(["reopen"]);
-    expect(claimActions(claim(1, 1, "approved"), 1, true)).toEqual([]);
+    expect(claimActions(claim(1, 1, "returned"), 1, SUBMITTER)).toEqual(["reopen"]);
+    expect(claimActions(claim(1, 1, "approved"), 1, ACCOUNTANT)).toEqual([]);
+  });
+  it("gives an auditor nothing to do, even on a claim of their own", () => {
+    for (const state of ["draft", "submitted", "returned"] as const) {
+      expect(claimActions(withCount(claim(1, 1, state), 2), 1, AUDITOR)).toEqual([]);
+    }
   });
 });
 

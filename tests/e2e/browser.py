@@ -30,6 +30,26 @@ def logged_in_page(browser, url: str, lang: str = "zh", width: int = 390, height
     return page
 
 
+def fresh_page(browser, url: str, lang: str = "zh", width: int = 390, height: int = 844, path: str = "/"):
+    """A page in a browser context of its own (its own cookies: another person, another device), at this size and
+    UI language, opened at `url + path`, not signed in."""
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
+                                  locale="en-US" if lang == "en" else "zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.goto(url)
+    page.evaluate(f"localStorage.setItem('fapiao.lang', '{lang}')")
+    page.goto(url + path)
+    return page
+
+
+def sign_in(page, username: str, password: str, lang: str = "zh") -> None:
+    """Sign in on the page's login form and wait until its socket is connected."""
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Log in" if lang == "en" else "登录").click()
+    page.locator("[data-testid=connection][data-state=online]").wait_for()
+
+
 CSP_REFUSAL = "Content Security Policy"  # how chromium's console words every refusal of the policy
 
 

@@ -12,6 +12,13 @@ export class ApiError extends Error {
 // Every state-changing call carries this header; the server refuses those without it (CSRF).
 export const CSRF_HEADERS = { "X-Requested-With": "fapiao" };
 
+// Called when a request answers 401 `auth.required`: the session ended (elsewhere, by an admin, or timed out).
+let authLost: (() => void) | null = null;
+
+export function onAuthLost(handler: (() => void) | null): void {
+  authLost = handler;
+}
+
 export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
   const headers: Record<string, string> = { ...CSRF_HEADERS, Accept: "application/json" };
   let body = init.body;
@@ -28,6 +35,7 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const err = (data && data.error) || { key: "server", message: response.statusText, params: {} };
+    if (response.status === 401 && err.key === "auth.required") authLost?.();
     throw new ApiError(response.status, err);
   }
   return data as T;

@@ -2,8 +2,9 @@
 // on every (re)connect we ask the server for every event after our cursor, so nothing pushed
 // while we were away is ever missed.
 import { io, type Socket } from "socket.io-client";
-import { board, connection, receiveEvents, setCursorAtLeast, user } from "../state/store";
-import type { ServerEvent } from "../state/types";
+import { refreshed, sessionEnded } from "../state/session";
+import { board, connection, receiveEvents, setCursorAtLeast } from "../state/store";
+import type { ServerEvent, User } from "../state/types";
 import { api, ApiError } from "./http";
 
 interface EventsPage {
@@ -42,18 +43,24 @@ export function connect(): void {
     randomizationFactor: 0.5, // jitter, so a server restart is not met by a thundering herd
   });
   connection.value = "reconnecting";
+  let connects = 0;
   socket.on("connect", () => {
     connection.value = "online";
     catchUp().catch(onSyncError);
+    // Back after a break: my roles may have changed meanwhile (the server drops my sockets when they do).
+    if (connects++ > 0) api<{ user: User }>("/api/auth/me").then((r) => refreshed(r.user)).catch(onSyncError);
   });
   socket.on("event", (ev: ServerEvent) => receiveEvents([ev]));
-  socket.on("disconnect", () => {
+  socket.on("disconnect", (reason: string) => {
     connection.value = navigator.onLine ? "reconnecting" : "offline";
+    // The server closed it: a session ended (the reconnect is refused) or a role changed (it comes back into
+    // the rooms I hold now). Socket.IO does not reconnect by itself after a server's disconnect.
+    if (reason === "io server disconnect") socket?.connect();
   });
   socket.on("connect_error", (err: Error) => {
     if (err.message === "auth.required") {
       disconnect();
-      user.value = null;
+      sessionEnded();
       return;
     }
     connection.value = navigator.onLine ? "reconnecting" : "offline";
@@ -76,7 +83,7 @@ function onOnline(): void {
 function onSyncError(err: unknown): void {
   if (err instanceof ApiError && err.status === 401) {
     disconnect();
-    user.value = null;
+    sessionEnded();
   }
 }
 

@@ -4,7 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api/http";
 import { errorText, t } from "../i18n";
 import { causeNext, causeText, markDiffs, when } from "../lib/causes";
-import { receiveInvoices } from "../state/store";
+import { canIn, canOnInvoice } from "../lib/perms";
+import { receiveInvoices, user } from "../state/store";
 import type { Cause, Invoice, NearMiss, SyncCheck } from "../state/types";
 
 interface Checks {
@@ -53,19 +54,23 @@ export function SyncPanel({ inv, onEditField }: { inv: Invoice; onEditField: (na
   }
 
   const quota = data?.quota;
+  const may = { check: canIn(user.value, inv.team_id, "upload"), correct: canOnInvoice(user.value, inv, "correct"),
+    manage: canIn(user.value, inv.team_id, "manage") };
   return (
     <section class="sync" data-testid="sync-panel">
       <h3>{t("sync.title")}</h3>
       {inv.next_check_at && <p class="note" data-testid="next-check">{t("sync.next_check", { at: when(inv.next_check_at) })}</p>}
-      <div class="row wrap">
-        <button type="button" onClick={checkNow} disabled={busy} data-testid="check-now">
-          {t("sync.check_now")}{quota ? ` (${t("sync.quota", { used: quota.used, limit: quota.limit })})` : ""}
-        </button>
-      </div>
+      {may.check && (
+        <div class="row wrap">
+          <button type="button" onClick={checkNow} disabled={busy} data-testid="check-now">
+            {t("sync.check_now")}{quota ? ` (${t("sync.quota", { used: quota.used, limit: quota.limit })})` : ""}
+          </button>
+        </div>
+      )}
       {message && <p class="note" data-testid="sync-message">{message}</p>}
       {inv.diagnosis.length > 0 && (
         <ol class="causes" data-testid="diagnosis">
-          {inv.diagnosis.map((c) => <CauseItem key={c.key} cause={c} onAccept={accept} onEditField={onEditField} busy={busy} onCheck={checkNow} />)}
+          {inv.diagnosis.map((c) => <CauseItem key={c.key} cause={c} may={may} onAccept={accept} onEditField={onEditField} busy={busy} onCheck={checkNow} />)}
         </ol>
       )}
       <h4>{t("sync.timeline")}</h4>
@@ -91,24 +96,30 @@ export function SyncPanel({ inv, onEditField }: { inv: Invoice; onEditField: (na
   );
 }
 
-function CauseItem(props: { cause: Cause; busy: boolean; onAccept: (c: NearMiss) => void; onEditField: (n: string) => void; onCheck: () => void }) {
-  const { cause } = props;
+interface May {
+  check: boolean;
+  correct: boolean;
+  manage: boolean;
+}
+
+function CauseItem(props: { cause: Cause; may: May; busy: boolean; onAccept: (c: NearMiss) => void; onEditField: (n: string) => void; onCheck: () => void }) {
+  const { cause, may } = props;
   const candidate = cause.key === "near_miss" ? (cause.params.candidate as NearMiss) : null;
   return (
     <li class="cause" data-testid={`cause-${cause.key}`} data-score={cause.score}>
       <p><strong>{causeText(cause)}</strong></p>
       {candidate && <NearMissEvidence candidate={candidate} />}
       <p class="note">{causeNext(cause)}</p>
-      {cause.action === "accept_near_miss" && candidate && (
+      {cause.action === "accept_near_miss" && candidate && may.correct && (
         <button type="button" class="primary" disabled={props.busy} data-testid="accept-candidate" onClick={() => props.onAccept(candidate)}>
           {t("sync.accept", { key: candidate.key })}
         </button>
       )}
-      {cause.action === "edit_fields" && (
+      {cause.action === "edit_fields" && may.correct && (
         <button type="button" onClick={() => props.onEditField(firstField(cause))}>{t("sync.edit_fields")}</button>
       )}
-      {cause.action === "add_entity" && <a href="#/settings">{t("sync.manage_entities")}</a>}
-      {cause.action === "check_now" && <button type="button" disabled={props.busy} onClick={props.onCheck}>{t("sync.check_now")}</button>}
+      {cause.action === "add_entity" && may.manage && <a href="#/settings">{t("sync.manage_entities")}</a>}
+      {cause.action === "check_now" && may.check && <button type="button" disabled={props.busy} onClick={props.onCheck}>{t("sync.check_now")}</button>}
     </li>
   );
 }

@@ -45,7 +45,15 @@ export function t(key: string, params?: Record<string, unknown>, language: Lang 
   return format(template, params);
 }
 
-/** A server error body's message, translated by its stable key. */
-export function errorText(error: { key: string; params?: Record<string, unknown> }): string {
-  return t(`error.${error.key}`, error.params);
+/** Whether either catalog has words for this key. */
+export function known(key: string): boolean {
+  return catalogs[lang.value][key] !== undefined || catalogs.en[key] !== undefined;
+}
+
+/** A server error body's message, translated by its stable key (a key this build does not know yet: the
+ * server's own translation, `error.message`). */
+export function errorText(error: { key: string; params?: Record<string, unknown>; message?: string }): string {
+  const key = `error.${error.key}`;
+  if (error.message && !known(key)) return error.message;
+  return t(key, error.params);
 }

@@ -1,19 +1,27 @@
 // What a person may do with a claim in its state (mirrors backend/api/claims.py and services/claims.py:
-// the claimant, its creator or a manager edits a draft and reopens a returned claim; only a manager of the
-// team approves or returns a submitted one). Pure (tests/claims.test.ts); the server decides in the end.
+// someone with `claim` edits a draft and reopens a returned claim — a submitter only their own, as claimant or
+// creator; only `finance` approves or returns a submitted one). Pure (tests/claims.test.ts); the server decides.
 import { t } from "../i18n";
 import type { Claim, ClaimState } from "../state/types";
 import { causeParams } from "./causes";
 
 export type ClaimAction = "add" | "remove" | "submit" | "approve" | "return" | "reopen";
 
-export function claimActions(claim: Claim, userId: number | undefined, manager: boolean): ClaimAction[] {
-  const editor = manager || (userId !== undefined && (claim.claimant?.id === userId || claim.created_by === userId));
+/** What my role lets me do with the claims of one team (lib/perms.ts claimGrants reads it off /api/auth/me). */
+export interface ClaimGrants {
+  claim: boolean;
+  finance: boolean;
+  ownOnly: boolean; // `claim` only on claims I am the claimant or creator of
+}
+
+export function claimActions(claim: Claim, userId: number | undefined, grants: ClaimGrants): ClaimAction[] {
+  const mine = userId !== undefined && (claim.claimant?.id === userId || claim.created_by === userId);
+  const editor = grants.claim && (!grants.ownOnly || mine);
   switch (claim.state) {
     case "draft":
       return editor ? (claim.count > 0 ? ["add", "remove", "submit"] : ["add", "remove"]) : [];
     case "submitted":
-      return manager ? ["approve", "return"] : [];
+      return grants.finance ? ["approve", "return"] : [];
     case "returned":
       return editor ? ["reopen"] : [];
     default:

@@ -20,6 +20,22 @@ export function financePageOf(hash: string): FinancePage {
 
 export const financePage = signal<FinancePage>(financePageOf(globalThis.location?.hash ?? ""));
 
+// The accounts pages: people (#/people), the audit log (#/audit) and my own account (#/account).
+export const ACCOUNTS_PAGES = ["people", "audit", "account"] as const;
+export type AccountsPage = (typeof ACCOUNTS_PAGES)[number] | null;
+
+export function accountsPageOf(hash: string): AccountsPage {
+  const m = /^#\/(people|audit|account)$/.exec(hash);
+  return m ? (m[1] as AccountsPage) : null;
+}
+
+export const accountsPage = signal<AccountsPage>(accountsPageOf(globalThis.location?.hash ?? ""));
+
+/** The public page a one-time link opens (`/set-password#<token>`): no sign-in, the token in the hash only. */
+export function setPasswordToken(path: string, hash: string): string | null {
+  return path.replace(/\/+$/, "") === "/set-password" ? hash.replace(/^#/, "") : null;
+}
+
 // The board's filter is the query of its route (#/?q=华为&status=found; state/filter.ts reads it). Other routes
 // keep the last one, so "back to the board" returns to the same filtered view.
 function boardQueryOf(hash: string): string | null {
@@ -53,6 +69,7 @@ globalThis.addEventListener?.("hashchange", () => {
   openInvoiceId.value = fromHash();
   settingsOpen.value = globalThis.location?.hash === "#/settings";
   financePage.value = financePageOf(globalThis.location?.hash ?? "");
+  accountsPage.value = accountsPageOf(globalThis.location?.hash ?? "");
   const query = boardQueryOf(globalThis.location?.hash ?? "");
   if (query !== null) boardQuery.value = query;
 });

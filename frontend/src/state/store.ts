@@ -41,6 +41,3 @@ export function setCursorAtLeast(cursor: number): void {
 export function resetBoard(): void {
   board.value = emptyBoard;
 }
-
-/** Teams of mine where I may approve, reimburse and book (GET /api/auth/me says so per team). */
-export const managedTeams = computed(() => new Set((user.value?.teams ?? []).filter((t) => t.can_manage).map((t) => t.id)));

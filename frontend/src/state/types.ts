@@ -173,7 +173,51 @@ export interface User {
   username: string;
   display_name: string;
   is_admin: boolean;
-  teams: { id: number; name: string; role: string | null; can_manage: boolean }[];
+  teams: { id: number; name: string; role: string | null; can_manage: boolean; permissions: string[] }[];
+}
+
+export const ROLES = ["submitter", "accountant", "admin", "auditor"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A person as GET /api/people lists them (services/users.person_public). */
+export interface Person {
+  id: number;
+  username: string;
+  display_name: string;
+  is_admin: boolean;
+  disabled: boolean;
+  created_at: string;
+  password_set: boolean;
+  teams: { id: number; name: string; role: Role }[];
+}
+
+/** A one-time link to set a password (`<host>/set-password#<token>`), shown once to the admin who made it. */
+export interface OneTimeLink {
+  url: string;
+  expires_at: string;
+}
+
+/** One of my sign-in sessions (GET /api/auth/sessions). */
+export interface LoginSession {
+  id: number;
+  created_at: string;
+  last_seen_at: string;
+  address: string | null;
+  user_agent: string | null;
+  current: boolean;
+}
+
+/** One line of the audit log (GET /api/audit). */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: number | null;
+  actor_name: string | null;
+  team: number | string | { id: number; name: string } | null;
+  action: string;
+  target: string | null;
+  address: string | null;
+  data: Record<string, unknown> | null;
 }
 
 export interface ApiErrorBody {

@@ -15,7 +15,8 @@ import { SearchBox } from "../components/board/SearchBox";
 import { TableView } from "../components/board/TableView";
 import { boardFilter, filterQuery, isDesktop, setFilter } from "../state/board";
 import { SORTS, type Filter, type Sort } from "../state/filter";
-import { board, showResults } from "../state/store";
+import { canAny, canIn } from "../lib/perms";
+import { board, showResults, user } from "../state/store";
 
 export function Board() {
   const filter = boardFilter.value;
@@ -27,6 +28,7 @@ export function Board() {
     if (!table) ensureCounts(query); // the table's pages bring the counts with them
   });
   const main = board.value.results.get(query);
+  const mayExport = filter.team_id ? canIn(user.value, Number(filter.team_id), "export") : canAny(user.value, "export");
   return (
     <section class="card board" aria-labelledby="board-title">
       <div class="row between wrap">
@@ -40,7 +42,7 @@ export function Board() {
         <div class="row wrap">
           <SortPick filter={filter} />
           {isDesktop.value && <ViewSwitch filter={filter} />}
-          <a class="button" href={exportUrl(null, query)} download data-testid="export">{t("board.export")}</a>
+          {mayExport && <a class="button" href={exportUrl(null, query)} download data-testid="export">{t("board.export")}</a>}
           <SavedViews />
         </div>
       </div>

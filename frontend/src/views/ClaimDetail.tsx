@@ -1,6 +1,6 @@
 // One claim (报销单): its invoices (seller, amount, date, status, and the warning kept for those the
 // authority had not confirmed), and what may be done in its state: remove and submit a draft, approve or
-// return a submitted one (managers), reopen a returned one. The claim and its invoices come from the
+// return a submitted one (`finance`), reopen a returned one; each only where the role allows (lib/perms.ts). The claim and its invoices come from the
 // store, so pushes (claim.updated, invoice events) show at once; a newer claim version reloads the list.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api/http";
@@ -8,7 +8,8 @@ import { StatusChip } from "../components/StatusChip";
 import { t } from "../i18n";
 import { claimActions, claimErrorText, warningText, type ClaimAction, type ClaimWarning } from "../lib/claims";
 import { shortDateTime, yuan } from "../lib/format";
-import { board, claimsById, managedTeams, receiveClaims, receiveInvoices, user } from "../state/store";
+import { claimGrants } from "../lib/perms";
+import { board, claimsById, receiveClaims, receiveInvoices, user } from "../state/store";
 import type { Claim, Invoice } from "../state/types";
 
 interface ClaimDetailBody {
@@ -50,7 +51,7 @@ export function ClaimDetail({ id }: { id: number }) {
   const [error, setError] = useState<string | null>(null);
   if (missing) return <section class="card"><p class="error">{t("error.not_found")}</p><BackLink /></section>;
   if (!claim) return <section class="card"><p class="note">{t("finance.loading")}</p></section>;
-  const actions = claimActions(claim, user.value?.id, managedTeams.value.has(claim.team_id));
+  const actions = claimActions(claim, user.value?.id, claimGrants(user.value, claim.team_id));
 
   async function act(path: string, init: RequestInit & { json?: unknown } = { method: "POST" }) {
     setBusy(true);

@@ -6,8 +6,9 @@ import { TeamPick } from "../components/TeamPick";
 import { t } from "../i18n";
 import { claimErrorText, countByState, teamClaims } from "../lib/claims";
 import { shortDateTime, yuan } from "../lib/format";
+import { canIn } from "../lib/perms";
 import { financeTeamId } from "../state/finance";
-import { claimsById, receiveClaims } from "../state/store";
+import { claimsById, receiveClaims, user } from "../state/store";
 import { CLAIM_STATES, type Claim, type ClaimState } from "../state/types";
 
 export function Claims() {
@@ -32,7 +33,7 @@ export function Claims() {
         <h2 id="claims-title">{t("claims.title")}</h2>
         <TeamPick />
       </div>
-      {teamId !== null && <NewClaim teamId={teamId} />}
+      {teamId !== null && canIn(user.value, teamId, "claim") && <NewClaim teamId={teamId} />}
       <div class="filters" role="tablist">
         <button type="button" role="tab" aria-selected={state === null} class={state === null ? "tab active" : "tab"}
           onClick={() => setState(null)}>

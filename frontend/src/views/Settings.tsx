@@ -1,8 +1,9 @@
-// Team settings for the authority side: the buyer entities (抬头 + 税号) invoices should be made out to,
-// and importing the platform's 全量发票查询 export (xlsx or csv).
+// Team settings for the authority side: the buyer entities (抬头 + 税号) invoices should be made out to
+// (added and removed with `manage`), and importing the platform's 全量发票查询 export (xlsx or csv; `finance`).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, CSRF_HEADERS } from "../api/http";
 import { errorText, t } from "../i18n";
+import { can, canIn } from "../lib/perms";
 import { user } from "../state/store";
 
 interface Entity {
@@ -31,8 +32,9 @@ interface ImportRecord {
 const POLL_MS = 1000;
 
 export function Settings() {
-  const teams = user.value?.teams ?? [];
-  const [teamId, setTeamId] = useState<number | null>(teams[0]?.id ?? null);
+  const teams = (user.value?.teams ?? []).filter((tm) => can(tm, "manage") || can(tm, "finance"));
+  const [chosen, setTeamId] = useState<number | null>(teams[0]?.id ?? null);
+  const teamId = teams.find((tm) => tm.id === chosen)?.id ?? teams[0]?.id ?? null;
   if (teamId === null) return null;
   return (
     <section class="card settings" data-testid="settings">
@@ -42,13 +44,13 @@ export function Settings() {
           {teams.map((tm) => <option key={tm.id} value={tm.id}>{tm.name}</option>)}
         </select>
       )}
-      <Entities teamId={teamId} />
-      <LedgerImport teamId={teamId} />
+      <Entities teamId={teamId} manage={canIn(user.value, teamId, "manage")} />
+      {canIn(user.value, teamId, "finance") && <LedgerImport teamId={teamId} />}
     </section>
   );
 }
 
-function Entities({ teamId }: { teamId: number }) {
+function Entities({ teamId, manage }: { teamId: number; manage: boolean }) {
   const [list, setList] = useState<Entity[]>([]);
   const [name, setName] = useState("");
   const [taxId, setTaxId] = useState("");
@@ -82,17 +84,22 @@ function Entities({ teamId }: { teamId: number }) {
         {list.map((e) => (
           <li key={e.id} class="row between">
             <span>{e.name} · <span class="mono">{e.tax_id}</span></span>
-            <button type="button" class="link" onClick={() => call(`/api/teams/${teamId}/entities/${e.id}`, { method: "DELETE" })}>
-              {t("settings.remove")}
-            </button>
+            {manage && (
+              <button type="button" class="link" data-testid="entity-remove"
+                onClick={() => call(`/api/teams/${teamId}/entities/${e.id}`, { method: "DELETE" })}>
+                {t("settings.remove")}
+              </button>
+            )}
           </li>
         ))}
       </ul>
-      <form class="row wrap" onSubmit={add}>
-        <input placeholder={t("settings.entity_name")} value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="entity-name" />
-        <input placeholder={t("settings.entity_tax_id")} value={taxId} onInput={(e) => setTaxId(e.currentTarget.value)} data-testid="entity-tax-id" />
-        <button type="submit" class="primary">{t("settings.add")}</button>
-      </form>
+      {manage && (
+        <form class="row wrap" onSubmit={add}>
+          <input placeholder={t("settings.entity_name")} value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="entity-name" />
+          <input placeholder={t("settings.entity_tax_id")} value={taxId} onInput={(e) => setTaxId(e.currentTarget.value)} data-testid="entity-tax-id" />
+          <button type="submit" class="primary">{t("settings.add")}</button>
+        </form>
+      )}
       {error && <p class="error">{error}</p>}
     </div>
   );

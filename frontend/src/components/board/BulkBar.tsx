@@ -1,12 +1,14 @@
 // The bar that appears while invoices are selected: how many, "select all N matching", and the actions.
-// Reimburse, book and unbook only show for someone who manages the teams involved (GET /api/auth/me).
+// Each action shows only where the role allows it in every team involved (lib/perms.ts): reimburse, book and
+// unbook need `finance`, a claim `claim`, a check `upload`, the export `export`.
 import { useState } from "preact/hooks";
 import { ApiError } from "../../api/http";
 import { errorText, t } from "../../i18n";
 import { selection } from "../../state/board";
 import type { Filter } from "../../state/filter";
 import { noSelection, selectAllMatching, selectedCount, type Selection } from "../../state/selection";
-import { board, managedTeams, user } from "../../state/store";
+import { canAll, teamsWith } from "../../lib/perms";
+import { board, user } from "../../state/store";
 import { BookForm } from "./BookForm";
 import { exportUrl, runBulk, type Outcome } from "./bulk";
 import { BulkOutcome } from "./BulkOutcome";
@@ -33,7 +35,8 @@ export function BulkBar({ filter, filterQuery, total }: Props) {
   const sel = selection.value;
   const n = selectedCount(sel, total);
   const teams = teamsOf(sel, filter);
-  const manager = teams.length > 0 && teams.every((id) => managedTeams.value.has(id));
+  const may = (perm: Parameters<typeof canAll>[2]) => canAll(user.value, teams, perm);
+  const finance = may("finance");
 
   function finish(result: Outcome) {
     setOutcome(result);
@@ -71,16 +74,16 @@ export function BulkBar({ filter, filterQuery, total }: Props) {
             </button>
           </div>
           <div class="row wrap actions">
-            <button type="button" data-testid="bulk-claim" disabled={busy} onClick={() => setForm("claim")}>{t("bulk.to_claim")}</button>
-            {manager && <button type="button" data-testid="bulk-reimburse" disabled={busy} onClick={() => act("reimburse")}>{t("bulk.reimburse")}</button>}
-            {manager && <button type="button" data-testid="bulk-book" disabled={busy} onClick={() => setForm("book")}>{t("bulk.book")}</button>}
-            {manager && <button type="button" data-testid="bulk-unbook" disabled={busy} onClick={() => act("unbook")}>{t("bulk.unbook")}</button>}
-            <button type="button" data-testid="bulk-check" disabled={busy} onClick={() => act("check")}>{t("bulk.check")}</button>
-            <a class="button" data-testid="bulk-export" href={exportUrl(sel, filterQuery)} download>{t("bulk.export")}</a>
+            {may("claim") && <button type="button" data-testid="bulk-claim" disabled={busy} onClick={() => setForm("claim")}>{t("bulk.to_claim")}</button>}
+            {finance && <button type="button" data-testid="bulk-reimburse" disabled={busy} onClick={() => act("reimburse")}>{t("bulk.reimburse")}</button>}
+            {finance && <button type="button" data-testid="bulk-book" disabled={busy} onClick={() => setForm("book")}>{t("bulk.book")}</button>}
+            {finance && <button type="button" data-testid="bulk-unbook" disabled={busy} onClick={() => act("unbook")}>{t("bulk.unbook")}</button>}
+            {may("upload") && <button type="button" data-testid="bulk-check" disabled={busy} onClick={() => act("check")}>{t("bulk.check")}</button>}
+            {may("export") && <a class="button" data-testid="bulk-export" href={exportUrl(sel, filterQuery)} download>{t("bulk.export")}</a>}
           </div>
           {error && <p class="error" role="alert">{error}</p>}
           {form === "claim" && (
-            <ClaimPicker teamId={teams[0] ?? user.value?.teams[0]?.id ?? 0} sel={sel} filterQuery={filterQuery}
+            <ClaimPicker teamId={teams[0] ?? teamsWith(user.value, "claim")[0]?.id ?? 0} sel={sel} filterQuery={filterQuery}
               onDone={finish} onCancel={() => setForm(null)} />
           )}
           {form === "book" && <BookForm sel={sel} filterQuery={filterQuery} onDone={finish} onCancel={() => setForm(null)} />}

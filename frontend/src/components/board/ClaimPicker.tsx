@@ -4,6 +4,7 @@ import { api, ApiError } from "../../api/http";
 import { errorText, t } from "../../i18n";
 import { yuan } from "../../lib/format";
 import type { Selection } from "../../state/selection";
+import { teamsWith } from "../../lib/perms";
 import { receiveClaims, user } from "../../state/store";
 import type { Claim } from "../../state/types";
 import { runBulk, type Outcome, type Refusal } from "./bulk";
@@ -22,7 +23,7 @@ interface Created {
 }
 
 export function ClaimPicker({ teamId: initialTeam, sel, filterQuery, onDone, onCancel }: Props) {
-  const teams = user.value?.teams ?? [];
+  const teams = teamsWith(user.value, "claim");
   const [teamId, setTeamId] = useState(initialTeam);
   const [drafts, setDrafts] = useState<Claim[] | null>(null);
   const [choice, setChoice] = useState<string>("new");

@@ -5,7 +5,8 @@ import { useState } from "preact/hooks";
 import { api, ApiError } from "../../api/http";
 import { errorText, t } from "../../i18n";
 import { shortDateTime } from "../../lib/format";
-import { receiveInvoices } from "../../state/store";
+import { canOnInvoice } from "../../lib/perms";
+import { receiveInvoices, user } from "../../state/store";
 import type { Invoice } from "../../state/types";
 import { isEvidence, isNear, type DuplicateEvidence, type DuplicateFile } from "./data";
 
@@ -67,7 +68,7 @@ function Evidence({ inv, evidence }: { inv: Invoice; evidence: DuplicateEvidence
         </a>
       </div>
       {evidence && evidence.basis === "same_key" && <Fields evidence={evidence} />}
-      <Unlink inv={inv} />
+      {canOnInvoice(user.value, inv, "correct") && <Unlink inv={inv} />}
     </div>
   );
 }

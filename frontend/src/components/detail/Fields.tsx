@@ -4,7 +4,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../../api/http";
 import { errorText, t } from "../../i18n";
 import { shortDateTime } from "../../lib/format";
-import { receiveInvoices } from "../../state/store";
+import { canOnInvoice } from "../../lib/perms";
+import { receiveInvoices, user } from "../../state/store";
 import type { FieldReading, Finding, Invoice } from "../../state/types";
 
 export function FieldRow(props: { inv: Invoice; name: string; f?: FieldReading; selected: boolean; onSelect: () => void;
@@ -29,9 +30,11 @@ export function FieldRow(props: { inv: Invoice; name: string; f?: FieldReading; 
           <span class="row">
             {f?.value && <span class={`conf${f.confidence < 0.9 ? " low" : ""}`}>{Math.round(f.confidence * 100)}%</span>}
             {f?.review && <span class="doubt-tag">{t("detail.review")}</span>}
-            <button type="button" class="link" data-testid={`edit-${name}`} onClick={(e) => { e.stopPropagation(); props.onEdit(true); }}>
-              {t("detail.edit")}
-            </button>
+            {canOnInvoice(user.value, inv, "correct") && (
+              <button type="button" class="link" data-testid={`edit-${name}`} onClick={(e) => { e.stopPropagation(); props.onEdit(true); }}>
+                {t("detail.edit")}
+              </button>
+            )}
           </span>
         </div>
       )}

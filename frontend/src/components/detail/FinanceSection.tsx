@@ -1,14 +1,16 @@
 // Reimbursement (报销) and booking (入账) of one invoice: where it stands, the claim that holds it, and for
-// an accountant or admin of its team the book / change / unbook form (errors in the server's words).
+// someone with `finance` in its team (an accountant or admin) the book / change / unbook form (errors in the
+// server's words).
 import { useState } from "preact/hooks";
 import { api, ApiError } from "../../api/http";
 import { errorText, t } from "../../i18n";
 import { shortDateTime } from "../../lib/format";
-import { managedTeams, receiveInvoices } from "../../state/store";
+import { canIn } from "../../lib/perms";
+import { receiveInvoices, user } from "../../state/store";
 import type { Invoice } from "../../state/types";
 
 export function FinanceSection({ inv }: { inv: Invoice }) {
-  const manager = managedTeams.value.has(inv.team_id);
+  const finance = canIn(user.value, inv.team_id, "finance");
   const booked = inv.booking?.state === "booked";
   return (
     <section class="section" data-testid="finance-section">
@@ -55,7 +57,7 @@ export function FinanceSection({ inv }: { inv: Invoice }) {
       {inv.duplicate_of !== null && (
         <p class="note" data-testid="fin-duplicate">{t("fin.duplicate", { id: inv.duplicate_of })}</p>
       )}
-      {manager && (booked || bookable(inv)) && <BookingForm inv={inv} />}
+      {finance && (booked || bookable(inv)) && <BookingForm inv={inv} />}
     </section>
   );
 }

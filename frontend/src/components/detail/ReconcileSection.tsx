@@ -1,6 +1,8 @@
 // Our reimbursement and booking against what the authority's ledger says of the same invoice (入账 status,
 // state, 抵扣勾选), and each disagreement in words (reconcile.<flag> from the server's catalog).
 import { t } from "../../i18n";
+import { canIn } from "../../lib/perms";
+import { user } from "../../state/store";
 import type { Invoice } from "../../state/types";
 import type { Reconcile } from "./data";
 
@@ -64,7 +66,7 @@ export function ReconcileSection({ inv, rec }: { inv: Invoice; rec: Reconcile | 
           </tbody>
         </table>
       </div>
-      {!auth && <p class="sub"><a href="#/settings">{t("rec.import_ledger")}</a></p>}
+      {!auth && canIn(user.value, inv.team_id, "finance") && <p class="sub"><a href="#/settings">{t("rec.import_ledger")}</a></p>}
     </section>
   );
 }
