@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 
 from .api import (
+    audit,
     auth,
     claims,
     context,
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.extensions[context.EXTENSION] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
                                        notifier=notifier, clock=clock or SystemClock())
     for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, dashboard.bp, sync.bp, events.bp, validation.bp, views.bp,
-               export.bp, people.bp, openapi.bp, web.bp):
+               export.bp, people.bp, openapi.bp, audit.bp, web.bp):
         app.register_blueprint(bp)
     errors.register(app)
     headers.register(app, settings)  # CSP, frame and sniffing guards, HSTS behind HTTPS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
+from .. import auth
 from ..errors import AppError, NotFound
 from ..models import ClaimState, User
 from ..roles import Perm
@@ -46,11 +47,12 @@ def create():
         claimant = User.get_or_none(User.id == body.get("claimant_id"))
         if claimant is None or not g.access.is_member_of(claimant.id, team.id):
             raise AppError("request.invalid", field="claimant_id")
-    claim = claims.create(runtime(), team, g.access.user, body.get("purpose"), claimant)
+    claim = claims.create(runtime(), team, g.access.user, body.get("purpose"), claimant, address=auth.address())
     out = claims.detail(claim)
     ids = body.get("invoice_ids")
     if ids:
-        out["added"] = claims.add(runtime(), claim, g.access.user, g.access.invoices_by_id(id_list(ids)))
+        out["added"] = claims.add(runtime(), claim, g.access.user, g.access.invoices_by_id(id_list(ids)),
+                                  address=auth.address())
         out.update(claims.detail(g.access.claim(claim.id)))
     return out, 201
 
@@ -68,7 +70,8 @@ def detail(claim_id: int):
 def add(claim_id: int):
     """Add invoices to a claim; 409 with the refusals when none of them could be added."""
     claim = g.access.claim(claim_id)
-    result = claims.add(runtime(), claim, g.access.user, g.access.invoices_by_id(id_list(json_body().get("ids"))))
+    result = claims.add(runtime(), claim, g.access.user, g.access.invoices_by_id(id_list(json_body().get("ids"))),
+                        address=auth.address())
     if not result["done"] and result["refused"]:
         first = result["refused"][0]
         raise AppError(first["key"], 409, **first["params"], refused=result["refused"])
@@ -80,7 +83,7 @@ def add(claim_id: int):
 def remove(claim_id: int, invoice_id: int):
     """Take one invoice out of a claim."""
     claim = g.access.claim(claim_id)
-    claims.remove(runtime(), claim, g.access.user, g.access.invoice(invoice_id))
+    claims.remove(runtime(), claim, g.access.user, g.access.invoice(invoice_id), address=auth.address())
     return claims.detail(g.access.claim(claim_id))
 
 
@@ -90,17 +93,17 @@ def remove(claim_id: int, invoice_id: int):
 def act(claim_id: int, action: str):
     """Move a claim on: `submit` or `reopen` it (the claim permission), `approve` it or `return` it with a
     `note` (finance). Any other action is a 404."""
-    rt, user = runtime(), g.access.user
+    rt, user, address = runtime(), g.access.user, auth.address()
     if action in ("submit", "reopen"):
         claim = g.access.claim(claim_id)
-        (claims.submit if action == "submit" else claims.reopen)(rt, claim, user)
+        (claims.submit if action == "submit" else claims.reopen)(rt, claim, user, address=address)
     elif action in ("approve", "return"):
         claim = g.access.claim(claim_id, Perm.FINANCE)
         if action == "approve":
-            claims.approve(rt, claim, user)
+            claims.approve(rt, claim, user, address=address)
         else:
             body = request.get_json(silent=True)  # a list or a string is no note (a 422, not a 500)
-            claims.return_(rt, claim, user, body.get("note") if isinstance(body, dict) else None)
+            claims.return_(rt, claim, user, body.get("note") if isinstance(body, dict) else None, address=address)
     else:
         raise NotFound()
     return claims.detail(g.access.claim(claim_id))

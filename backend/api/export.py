@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, g, request, stream_with_context
 
+from .. import auth
 from ..errors import AppError
 from ..i18n import pick_language
 from ..roles import Perm
@@ -33,7 +34,7 @@ def download():
     out = export.start(runtime().clock, g.access, fmt=request.args.get("format", "xlsx"),
                        team_id=int_arg("team_id", None, 1, 2**62), ids=_ids(request.args.get("ids")),
                        args=request.args, query_text=request.query_string.decode("utf-8", "replace"),
-                       lang=pick_language(request.headers.get("Accept-Language")))
+                       lang=pick_language(request.headers.get("Accept-Language")), address=auth.address())
     return Response(stream_with_context(out.chunks), mimetype=out.mimetype, headers={
         "Content-Disposition": attachment(out.filename),
         "Cache-Control": "no-store",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request, send_file
 
+from .. import auth
 from ..errors import AppError, NotFound
 from ..roles import Perm
 from ..serializers import invoice_public
@@ -64,10 +65,10 @@ def set_booking(invoice_id: int):
     body = json_body()
     inv = g.access.invoice(invoice_id)
     if body.get("booked") is False:
-        why = booking.unbook(runtime(), inv, g.access.user)
+        why = booking.unbook(runtime(), inv, g.access.user, address=auth.address())
     else:
         period, voucher = booking.parse(body.get("period"), body.get("voucher"))
-        why = booking.book(runtime(), inv, g.access.user, period, voucher)
+        why = booking.book(runtime(), inv, g.access.user, period, voucher, address=auth.address())
     if why is not None:
         raise AppError(why["key"], 409, **why["params"])
     return {"invoice": invoice_public(g.access.invoice(invoice_id))}
@@ -95,7 +96,7 @@ def bulk_action():
         if not isinstance(claim_id, int):
             raise AppError("request.invalid", field="claim_id")
         claim = g.access.claim(claim_id, Perm.CLAIM)
-    return bulk.run(runtime(), g.access.user, action, targets, params, claim)
+    return bulk.run(runtime(), g.access.user, action, targets, params, claim, address=auth.address())
 
 
 @bp.post("/<int:invoice_id>/fields")
@@ -106,7 +107,7 @@ def correct_field(invoice_id: int):
     """Correct one read field by hand (kept in the invoice's corrections)."""
     body = json_body()
     inv = g.access.invoice(invoice_id)
-    corrections.correct(runtime(), inv, g.access.user, body.get("field"), body.get("value"))
+    corrections.correct(runtime(), inv, g.access.user, body.get("field"), body.get("value"), address=auth.address())
     return {"invoice": invoice_public(g.access.invoice(invoice_id)), "corrections": corrections.history(inv)}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
+from .. import auth
 from ..errors import AppError
 from ..roles import Perm
 from ..serializers import invoice_public
@@ -42,7 +43,7 @@ def accept_candidate(invoice_id: int):
     key = json_body().get("key")
     if not isinstance(key, str):
         raise AppError("request.invalid", field="key")
-    corrections.accept_candidate(runtime(), g.access.invoice(invoice_id), g.access.user, key)
+    corrections.accept_candidate(runtime(), g.access.invoice(invoice_id), g.access.user, key, address=auth.address())
     return {"invoice": invoice_public(g.access.invoice(invoice_id))}
 
 
@@ -64,7 +65,7 @@ def import_ledger():
     if upload is None:
         raise AppError("request.no_files")
     record = ledger.queue_import(runtime(), team, g.access.user.id, upload.filename or "", upload.stream,
-                                 MAX_LEDGER_BYTES)
+                                 MAX_LEDGER_BYTES, address=auth.address())
     return {"import": ledger.import_public(record)}, 202
 
 
@@ -98,7 +99,7 @@ def add_entity(team_id: int):
     """Add a buyer entity to the team."""
     body = json_body()
     team = g.access.team(team_id)
-    entities.add(runtime(), team, body.get("name"), body.get("tax_id"))
+    entities.add(runtime(), team, body.get("name"), body.get("tax_id"), actor=g.access.user, address=auth.address())
     return {"entities": entities.listing(team)}, 201
 
 
@@ -107,5 +108,5 @@ def add_entity(team_id: int):
 def remove_entity(team_id: int, entity_id: int):
     """Remove a buyer entity from the team."""
     team = g.access.team(team_id)
-    entities.remove(runtime(), team, entity_id)
+    entities.remove(runtime(), team, entity_id, actor=g.access.user, address=auth.address())
     return {"entities": entities.listing(team)}

@@ -46,7 +46,7 @@ def up(migrator, db):
     class LoginThrottle(Model):
         key = CharField(max_length=160, unique=True)
         failures = IntegerField(default=0)
-        last_failure_at = DateTimeField()
+        last_failure_at = DateTimeField(index=True)
         blocked_until = DateTimeField(null=True)
 
         class Meta:

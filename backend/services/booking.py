@@ -11,7 +11,7 @@ import re
 from ..errors import AppError
 from ..models import Booking, Invoice, InvoiceStatus, User
 from ..runtime import Runtime
-from . import activity, invoices
+from . import activity, audit, invoices
 
 PERIOD = re.compile(r"(19|20)\d\d-(0[1-9]|1[0-2])")
 MAX_VOUCHER = 64
@@ -37,7 +37,8 @@ def refusal(invoice: Invoice) -> dict | None:
     return None
 
 
-def book(rt: Runtime, invoice: Invoice, user: User, period: str, voucher: str) -> dict | None:
+def book(rt: Runtime, invoice: Invoice, user: User, period: str, voucher: str, *,
+         address: str | None = None) -> dict | None:
     """Book it (or change its period / voucher); returns the refusal, None when done."""
     why = refusal(invoice)
     if why is not None:
@@ -45,17 +46,32 @@ def book(rt: Runtime, invoice: Invoice, user: User, period: str, voucher: str) -
     if (invoice.booking, invoice.booking_period, invoice.voucher_no) == (Booking.BOOKED.value, period, voucher):
         return None
     kind = "rebooked" if invoice.booking == Booking.BOOKED.value else "booked"
+    was = {"period": invoice.booking_period, "voucher": invoice.voucher_no} if kind == "rebooked" else {}
+
+    def keep() -> None:
+        activity.record(rt, invoice, kind, user, {"period": period, "voucher": voucher})
+        _audit(rt, f"invoice.{kind}", invoice, user, address, period=period, voucher=voucher,
+               before=was or None)
+
     invoices.update(rt, invoice, booking=Booking.BOOKED.value, booking_period=period, voucher_no=voucher,
-                    booked_at=rt.clock.now(), booked_by=user.id,
-                    also=lambda: activity.record(rt, invoice, kind, user, {"period": period, "voucher": voucher}))
+                    booked_at=rt.clock.now(), booked_by=user.id, also=keep)
     return None
 
 
-def unbook(rt: Runtime, invoice: Invoice, user: User) -> dict | None:
+def unbook(rt: Runtime, invoice: Invoice, user: User, *, address: str | None = None) -> dict | None:
     if invoice.booking != Booking.BOOKED.value:
         return {"key": "booking.not_booked", "params": {}}
     was = {"period": invoice.booking_period, "voucher": invoice.voucher_no}
+
+    def keep() -> None:
+        activity.record(rt, invoice, "unbooked", user, was)
+        _audit(rt, "invoice.unbooked", invoice, user, address, before=was)
+
     invoices.update(rt, invoice, booking=Booking.UNBOOKED.value, booking_period=None, voucher_no=None,
-                    booked_at=None, booked_by=None,
-                    also=lambda: activity.record(rt, invoice, "unbooked", user, was))
+                    booked_at=None, booked_by=None, also=keep)
     return None
+
+
+def _audit(rt: Runtime, action: str, invoice: Invoice, user: User, address: str | None, **data) -> None:
+    audit.record(rt.clock, action, actor=user, address=address, team=invoice.team_id, target=f"invoice:{invoice.id}",
+                 **data)

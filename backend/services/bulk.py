@@ -15,22 +15,23 @@ ACTIONS: dict[str, Perm] = {"reimburse": Perm.FINANCE, "book": Perm.FINANCE, "un
 
 
 def run(rt: Runtime, user: User, action: str, targets: list[Invoice], params: dict,
-        claim: Claim | None = None) -> dict:
-    """`claim` is the one `add_to_claim` adds to (the caller found it among the user's teams)."""
+        claim: Claim | None = None, *, address: str | None = None) -> dict:
+    """`claim` is the one `add_to_claim` adds to (the caller found it among the user's teams); `address` is the
+    caller's, for the audit log."""
     if action == "add_to_claim":
         if claim is None:
             raise AppError("request.invalid", field="claim_id")
-        return claims.add(rt, claim, user, targets)
+        return claims.add(rt, claim, user, targets, address=address)
     if action == "book":
         period, voucher = booking.parse(params.get("period"), params.get("voucher"))
     done, refused = [], []
     for inv in targets:
         if action == "reimburse":
-            why = claims.reimburse(rt, inv, user)
+            why = claims.reimburse(rt, inv, user, address=address)
         elif action == "book":
-            why = booking.book(rt, inv, user, period, voucher)
+            why = booking.book(rt, inv, user, period, voucher, address=address)
         elif action == "unbook":
-            why = booking.unbook(rt, inv, user)
+            why = booking.unbook(rt, inv, user, address=address)
         elif action == "check":
             why = _check(rt, inv, user)
         else:

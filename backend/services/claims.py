@@ -15,6 +15,7 @@ the claim keeps the warning with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import peewee
@@ -26,7 +27,7 @@ from ..errors import AppError, NotFound
 from ..models import Claim, ClaimItem, ClaimState, Invoice, InvoiceStatus, Reimbursement, Team, User
 from ..runtime import Runtime
 from ..serializers import claim_public, invoice_public
-from . import activity, invoices
+from . import activity, audit, invoices
 from .events import append_claim
 from .identity import lock_key
 
@@ -125,7 +126,8 @@ def detail(claim: Claim) -> dict:
                          "removed_at": iso(i.removed_at), "warning": i.warning} for i in items]}
 
 
-def create(rt: Runtime, team: Team, user: User, purpose, claimant: User | None = None) -> Claim:
+def create(rt: Runtime, team: Team, user: User, purpose, claimant: User | None = None, *,
+           address: str | None = None) -> Claim:
     purpose = purpose.strip() if isinstance(purpose, str) else ""
     if not purpose or len(purpose) > MAX_PURPOSE:
         raise AppError("claim.invalid_purpose", 422, limit=MAX_PURPOSE)
@@ -138,6 +140,7 @@ def create(rt: Runtime, team: Team, user: User, purpose, claimant: User | None =
                                      purpose=purpose, created_by=user.id, created_at=now, updated_at=now)
                 activity.record(rt, None, "claim_created", user, {"claim": claim.number}, team_id=team.id,
                                 claim_id=claim.id)
+                _audit(rt, "claim.created", user, claim, address, purpose=purpose, claimant=claim.claimant_id)
                 event = append_claim(claim, now)
         except peewee.IntegrityError:
             continue
@@ -151,8 +154,10 @@ def _require(claim: Claim, *states: ClaimState) -> None:
         raise AppError("claim.wrong_state", 409, state=claim.state)
 
 
-def _touch(rt: Runtime, claim: Claim, recount: bool = True, **changes) -> Claim:
-    """Save the claim's new state (and its total and count, from the invoices it holds) and push it."""
+def _touch(rt: Runtime, claim: Claim, recount: bool = True, also: Callable[[Claim], object] | None = None,
+           **changes) -> Claim:
+    """Save the claim's new state (and its total and count, from the invoices it holds) and push it; `also`
+    runs in the same transaction (the audit entry of the step)."""
     now = rt.clock.now()
     with write_transaction():
         claim = Claim.get_by_id(claim.id)
@@ -165,12 +170,27 @@ def _touch(rt: Runtime, claim: Claim, recount: bool = True, **changes) -> Claim:
         claim.version += 1
         claim.updated_at = now
         claim.save()
+        if also is not None:
+            also(claim)
         event = append_claim(claim, now)
     rt.notifier.publish([event])
     return claim
 
 
-def add(rt: Runtime, claim: Claim, user: User, invoice_list: list[Invoice]) -> dict:
+def _audit(rt: Runtime, action: str, user: User, claim: Claim, address: str | None, target: str | None = None,
+           **data) -> None:
+    """A claim step in the audit log: the claim's, or one invoice's in it (`target`)."""
+    audit.record(rt.clock, action, actor=user, address=address, team=claim.team_id,
+                 target=target or f"claim:{claim.id}", claim=claim.number, **data)
+
+
+def _audit_step(rt: Runtime, action: str, user: User, address: str | None, **data) -> Callable[[Claim], None]:
+    """The audit entry of a claim's new state, for _touch: with the count and total it has now."""
+    return lambda claim: _audit(rt, action, user, claim, address, state=claim.state, count=claim.count,
+                                total=format(Decimal(str(claim.total)), ".2f"), **data)
+
+
+def add(rt: Runtime, claim: Claim, user: User, invoice_list: list[Invoice], *, address: str | None = None) -> dict:
     """Lock each invoice into the claim; returns {done: [ids], refused: [{id, key, params}]}."""
     _require(claim, ClaimState.DRAFT)
     if any(inv.team_id != claim.team_id for inv in invoice_list):
@@ -186,6 +206,9 @@ def add(rt: Runtime, claim: Claim, user: User, invoice_list: list[Invoice]) -> d
                 ClaimItem.create(claim=claim.id, invoice=locked.id, added_by=user.id, added_at=now, warning=note)
                 activity.record(rt, locked, "claim_added", user, {"claim": claim.number, "warning": note},
                                 claim_id=claim.id)
+                _audit(rt, "claim.invoice_added", user, claim, address, f"invoice:{locked.id}", claim_id=claim.id,
+                       amount=str(locked.total_amount) if locked.total_amount is not None else None,
+                       warning=note["status"] if note else None)
 
             if _lock(rt, inv, keep, claim=claim.id, reimbursement=Reimbursement.CLAIMED.value) is not None:
                 done.append(inv.id)
@@ -197,7 +220,7 @@ def add(rt: Runtime, claim: Claim, user: User, invoice_list: list[Invoice]) -> d
     return {"done": done, "refused": refused}
 
 
-def remove(rt: Runtime, claim: Claim, user: User, invoice: Invoice) -> None:
+def remove(rt: Runtime, claim: Claim, user: User, invoice: Invoice, *, address: str | None = None) -> None:
     _require(claim, ClaimState.DRAFT)
     now = rt.clock.now()
 
@@ -206,6 +229,7 @@ def remove(rt: Runtime, claim: Claim, user: User, invoice: Invoice) -> None:
          .where(ClaimItem.claim == claim.id, ClaimItem.invoice == released.id, ClaimItem.removed_at.is_null())
          .execute())
         activity.record(rt, released, "claim_removed", user, {"claim": claim.number}, claim_id=claim.id)
+        _audit(rt, "claim.invoice_removed", user, claim, address, f"invoice:{released.id}", claim_id=claim.id)
 
     if invoices.update_if(rt, invoice.id, (Invoice.claim == claim.id), also=keep, claim=None,
                           reimbursement=Reimbursement.UNCLAIMED.value) is None:
@@ -213,15 +237,16 @@ def remove(rt: Runtime, claim: Claim, user: User, invoice: Invoice) -> None:
     _touch(rt, claim)
 
 
-def submit(rt: Runtime, claim: Claim, user: User) -> Claim:
+def submit(rt: Runtime, claim: Claim, user: User, *, address: str | None = None) -> Claim:
     _require(claim, ClaimState.DRAFT)
     if claim.count == 0:
         raise AppError("claim.empty", 409)
     _log_claim(rt, claim, "claim_submitted", user)
-    return _touch(rt, claim, state=ClaimState.SUBMITTED.value, submitted_at=rt.clock.now())
+    return _touch(rt, claim, state=ClaimState.SUBMITTED.value, submitted_at=rt.clock.now(),
+                  also=_audit_step(rt, "claim.submitted", user, address))
 
 
-def approve(rt: Runtime, claim: Claim, user: User) -> Claim:
+def approve(rt: Runtime, claim: Claim, user: User, *, address: str | None = None) -> Claim:
     """Every invoice of the claim becomes 已报销, unless one was voided, red-flushed or found a duplicate since."""
     _require(claim, ClaimState.SUBMITTED)
     held = list(Invoice.select().where(Invoice.claim == claim.id))
@@ -235,10 +260,11 @@ def approve(rt: Runtime, claim: Claim, user: User) -> Claim:
                                                              {"claim": claim.number}, claim_id=claim.id),
                            reimbursement=Reimbursement.REIMBURSED.value, reimbursed_at=now)
     _log_claim(rt, claim, "claim_approved", user)
-    return _touch(rt, claim, state=ClaimState.APPROVED.value, decided_at=now, decided_by=user.id)
+    return _touch(rt, claim, state=ClaimState.APPROVED.value, decided_at=now, decided_by=user.id,
+                  also=_audit_step(rt, "claim.approved", user, address, invoices=[inv.id for inv in held]))
 
 
-def return_(rt: Runtime, claim: Claim, user: User, note) -> Claim:
+def return_(rt: Runtime, claim: Claim, user: User, note, *, address: str | None = None) -> Claim:
     """Back to the claimant with a note; its invoices are unlocked (reopening takes back those still free)."""
     _require(claim, ClaimState.SUBMITTED)
     note = note.strip()[:MAX_NOTE] if isinstance(note, str) else ""
@@ -256,27 +282,33 @@ def return_(rt: Runtime, claim: Claim, user: User, note) -> Claim:
                            reimbursement=Reimbursement.UNCLAIMED.value)
     _log_claim(rt, claim, "claim_returned", user, {"note": note})
     return _touch(rt, claim, recount=False, state=ClaimState.RETURNED.value, note=note, decided_at=now,
-                  decided_by=user.id)
+                  decided_by=user.id, also=_audit_step(rt, "claim.returned", user, address, note=note))
 
 
-def reopen(rt: Runtime, claim: Claim, user: User) -> dict:
+def reopen(rt: Runtime, claim: Claim, user: User, *, address: str | None = None) -> dict:
     """A returned claim becomes a draft again and takes back the invoices it had that are still free."""
     _require(claim, ClaimState.RETURNED)
     returned = [i.invoice_id for i in ClaimItem.select(ClaimItem.invoice)
                 .where(ClaimItem.claim == claim.id, ClaimItem.removed_at == claim.decided_at)]
     _log_claim(rt, claim, "claim_reopened", user)
-    claim = _touch(rt, claim, state=ClaimState.DRAFT.value, decided_at=None, decided_by=None)
-    return add(rt, claim, user, list(Invoice.select().where(Invoice.id.in_(returned))))
+    claim = _touch(rt, claim, state=ClaimState.DRAFT.value, decided_at=None, decided_by=None,
+                   also=_audit_step(rt, "claim.reopened", user, address))
+    return add(rt, claim, user, list(Invoice.select().where(Invoice.id.in_(returned))), address=address)
 
 
-def reimburse(rt: Runtime, invoice: Invoice, user: User) -> dict | None:
+def reimburse(rt: Runtime, invoice: Invoice, user: User, *, address: str | None = None) -> dict | None:
     """已报销 without a claim (a finance person marking it done); returns the refusal, None when done."""
     why = refusal(invoice)
     if why is not None:
         return why
     now = rt.clock.now()
-    done = _lock(rt, invoice, lambda inv: activity.record(rt, inv, "reimbursed", user, {"claim": None}),
-                 reimbursement=Reimbursement.REIMBURSED.value, reimbursed_at=now)
+
+    def keep(inv: Invoice) -> None:
+        activity.record(rt, inv, "reimbursed", user, {"claim": None})
+        audit.record(rt.clock, "invoice.reimbursed", actor=user, address=address, team=inv.team_id,
+                     target=f"invoice:{inv.id}", amount=str(inv.total_amount) if inv.total_amount is not None else None)
+
+    done = _lock(rt, invoice, keep, reimbursement=Reimbursement.REIMBURSED.value, reimbursed_at=now)
     return None if done else (refusal(Invoice.get_by_id(invoice.id)) or {"key": "claim.taken", "params": {}})
 
 

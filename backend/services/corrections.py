@@ -11,7 +11,7 @@ from ..runtime import Runtime
 from ..sync.matching import match
 from ..validate import validate
 from ..validate.codes import Family
-from . import claims, identity, indexing, invoices, sync
+from . import audit, claims, identity, indexing, invoices, sync
 from .sync_facts import ledger_lookup, values
 
 
@@ -22,11 +22,12 @@ def family_of(invoice: Invoice) -> Family:
         return Family.UNKNOWN
 
 
-def correct(rt: Runtime, invoice: Invoice, user: User, field: str, value: str | None) -> None:
-    correct_many(rt, invoice, user, {field: value})
+def correct(rt: Runtime, invoice: Invoice, user: User, field: str, value: str | None, *,
+            address: str | None = None) -> None:
+    correct_many(rt, invoice, user, {field: value}, address=address)
 
 
-def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict) -> None:
+def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict, *, address: str | None = None) -> None:
     """Replace several read fields at once: one correction per field in the log, but one revalidation,
     one event and one enrolment (accepting a near miss changes code, number and date together)."""
     for field, value in changes.items():
@@ -54,6 +55,8 @@ def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict) -> No
         for field, old, value in logged:
             FieldCorrection.create(invoice=invoice.id, user=user.id, field=field, old_value=old, new_value=value,
                                    created_at=now)
+            audit.record(rt.clock, "invoice.corrected", actor=user, address=address, team=invoice.team_id,
+                         target=f"invoice:{invoice.id}", field=field, old=old, new=value)
 
     invoices.update(rt, invoice, also=log_corrections, fields=fields, validation=[f.as_dict() for f in findings],
                     status=status)
@@ -73,13 +76,14 @@ def _keep_one_reimbursement(invoice: Invoice, fields: dict) -> None:
         raise AppError("identity.key_reimbursed", 409, invoice_id=other, invoice_key=key)
 
 
-def accept_candidate(rt: Runtime, invoice: Invoice, user: User, key: str) -> None:
+def accept_candidate(rt: Runtime, invoice: Invoice, user: User, key: str, *, address: str | None = None) -> None:
     """Take a near miss's fields as one correction (who/when kept), then check again at once."""
     found = match(values(invoice), ledger_lookup(invoice.team_id)).near
     candidate = next((m for m in found if m.key == key), None)
     if candidate is None:
         raise AppError("sync.no_candidate", 404)
-    correct_many(rt, invoice, user, {f: candidate.row.get(f) for f in sorted({d.field for d in candidate.diffs})})
+    correct_many(rt, invoice, user, {f: candidate.row.get(f) for f in sorted({d.field for d in candidate.diffs})},
+                 address=address)
 
 
 def history(invoice: Invoice) -> list[dict]:

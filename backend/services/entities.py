@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ..db import write_transaction
 from ..errors import AppError
-from ..models import BuyerEntity, Invoice, Team
+from ..models import BuyerEntity, Invoice, Team, User
 from ..runtime import Runtime
 from ..sync import machine
 from ..sync.types import Outcome
-from . import invoices
+from . import audit, invoices
 from .diagnose import diagnosis_for
 
 MAX_PER_TEAM = 200
@@ -19,7 +19,7 @@ def listing(team: Team) -> list[dict]:
             for e in BuyerEntity.select().where(BuyerEntity.team == team.id).order_by(BuyerEntity.id)]
 
 
-def add(rt: Runtime, team: Team, name, tax_id) -> None:
+def add(rt: Runtime, team: Team, name, tax_id, *, actor: User | None = None, address: str | None = None) -> None:
     name = name.strip() if isinstance(name, str) else ""
     tax_id = tax_id.strip().upper() if isinstance(tax_id, str) else ""
     if not name or not tax_id or len(name) > 128 or len(tax_id) > 24 or not tax_id.isalnum():
@@ -29,13 +29,19 @@ def add(rt: Runtime, team: Team, name, tax_id) -> None:
             raise AppError("entity.exists", 409)
         if BuyerEntity.select().where(BuyerEntity.team == team.id).count() >= MAX_PER_TEAM:
             raise AppError("entity.invalid", 422)
-        BuyerEntity.create(team=team.id, name=name, tax_id=tax_id, created_at=rt.clock.now())
+        entity = BuyerEntity.create(team=team.id, name=name, tax_id=tax_id, created_at=rt.clock.now())
+        audit.record(rt.clock, "entity.added", actor=actor, address=address, team=team.id, target=f"entity:{entity.id}",
+                     name=name, tax_id=tax_id)
     refresh(rt, team)
 
 
-def remove(rt: Runtime, team: Team, entity_id: int) -> None:
+def remove(rt: Runtime, team: Team, entity_id: int, *, actor: User | None = None, address: str | None = None) -> None:
     with write_transaction():
-        BuyerEntity.delete().where(BuyerEntity.team == team.id, BuyerEntity.id == entity_id).execute()
+        gone = BuyerEntity.get_or_none(BuyerEntity.team == team.id, BuyerEntity.id == entity_id)
+        if gone is not None:
+            gone.delete_instance()
+            audit.record(rt.clock, "entity.removed", actor=actor, address=address, team=team.id,
+                         target=f"entity:{entity_id}", name=gone.name, tax_id=gone.tax_id)
     refresh(rt, team)
 
 

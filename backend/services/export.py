@@ -32,7 +32,7 @@ from ..sheets.cells import Column, Kind
 from ..sheets.csvstream import CsvStream
 from ..sheets.xlsxstream import SheetFull, XlsxStream
 from ..sync.schedule import CHINA
-from . import search
+from . import audit, search
 
 WRITERS = {"xlsx": XlsxStream, "csv": CsvStream}
 BATCH = 2000
@@ -57,7 +57,7 @@ class Export:
 
 
 def start(clock: Clock, access: Access, *, fmt: str, team_id: int | None, ids: list[int] | None,
-          args: Mapping[str, str], query_text: str, lang: str) -> Export:
+          args: Mapping[str, str], query_text: str, lang: str, address: str | None = None) -> Export:
     """An export for a person, of their team `team_id` or, as the board without one, of all their teams: the
     invoices `ids` (404 if any is not theirs to see), or every invoice the board filter in `args` matches."""
     teams = [access.team(team_id).id] if team_id is not None else access.teams_with()
@@ -66,7 +66,7 @@ def start(clock: Clock, access: Access, *, fmt: str, team_id: int | None, ids: l
     if not teams:
         raise NotFound()
     fill = _ids_fill(teams, ids) if ids else _filter_fill(teams, args)
-    return _start(clock, teams, access.user.id, fmt, fill, query_text, lang)
+    return _start(clock, teams, access.user.id, fmt, fill, query_text, lang, address)
 
 
 def start_for_team(clock: Clock, team: Team, *, fmt: str, args: Mapping[str, str], query_text: str,
@@ -80,10 +80,10 @@ Fill = Callable[[dict[int, int]], None]
 
 
 def _start(clock: Clock, teams: list[int], user_id: int | None, fmt: str, fill: Fill, query_text: str,
-           lang: str) -> Export:
+           lang: str, address: str | None = None) -> Export:
     if fmt not in WRITERS:
         raise AppError("request.invalid", field="format")
-    records = _record(clock, teams, user_id, fmt, query_text, fill)
+    records = _record(clock, teams, user_id, fmt, query_text, fill, address)
     ids = tuple(r.id for r in records)
     rows = sum(r.rows for r in records)
     writer = WRITERS[fmt]()
@@ -126,7 +126,7 @@ def _filter_fill(teams: list[int], args: Mapping[str, str]) -> Fill:
 
 
 def _record(clock: Clock, teams: list[int], user_id: int | None, fmt: str, query_text: str,
-            fill: Fill) -> list[ExportRecord]:
+            fill: Fill, address: str | None = None) -> list[ExportRecord]:
     """The export's records and items, in one short transaction: a record for each team with invoices in it
     (the first team's alone when there are none: an empty export is recorded too)."""
     with write_transaction():
@@ -144,6 +144,8 @@ def _record(clock: Clock, teams: list[int], user_id: int | None, fmt: str, query
         for r in kept:
             r.rows = counts.get(r.id, 0)
             r.save(only=[ExportRecord.rows])
+            audit.record(clock, "export.created", actor=user_id, address=address, team=r.team_id,
+                         target=f"export:{r.id}", format=fmt, rows=r.rows, query=query_text or None)
     return kept
 
 

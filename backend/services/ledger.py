@@ -22,7 +22,7 @@ from ..runtime import Runtime
 from ..sync import machine
 from ..sync.exportfile import ExportRow, open_export, row_hash
 from ..sync.matching import invoice_key
-from . import invoices
+from . import audit, invoices
 from .sync import apply_result
 from .sync_facts import from_ledger_row, values
 
@@ -55,7 +55,7 @@ class ImportSummary:
 
 
 def queue_import(rt: Runtime, team: Team, user_id: int | None, filename: str, stream: BinaryIO,
-                 max_bytes: int) -> LedgerImport:
+                 max_bytes: int, *, address: str | None = None) -> LedgerImport:
     """Keep the uploaded file, then let a worker import it: the web process stays responsive."""
     received = rt.store.receive(stream, max_bytes)
     rt.store.commit(received)
@@ -65,6 +65,8 @@ def queue_import(rt: Runtime, team: Team, user_id: int | None, filename: str, st
                                      sha256=received.sha256, created_at=now)
         job = jobrows.create(None, "ledger_import", now, rt.settings.job_max_attempts, requested_by=user_id,
                                payload={"import_id": record.id})
+        audit.record(rt.clock, "ledger.import_queued", actor=user_id, address=address, team=team.id,
+                     target=f"ledger_import:{record.id}", filename=record.filename, sha256=received.sha256)
     rt.dispatch(job.id, 0)
     return record
 
@@ -73,14 +75,18 @@ def import_job(rt: Runtime, job: Job) -> None:
     record = LedgerImport.get_by_id(job.payload["import_id"])
     _set(record, state="running")
     with rt.store.path_for(record.sha256).open("rb") as fh:
-        summary = import_file(rt, Team.get_by_id(record.team_id), fh, record.filename)
+        summary = import_file(rt, Team.get_by_id(record.team_id), fh, record.filename, actor=record.user,
+                              target=f"ledger_import:{record.id}")
     _set(record, state="done", summary=summary.as_dict(), error=None, finished_at=rt.clock.now())
 
 
 def import_failed(rt: Runtime, job: Job, key: str, params: dict) -> None:
     """The import job failed for good (a file that cannot be read at all): say why on its record."""
     record = LedgerImport.get_by_id(job.payload["import_id"])
-    _set(record, state="failed", error={"key": key, "params": params}, finished_at=rt.clock.now())
+    with write_transaction():
+        _set(record, state="failed", error={"key": key, "params": params}, finished_at=rt.clock.now())
+        audit.record(rt.clock, "ledger.import_failed", actor=record.user, team=record.team_id,
+                     target=f"ledger_import:{record.id}", filename=record.filename, key=key)
 
 
 def _set(record: LedgerImport, **changes) -> None:
@@ -105,9 +111,11 @@ def import_public(record: LedgerImport) -> dict:
             "finished_at": iso(record.finished_at)}
 
 
-def import_file(rt: Runtime, team: Team, source: bytes | BinaryIO, filename: str) -> ImportSummary:
+def import_file(rt: Runtime, team: Team, source: bytes | BinaryIO, filename: str, *, actor: int | None = None,
+                target: str | None = None) -> ImportSummary:
     """Stream an export into the team's ledger, a batch per transaction: a file that breaks half-way
-    keeps the batches before the break (re-importing it later completes it, changing nothing twice)."""
+    keeps the batches before the break (re-importing it later completes it, changing nothing twice). The audit
+    entry names `actor`, who asked for it (None: the command line), and `target`, the import's record."""
     fh = io.BytesIO(source) if isinstance(source, bytes) else source
     summary = ImportSummary()
     with open_export(fh, filename) as stream:
@@ -121,6 +129,9 @@ def import_file(rt: Runtime, team: Team, source: bytes | BinaryIO, filename: str
             if summary.rows == 0:
                 raise  # nothing usable at all: the whole file is refused with its reason
             summary.stopped = {"key": exc.key, "params": exc.params}
+    audit.record(rt.clock, "ledger.imported", actor=actor, team=team.id, target=target, filename=filename,
+                 rows=summary.rows, inserted=summary.inserted, updated=summary.updated, unchanged=summary.unchanged,
+                 settled=summary.settled, stopped=summary.stopped["key"] if summary.stopped else None)
     return summary
 
 
