@@ -45,6 +45,12 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     if settings.frontend_dist is None:
         settings = settings.with_(frontend_dist=Path(__file__).resolve().parent.parent / "frontend" / "dist")
     app = Flask(__name__, static_folder=None)
+    if settings.proxy_hops:
+        # Behind nginx: the client's address (sign-in throttling, the audit log) and scheme come from the
+        # X-Forwarded-* headers the given number of trusted proxies set; never trusted without this setting.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # A batch may hold several files; each one is checked against max_upload_bytes on its own.

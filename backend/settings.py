@@ -66,6 +66,7 @@ class Settings:
     relay_interval_seconds: float = 0.05
     admin_password: str = ""
     secure_cookies: bool = False
+    proxy_hops: int = 0  # trusted reverse proxies in front of the web server (X-Forwarded-For/-Proto)
     session_idle_minutes: int = 8 * 60  # a session unused this long has ended
     session_absolute_hours: int = 7 * 24  # and any session this old, however busy
     frontend_dist: Path | None = None
@@ -151,6 +152,7 @@ class Settings:
             job_lease_seconds=_int(env, "FAPIAO_JOB_LEASE_SECONDS", 600),
             admin_password=env.get("FAPIAO_ADMIN_PASSWORD", ""),
             secure_cookies=env.get("FAPIAO_SECURE_COOKIES", "").lower() in _TRUE,
+            proxy_hops=_int(env, "FAPIAO_PROXY_HOPS", 0),
             session_idle_minutes=_int(env, "FAPIAO_SESSION_IDLE_MINUTES", 8 * 60),
             session_absolute_hours=_int(env, "FAPIAO_SESSION_ABSOLUTE_HOURS", 7 * 24),
             frontend_dist=Path(dist).resolve() if dist else None,

@@ -127,3 +127,17 @@ def test_my_sessions_list_marks_this_one(app, alice, client):
     assert res.status_code == 200 and len(res.json["sessions"]) == 2
     assert [s["current"] for s in res.json["sessions"]].count(True) == 1
     assert User.get_by_id(alice.id).disabled_at is None
+
+
+def test_the_clients_address_comes_from_the_proxy_only_when_it_is_trusted(app, settings, clock, alice):
+    from backend.app import create_app
+
+    forwarded = {"HTTP_X_FORWARDED_FOR": "203.0.113.9", "HTTP_X_REQUESTED_WITH": "test"}
+    plain = app.test_client()
+    plain.environ_base.update(forwarded)
+    login(plain, "alice")
+    behind = create_app(settings.with_(proxy_hops=1), clock=clock).test_client()
+    behind.environ_base.update(forwarded)
+    login(behind, "alice")
+    addresses = [s.address for s in LoginSession.select().order_by(LoginSession.id)]
+    assert addresses[-2:] == ["127.0.0.1", "203.0.113.9"]

@@ -112,6 +112,6 @@ def logout_everywhere():
 def change_password():
     """A new password for me: needs the current one; every other session of mine ends."""
     body = json_body()
-    users.change_password(runtime().clock, g.access.user, _text(body, "current"), _text(body, "new"))
+    users.change_password(runtime().clock, g.access.user, _text(body, "current"), _text(body, "new"), auth.address())
     auth.end_sessions_of(g.access.user.id, "password", keep_current=True)
     return {"ok": True}
