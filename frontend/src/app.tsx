@@ -54,6 +54,8 @@ export function App() {
   }
 
   const single = openInvoiceId.value !== null || settingsOpen.value || financePage.value || accountsPage.value;
+  // The board beside the upload card; alone (a role that uploads nothing) it takes the whole width.
+  const layout = single ? "single" : canAny(me, "upload") ? undefined : "board-only";
   return (
     <div class="shell">
       <header class="top">
@@ -68,7 +70,7 @@ export function App() {
         <LanguageSwitch />
         <button type="button" class="link" data-testid="logout" onClick={logout}>{t("logout")}</button>
       </header>
-      <main class={single ? "single" : undefined}>
+      <main class={layout}>
         <Page />
       </main>
     </div>

@@ -272,6 +272,21 @@ def test_my_account_sessions_and_sign_out_everywhere(stack, browser):
     desk.get_by_test_id("session").first.wait_for()
     desk.screenshot(path=SHOTS / "48-account-desktop-en.png")
 
+    # The auditor's desktop board: the whole width (no upload card), export yes, nothing that changes anything.
+    aud = fresh_page(browser, stack.url, "zh", **DESK)
+    sign_in(aud, "erin", NEW_PASSWORD)
+    aud.locator(CARD).first.wait_for(timeout=15_000)
+    assert aud.get_by_test_id("dropzone").count() == 0 and aud.get_by_test_id("export").count() == 1
+    assert aud.locator("section.board").bounding_box()["width"] > 1000
+    aud.locator(CARD).first.get_by_test_id("pick").click()
+    aud.get_by_test_id("bulk-export").wait_for()
+    for hidden in ("bulk-claim", "bulk-check", "bulk-reimburse", "bulk-book", "bulk-unbook"):
+        assert aud.get_by_test_id(hidden).count() == 0, hidden
+    aud.screenshot(path=SHOTS / "51-auditor-board-desktop-zh.png")
+    aud.get_by_test_id("nav-claims").click()
+    aud.get_by_test_id("claims-view").wait_for()
+    assert aud.get_by_test_id("new-claim").count() == 0
+
 
 def test_audit_log_filters_pages_and_exports(stack, browser, tmp_path):
     SHOTS.mkdir(exist_ok=True)
@@ -308,5 +323,5 @@ def test_audit_log_filters_pages_and_exports(stack, browser, tmp_path):
     phone.get_by_test_id("nav-audit").click()
     phone.get_by_test_id("audit-entry").first.wait_for(timeout=10_000)
     _fits(phone, PHONE["width"])
-    phone.screenshot(path=SHOTS / "50-audit-phone-en.png", full_page=True)
+    phone.screenshot(path=SHOTS / "50-audit-phone-en.png")
     print(json.dumps({"entries": len(ids)}))

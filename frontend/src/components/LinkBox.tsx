@@ -17,7 +17,7 @@ export function LinkBox({ link, name, purpose, onClose }: {
       <p class="note">{t("link.explain", { name })}</p>
       <div class="row copy-row">
         {/* All of it in sight, wrapped on a phone: the admin may read it out or check what was copied. */}
-        <textarea ref={input} readOnly rows={2} value={link.url} data-testid="link-url" aria-label={t("link.url")}
+        <textarea ref={input} readOnly rows={3} value={link.url} data-testid="link-url" aria-label={t("link.url")}
           spellcheck={false} onFocus={(e) => e.currentTarget.select()} />
         <button type="button" class="primary" data-testid="link-copy"
           onClick={async () => setCopied(await copyText(link.url, input.current))}>

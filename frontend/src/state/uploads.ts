@@ -4,6 +4,7 @@ import { signal } from "@preact/signals";
 import { CSRF_HEADERS } from "../api/http";
 import { backoffMs, isRetryable } from "../lib/backoff";
 import { downscaleIfLarge } from "../lib/downscale";
+import { sessionEnded } from "./session";
 import { receiveInvoices } from "./store";
 import type { ApiErrorBody, Invoice } from "./types";
 
@@ -81,6 +82,7 @@ async function process(id: number, original: File): Promise<void> {
       update(id, { phase: result.status, progress: 1, error: result.error, invoiceId: result.invoice?.id });
       return;
     }
+    if (status === 401 && body?.error?.key === "auth.required") sessionEnded(); // signed out meanwhile
     if (!isRetryable(status) || attempt === MAX_ATTEMPTS) {
       update(id, { phase: "rejected", error: body?.error ?? { key: "network", message: "", params: {} } });
       return;

@@ -64,7 +64,7 @@ export function Login() {
           <h1>{t("app.title")}</h1>
           <LanguageSwitch />
         </div>
-        {notice && <p class="notice" role="status" data-testid="login-notice" data-notice={notice}>{t(`login.notice.${notice}`)}</p>}
+        {notice && <p class={notice === "ended" ? "notice warn" : "notice"} role="status" data-testid="login-notice" data-notice={notice}>{t(`login.notice.${notice}`)}</p>}
         <label>
           {t("login.username")}
           <input name="username" autocomplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />
