@@ -165,6 +165,16 @@ def test_invite_set_password_submitter_board_role_and_disable_live(stack, browse
     assert people_phone.get_by_test_id("one-time-link").get_attribute("data-purpose") == "reset"
     _fits(people_phone, PHONE["width"])
     people_phone.screenshot(path=SHOTS / "40-people-reset-phone-en.png", full_page=True)
+    people_phone.get_by_test_id("lang-switch").click()
+    people_phone.screenshot(path=SHOTS / "40-people-reset-phone-zh.png", full_page=True)
+    # The reset link on a desktop, in English: a new password, for her.
+    reset_link = people_phone.get_by_test_id("link-url").input_value()
+    desk_link = fresh_page(browser, stack.url, "en", **DESK)
+    desk_link.goto(reset_link)
+    who = desk_link.get_by_test_id("set-password-who")
+    who.wait_for()
+    assert "reset" in who.inner_text() and "carol" in who.inner_text()
+    desk_link.screenshot(path=SHOTS / "33-set-password-desktop-en.png")
     phone.get_by_test_id("lang-switch").click()
     phone.screenshot(path=SHOTS / "41-session-ended-phone-en.png")
 
@@ -310,7 +320,8 @@ def test_audit_log_filters_pages_and_exports(stack, browser, tmp_path):
     assert ids == sorted(set(ids), reverse=True)  # older ones below, none twice
     assert page.locator("[data-testid=audit-entry][data-action='auth.login']").count() >= 1
     page.get_by_test_id("audit-action").select_option("person.created")
-    wait_for(lambda: set(entries.evaluate_all("els => els.map(e => e.dataset.action)")) == {"person.created"}, timeout=10)
+    actions = lambda: set(entries.evaluate_all("els => els.map(e => e.dataset.action)"))  # noqa: E731
+    wait_for(lambda: actions() == {"person.created"}, timeout=10)
     assert entries.first.get_by_test_id("audit-action-text").inner_text() == "创建人员"
     ids = [int(i) for i in entries.evaluate_all("els => els.map(e => e.dataset.id)")]
     assert ids == sorted(ids, reverse=True)
