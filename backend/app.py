@@ -10,6 +10,7 @@ from flask import Flask, request
 from .api import (
     audit,
     auth,
+    backups,
     claims,
     context,
     dashboard,
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.extensions[context.EXTENSION] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
                                        notifier=notifier, clock=clock or SystemClock())
     for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, dashboard.bp, sync.bp, events.bp, validation.bp, views.bp,
-               export.bp, people.bp, openapi.bp, audit.bp, web.bp):
+               export.bp, people.bp, openapi.bp, audit.bp, backups.bp, web.bp):
         app.register_blueprint(bp)
     errors.register(app)
     headers.register(app, settings)  # CSP, frame and sniffing guards, HSTS behind HTTPS

@@ -10,6 +10,8 @@
     fapiao simulator      the local tax-authority simulator (HTTP, on port + 1)
     fapiao ledger import FILE --team NAME   import a 全量发票查询 export (xlsx or csv)
     fapiao export FILE [--team NAME] [--format xlsx|csv] [--q … --status … filters]   invoices to Excel/CSV
+    fapiao backup create [--to DIR] | verify FILE | restore FILE --data-dir NEW [--database-url URL]
+                  | rekey FILE... [--all] [--old-key-file F] | keygen FILE      (backend/backup/commands.py)
 """
 
 from __future__ import annotations
@@ -55,7 +57,28 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--team", default=None, help="team name (default: the first team)")
     _export_parser(sub)
+    _backup_parser(sub)
     return p
+
+
+def _backup_parser(sub) -> None:
+    backup = sub.add_parser("backup", help="encrypted backups: create, verify, restore, rekey, keygen")
+    cmd = backup.add_subparsers(dest="backup_command", required=True)
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of error messages")
+    create = cmd.add_parser("create", parents=[lang], help="back up now; prints the file's path on its last line")
+    create.add_argument("--to", default=None, metavar="DIR", help="default: FAPIAO_BACKUP_DIR (DATA_DIR/backups)")
+    cmd.add_parser("verify", parents=[lang], help="check a backup's integrity and key, restoring nothing").add_argument(
+        "file")
+    restore = cmd.add_parser("restore", parents=[lang], help="restore into an empty data dir")
+    restore.add_argument("file")
+    restore.add_argument("--data-dir", required=True, help="an empty (or new) directory")
+    restore.add_argument("--database-url", default="", help="an empty PostgreSQL database, for a PostgreSQL backup")
+    rekey = cmd.add_parser("rekey", parents=[lang], help="re-wrap backups under the configured key (rotation)")
+    rekey.add_argument("files", nargs="*")
+    rekey.add_argument("--all", action="store_true", help="every backup in FAPIAO_BACKUP_DIR")
+    rekey.add_argument("--old-key-file", default=None, help="else FAPIAO_BACKUP_OLD_PASSPHRASE, else a prompt")
+    cmd.add_parser("keygen", parents=[lang], help="write a new random key file (0600)").add_argument("file")
 
 
 # The board's filters (GET /api/invoices), as options: --date-from gives date_from.
@@ -85,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     atrest.secure(settings.data_dir)  # what an older version left readable to others is tightened, and logged
     command = {"run": _run, "serve": _serve, "worker": _worker, "db": _db, "user": _user, "jobs": _jobs,
                "extract": _extract, "models": _models, "scheduler": _scheduler, "simulator": _simulator,
-               "ledger": _ledger, "export": _export}
+               "ledger": _ledger, "export": _export, "backup": _backup}
     return command[args.command](settings, args) or 0
 
 
@@ -294,6 +317,12 @@ def _export(settings: Settings, args) -> int:
     print(json.dumps({"file": str(path), "format": fmt, "rows": out.rows, "records": out.records,
                       "seconds": round(time.perf_counter() - started, 2)}, ensure_ascii=False))
     return 0
+
+
+def _backup(settings: Settings, args) -> int:
+    from .backup.commands import run
+
+    return run(settings, args)
 
 
 def _run(settings: Settings, args) -> int:

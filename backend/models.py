@@ -449,6 +449,34 @@ class AuditEntry(BaseModel):
         indexes = ((("team", "at"), False), (("actor", "at"), False))
 
 
+class BackupRecord(BaseModel):
+    """One backup: asked for (queued), running, done or failed, and later verified or pruned (backend/backup).
+    `running` is "backup" on the one row whose backup is under way and NULL elsewhere: its unique index lets at most
+    one run at a time across every scheduler and CLI (a second claim fails to insert), and `lease_until`, renewed
+    while it runs, lets a later claim declare a dead process's backup interrupted."""
+
+    state = pw.CharField(max_length=16, index=True)  # queued | running | done | failed
+    trigger = pw.CharField(max_length=16)  # schedule | manual (asked for in the UI) | cli
+    requested_by = pw.IntegerField(null=True)
+    path = pw.CharField(max_length=1024, null=True)
+    backup_id = pw.CharField(max_length=32, null=True, index=True)  # the container's stream id (hex)
+    key_id = pw.CharField(max_length=64, null=True)
+    size = pw.BigIntegerField(null=True)
+    contents = JSONField(null=True)  # {invoices, files, file_bytes}
+    created_at = pw.DateTimeField(index=True)  # asked for, or started
+    started_at = pw.DateTimeField(null=True)
+    finished_at = pw.DateTimeField(null=True)
+    duration_seconds = pw.FloatField(null=True)
+    ok = pw.BooleanField(null=True)
+    error = pw.CharField(max_length=64, null=True)  # a stable key: backup.disk_full, ...
+    error_params = JSONField(null=True)
+    verified_at = pw.DateTimeField(null=True)
+    verify_error = pw.CharField(max_length=64, null=True)
+    pruned_at = pw.DateTimeField(null=True)  # retention deleted its file
+    running = pw.CharField(max_length=16, null=True, unique=True)
+    lease_until = pw.DateTimeField(null=True)
+
+
 ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job, FieldCorrection, SyncCheck, LedgerRow,
               LedgerImport, BuyerEntity, ConnectorState, Claim, ClaimItem, Activity, ExportRecord, ExportItem,
-              SavedView, LoginSession, SocketLink, LoginThrottle, OneTimeLink, AuditEntry)
+              SavedView, LoginSession, SocketLink, LoginThrottle, OneTimeLink, AuditEntry, BackupRecord)

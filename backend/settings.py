@@ -21,6 +21,7 @@ ASYNC_MODES = ("eventlet", "threading", "gevent")
 CONNECTORS = ("simulator", "ledger", "off")
 DEMO_TIME_SCALE = 1 / 120  # demo: one authority hour passes in 30 s, so the journey fits in minutes
 WORKER_MEMORY_MB = 2048  # a worker reading a phone photo peaks near 600 MB of data, a 96 MP one near 900 (README)
+MIN_BACKUP_PASSPHRASE = 8  # characters; the key is derived with scrypt, but a short phrase is still guessable
 
 
 class SettingsError(ValueError):
@@ -86,6 +87,15 @@ class Settings:
     sync_limit_days: int = 30  # daily re-checks stop after this
     connector_timeout_seconds: float = 10.0
     simulator: SimulatorSettings = field(default_factory=lambda: SimulatorSettings())
+    # -- backups (backend/backup) -----------------------------------------------------------------------
+    # The key the admin holds, never the app's secret key: a passphrase, or a key file (`fapiao backup keygen`).
+    backup_passphrase: str = field(default="", repr=False)
+    backup_key_file: Path | None = None
+    backup_old_passphrase: str = field(default="", repr=False)  # only `fapiao backup rekey` reads it (rotation)
+    backup_location: Path | None = None  # None: data_dir/backups (see backup_dir)
+    backup_interval_hours: float = 24.0  # the scheduler's cadence; 0: only backups asked for
+    backup_keep: int = 7  # at most this many scheduled/asked-for backups in backup_dir; 0: no count limit
+    backup_keep_days: int = 30  # and none older than this; 0: no age limit (the newest good one is always kept)
 
     # -- derived values -------------------------------------------------------------------
     @property
@@ -107,6 +117,15 @@ class Settings:
     @property
     def queue_path(self) -> Path:
         return self.data_dir / "queue.db"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.backup_location or self.data_dir / "backups"
+
+    @property
+    def backup_configured(self) -> bool:
+        """A key to encrypt with is set: only then do scheduled (or asked-for) backups run."""
+        return bool(self.backup_passphrase or self.backup_key_file)
 
     @property
     def embedded(self) -> bool:
@@ -134,6 +153,7 @@ class Settings:
         dist = env.get("FAPIAO_FRONTEND_DIST")
         model_dir = env.get("FAPIAO_MODEL_DIR")
         demo = env.get("FAPIAO_DEMO", "1").lower() in _TRUE
+        backup = _backup_key(env)
         return cls(
             data_dir=data_dir,
             secret_key=env.get("FAPIAO_SECRET_KEY") or _stored_secret(data_dir),
@@ -181,6 +201,14 @@ class Settings:
                 seed=_int(env, "FAPIAO_SIM_SEED", 0) or None,
                 ledger_file=Path(env["FAPIAO_SIM_LEDGER_FILE"]) if env.get("FAPIAO_SIM_LEDGER_FILE") else None,
             ),
+            backup_passphrase=backup[0],
+            backup_key_file=backup[1],
+            backup_old_passphrase=env.get("FAPIAO_BACKUP_OLD_PASSPHRASE", ""),
+            backup_location=Path(env["FAPIAO_BACKUP_DIR"]).expanduser().resolve() if env.get("FAPIAO_BACKUP_DIR")
+            else None,
+            backup_interval_hours=_float(env, "FAPIAO_BACKUP_INTERVAL_HOURS", 24.0),
+            backup_keep=_int(env, "FAPIAO_BACKUP_KEEP", 7),
+            backup_keep_days=_int(env, "FAPIAO_BACKUP_KEEP_DAYS", 30),
         )
 
 
@@ -209,6 +237,16 @@ def _choice(env: Mapping[str, str], key: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise SettingsError(f"{key} must be one of {choices}, not {value!r}")
     return value
+
+
+def _backup_key(env: Mapping[str, str]) -> tuple[str, Path | None]:
+    """The backup passphrase or key file: one of them (two would leave unclear which one a backup is under)."""
+    passphrase, key_file = env.get("FAPIAO_BACKUP_PASSPHRASE", ""), env.get("FAPIAO_BACKUP_KEY_FILE", "")
+    if passphrase and key_file:
+        raise SettingsError("set FAPIAO_BACKUP_PASSPHRASE or FAPIAO_BACKUP_KEY_FILE, not both")
+    if passphrase and len(passphrase) < MIN_BACKUP_PASSPHRASE:
+        raise SettingsError(f"FAPIAO_BACKUP_PASSPHRASE must have at least {MIN_BACKUP_PASSPHRASE} characters")
+    return passphrase, Path(key_file).expanduser().resolve() if key_file else None
 
 
 def _windows(env: Mapping[str, str], key: str) -> tuple[tuple[dt.datetime, dt.datetime], ...]:

@@ -83,7 +83,7 @@ def bulk_action():
     """One action on the selected invoices (`ids`) or on every invoice matching a board filter (`query`)."""
     body = json_body()
     action, params = body.get("action"), body.get("params") or {}
-    if action not in bulk.ACTIONS or not isinstance(params, dict):
+    if not isinstance(action, str) or action not in bulk.ACTIONS or not isinstance(params, dict):
         raise AppError("request.invalid", field="action")
     need = bulk.ACTIONS[action]
     if isinstance(body.get("query"), str):
@@ -107,6 +107,8 @@ def correct_field(invoice_id: int):
     """Correct one read field by hand (kept in the invoice's corrections)."""
     body = json_body()
     inv = g.access.invoice(invoice_id)
+    if not isinstance(body.get("field"), str):  # a list or an object is no field name (it was a 500: unhashable)
+        raise AppError("request.invalid", field="field")
     corrections.correct(runtime(), inv, g.access.user, body.get("field"), body.get("value"), address=auth.address())
     return {"invoice": invoice_public(g.access.invoice(invoice_id)), "corrections": corrections.history(inv)}
 

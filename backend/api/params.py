@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import request
 
+from .. import parse
 from ..errors import AppError
 
 
@@ -14,10 +15,10 @@ def int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = parse.whole(raw.strip(), hi)  # not int(): it takes "+1", "1_0", "١" and refuses 4300+ digits
     except ValueError:
         raise AppError("request.invalid", field=name) from None
-    if not lo <= value <= hi:
+    if value < lo:
         raise AppError("request.invalid", field=name)
     return value
 
@@ -28,12 +29,9 @@ def datetime_arg(name: str) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        return parse.utc_datetime(raw)
+    except ValueError:  # not a timestamp, or one UTC cannot hold (0001-01-01T00:00+14:00)
         raise AppError("request.invalid", field=name) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
 
 
 def split_page(rows: list, limit: int) -> tuple[list, bool]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from .. import parse
 from ..clock import Clock, iso
 from ..errors import AppError
 from ..i18n import catalog, translate
@@ -72,10 +73,22 @@ def parse_filter(args: Mapping[str, str]) -> Filter:
     if action is not None and not ACTION_FILTER.fullmatch(action):
         raise AppError("request.invalid", field="action")
     before = args.get("before") or None
-    if before is not None and not (before.isdigit() and 0 < int(before) < 2**62):
+    try:
+        before_id = parse.whole(before) if before else None  # ASCII digits: "²" and 4300+ digits were a 500
+    except ValueError:
+        raise AppError("request.invalid", field="before") from None
+    if before_id == 0:
         raise AppError("request.invalid", field="before")
     return Filter(actor=actor, action=action, date_from=_date(args, "date_from"), date_to=_date(args, "date_to"),
-                  before=int(before) if before else None)
+                  before=before_id)
+
+
+def _user_id(text: str) -> int | None:
+    """The actor filter as a user id, when it is one (else it is a name)."""
+    try:
+        return parse.whole(text)
+    except ValueError:
+        return None
 
 
 def _text(args: Mapping[str, str], name: str) -> str | None:
@@ -110,7 +123,8 @@ def query(scope: Scope, f: Filter) -> peewee.ModelSelect:
     q = AuditEntry.select().where(where)
     if f.actor is not None:
         named = AuditEntry.actor_name == f.actor
-        q = q.where((AuditEntry.actor == int(f.actor)) | named if f.actor.isdigit() and len(f.actor) < 19 else named)
+        actor_id = _user_id(f.actor)
+        q = q.where((AuditEntry.actor == actor_id) | named if actor_id is not None else named)
     if f.action is not None:
         family = f.action.removesuffix(".*")
         q = q.where(AuditEntry.action.startswith(family + ".")) if f.action.endswith(".*") \

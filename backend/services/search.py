@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 import peewee
 from peewee import SQL, fn
 
+from .. import parse
 from ..access import Access, Uploader
 from ..db import database, is_postgres
 from ..errors import AppError
@@ -110,9 +111,17 @@ def _id(args: Mapping[str, str], name: str) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) < 2**62:
+    value = _whole(raw, name)
+    if value == 0:
         raise AppError("request.invalid", field=name)
-    return int(raw)
+    return value
+
+
+def _whole(raw: str, name: str, hi: int = parse.MAX_ID) -> int:
+    try:
+        return parse.whole(raw, hi)  # ASCII digits only: isdigit() takes "²", int() refuses 4300+ digits
+    except ValueError:
+        raise AppError("request.invalid", field=name) from None
 
 
 def _flag(args: Mapping[str, str], name: str) -> bool | None:
@@ -299,9 +308,7 @@ def _page_args(args: Mapping[str, str], name: str, default: int | None, hi: int)
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) > hi:
-        raise AppError("request.invalid", field=name)
-    return int(raw)
+    return _whole(raw, name, hi)
 
 
 def listing(access: Access, args: Mapping[str, str], serialize) -> dict:
@@ -345,12 +352,9 @@ def _since(args: Mapping[str, str]) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        return parse.utc_datetime(raw)
+    except ValueError:  # not a timestamp, or one UTC cannot hold (0001-01-01T00:00+14:00 was a 500)
         raise AppError("request.invalid", field="updated_since") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
 
 
 def matching(access: Access, query_string: str, bulk_limit: int) -> list[Invoice]:

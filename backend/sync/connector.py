@@ -96,10 +96,15 @@ class HttpConnector:
         rows, new_cursor = body.get("rows"), body.get("cursor")
         if not isinstance(rows, list) or not isinstance(new_cursor, str):
             raise ConnectorError("connector.bad_response")
-        return [r for r in rows if isinstance(r, dict) and str(r.get("invoice_number") or "").isdigit()], new_cursor
+        return [r for r in rows if isinstance(r, dict) and _digits(str(r.get("invoice_number") or ""))], new_cursor
 
     def issue(self, fields: dict) -> None:
         self._call("POST", "/api/v1/invoices", json=fields)
+
+
+def _digits(text: str) -> bool:
+    """An invoice number: ASCII digits (isdigit() alone takes "²")."""
+    return text.isascii() and text.isdigit()
 
 
 class LedgerOnly:
