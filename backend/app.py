@@ -20,6 +20,7 @@ from .api import (
     headers,
     invoices,
     openapi,
+    params,
     people,
     sync,
     uploads,
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    app.url_map.converters["int"] = params.IdConverter  # before any route: every <int:id> is bounded
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # A batch may hold several files; each one is checked against max_upload_bytes on its own.

@@ -52,7 +52,7 @@ def test_an_operation_says_its_permission_parameters_and_security(client):
     assert detail["x-permission"] == "read"
     assert detail["summary"].startswith("One invoice")
     assert detail["parameters"] == [{"name": "invoice_id", "in": "path", "required": True,
-                                     "schema": {"type": "integer", "minimum": 0}}]
+                                     "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}}]
     assert detail["security"] == [{"session": []}]
     assert detail["responses"]["4XX"] == {"$ref": "#/components/responses/Error"}
 

@@ -17,7 +17,7 @@ from .auth import json_body
 from .context import runtime
 from .declare import ID, TEAM_ID, array, obj, one_of, string, takes
 from .guard import requires
-from .params import MAX_IDS, id_list, int_arg
+from .params import MAX_IDS, id_list, int_arg, is_id
 
 bp = Blueprint("claims", __name__, url_prefix="/api/claims")
 
@@ -44,7 +44,7 @@ def create():
     claimant = None
     if body.get("claimant_id") not in (None, g.access.user.id):
         g.access.team(team.id, Perm.FINANCE)  # claiming for someone else
-        claimant = User.get_or_none(User.id == body.get("claimant_id"))
+        claimant = User.get_or_none(User.id == body["claimant_id"]) if is_id(body.get("claimant_id")) else None
         if claimant is None or not g.access.is_member_of(claimant.id, team.id):
             raise AppError("request.invalid", field="claimant_id")
     claim = claims.create(runtime(), team, g.access.user, body.get("purpose"), claimant, address=auth.address())

@@ -14,7 +14,7 @@ from .auth import json_body
 from .context import runtime
 from .declare import FILTER, ID, array, boolean, integer, obj, one_of, string, takes
 from .guard import requires
-from .params import id_list
+from .params import id_list, is_id
 
 bp = Blueprint("invoices", __name__, url_prefix="/api/invoices")
 
@@ -93,7 +93,7 @@ def bulk_action():
     claim = None
     if action == "add_to_claim":
         claim_id = params.get("claim_id")
-        if not isinstance(claim_id, int):
+        if not is_id(claim_id):
             raise AppError("request.invalid", field="claim_id")
         claim = g.access.claim(claim_id, Perm.CLAIM)
     return bulk.run(runtime(), g.access.user, action, targets, params, claim, address=auth.address())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import request
+from werkzeug.routing import IntegerConverter
 
 from .. import parse
 from ..errors import AppError
@@ -42,6 +43,11 @@ def split_page(rows: list, limit: int) -> tuple[list, bool]:
 MAX_IDS = 5000
 
 
+def is_id(value) -> bool:
+    """A JSON id: an int (not a bool) the databases can hold (a larger one was an OverflowError on SQLite)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62
+
+
 def id_list(raw, limit: int = MAX_IDS) -> list[int]:
     """A JSON list of invoice ids (positive ints, no more than `limit`), duplicates dropped, order kept."""
     if not isinstance(raw, list) or not raw or len(raw) > limit:
@@ -49,3 +55,12 @@ def id_list(raw, limit: int = MAX_IDS) -> list[int]:
     if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**62 for i in raw):
         raise AppError("request.invalid", field="ids")
     return list(dict.fromkeys(raw))
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a route: an id, so at most 2**62. Unbounded, 2**63 reached SQLite as an OverflowError (a 500);
+    now a larger number matches no route (404), and the API description says the bound (api/openapi.py)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**62,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
