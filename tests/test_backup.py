@@ -443,6 +443,23 @@ def test_one_backup_at_a_time_and_a_dead_ones_lease_runs_out(app, db, bsettings,
     assert schedule.claim(bsettings, clock) is None  # renewed: still alive
 
 
+def test_the_scheduler_loop_runs_a_backup_in_a_thread_of_its_own(app, bsettings, clock):
+    loop = schedule.BackupLoop(bsettings, clock)
+    loop.tick()  # due at once: claimed here, run in its thread
+    assert loop._thread is not None
+    loop._thread.join(30)
+    loop.tick()  # not due again: nothing started
+    assert not loop._thread.is_alive()
+    with database.connection_context():
+        done = BackupRecord.get()
+        assert (BackupRecord.select().count(), done.state, done.verify_error) == (1, "done", None)
+        assert Path(done.path).is_file() and done.running is None
+    off = schedule.BackupLoop(bsettings.with_(backup_passphrase=""), clock)
+    clock.advance(days=2)
+    off.tick()
+    assert off._thread is None  # no key: backups are off
+
+
 def test_two_schedulers_claim_once(app, bsettings, clock):
     got, barrier = [], threading.Barrier(4)
 

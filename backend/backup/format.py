@@ -219,9 +219,12 @@ class Sealer:
     def write(self, data) -> int:
         self._buf += data
         chunk = self.header.chunk
-        while len(self._buf) > chunk:  # strictly more: the last chunk is only known at close()
-            self._seal(bytes(self._buf[:chunk]), last=False)
-            del self._buf[:chunk]
+        full = (len(self._buf) - 1) // chunk  # strictly more than a chunk held: the last one is only known at close()
+        if full > 0:
+            with memoryview(self._buf) as view:
+                for k in range(full):
+                    self._seal(view[k * chunk:(k + 1) * chunk], last=False)
+            del self._buf[:full * chunk]
         return len(data)
 
     def close(self) -> None:

@@ -146,11 +146,7 @@ def _write_archive(out: Sealer, settings: Settings, snap: snapshot.Snapshot, wor
         "parts": {name: {"sha256": snapshot.sha256_of(path), "size": path.stat().st_size} for name, path in parts},
     }
     tar = archive.Writer(out, int(now.replace(tzinfo=dt.UTC).timestamp()))
-    try:
-        _write_members(tar, manifest, parts, settings, snap, beat)
-    except BaseException:
-        tar.abandon()
-        raise
+    _write_members(tar, manifest, parts, settings, snap, beat)
     tar.close()
 
 
