@@ -37,6 +37,11 @@ class Access:
     def grants(self, team: Team) -> frozenset[Perm]:
         return grants(getattr(team, "role", None), site_admin=self.user.is_admin)
 
+    def own_only(self, team: Team) -> frozenset[Perm]:
+        """The permissions my role there limits to my own invoices and claims."""
+        return frozenset(p for p in self.grants(team)
+                         if own_only(getattr(team, "role", None), p, site_admin=self.user.is_admin))
+
     def allows(self, team: Team, perm: Perm) -> bool:
         return perm in self.grants(team)
 

@@ -105,5 +105,6 @@ def user_public(user: User, access) -> dict:
         "display_name": user.display_name or user.username,
         "is_admin": user.is_admin,
         "teams": [{"id": t.id, "name": t.name, "role": getattr(t, "role", None), "can_manage": access.can_manage(t),
-                   "permissions": sorted(access.grants(t))} for t in access.teams],
+                   "permissions": sorted(access.grants(t)), "own_only": sorted(access.own_only(t))}
+                  for t in access.teams],
     }

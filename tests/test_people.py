@@ -76,7 +76,7 @@ def test_roles_change_and_the_last_team_admin_stays(app, make_user):
     res = admin.put(f"/api/teams/{team.id}/members/{boss.id}", json={"role": "submitter"})
     assert res.status_code == 409 and res.json["error"]["key"] == "member.last_admin"
     entry = AuditEntry.get(AuditEntry.action == "member.role")
-    assert entry.data == {"before": "submitter", "after": "auditor"} and entry.actor == boss.id
+    assert entry.data == {"username": "bob", "before": "submitter", "after": "auditor"} and entry.actor == boss.id
 
 
 def test_a_team_admin_manages_only_the_people_of_their_teams(app, make_user):
@@ -106,6 +106,9 @@ def test_a_site_admin_runs_teams_and_people_everywhere(app, make_user):
     site = _client(app, "root")
     res = site.post("/api/teams", json={"name": "审计部"})
     assert res.status_code == 201
+    made = res.json["team"]["id"]  # its creator runs it, so people can be added to it at once
+    res = site.post("/api/people", json={"username": "newbie", "team_id": made, "role": "auditor", "password": NEW})
+    assert res.status_code == 201, res.json
     assert site.post("/api/teams", json={"name": "审计部"}).json["error"]["key"] == "team.exists"
     assert {p["username"] for p in site.get("/api/people").json["people"]} >= {"root", "stranger"}
     assert site.post(f"/api/people/{stranger.id}/disable").status_code == 200
@@ -125,4 +128,8 @@ def test_a_person_created_with_a_password_signs_in_at_once(app, make_user):
                                           "password": PASSWORD})
     assert res.status_code == 201 and "link" not in res.json
     me = login(_client(app), "dave")
-    assert sorted(me["teams"][0]["permissions"]) == ["audit", "export", "read"]
+    assert sorted(me["teams"][0]["permissions"]) == ["audit", "export", "read"] and me["teams"][0]["own_only"] == []
+    assert login(_client(app), "boss")["teams"][0]["own_only"] == []  # a team admin is not limited
+    res = admin.post("/api/people", json={"username": "erin", "team_id": team.id, "role": "submitter",
+                                          "password": PASSWORD})
+    assert login(_client(app), "erin")["teams"][0]["own_only"] == ["claim", "correct"]

@@ -93,7 +93,7 @@ def issue_link(clock: Clock, user: User, purpose: str, actor: Actor) -> tuple[st
                            created_by=actor.user.id if actor.user else None, created_at=now,
                            expires_at=now + LINK_LIFETIME)
         audit.record(clock, f"person.link_{purpose}", actor=actor.user, address=actor.address,
-                     target=f"user:{user.id}")
+                     target=f"user:{user.id}", username=user.username)
     return token, now + LINK_LIFETIME
 
 
@@ -139,7 +139,7 @@ def set_disabled(clock: Clock, user: User, disabled: bool, actor: Actor) -> None
         raise AppError("person.last_admin", 409)
     User.update(disabled_at=clock.now() if disabled else None).where(User.id == user.id).execute()
     audit.record(clock, "person.disabled" if disabled else "person.enabled", actor=actor.user,
-                 address=actor.address, target=f"user:{user.id}")
+                 address=actor.address, target=f"user:{user.id}", username=user.username)
 
 
 def _other_admins(user: User) -> int:
@@ -158,7 +158,7 @@ def set_role(clock: Clock, team: Team, user: User, role: Role, actor: Actor) -> 
             _keep_a_team_admin(team, user, role)
             Membership.update(role=role.value).where(Membership.id == row.id).execute()
         audit.record(clock, "member.role", actor=actor.user, address=actor.address, team=team.id,
-                     target=f"user:{user.id}", before=before, after=role.value)
+                     target=f"user:{user.id}", username=user.username, before=before, after=role.value)
 
 
 def remove_member(clock: Clock, team: Team, user: User, actor: Actor) -> None:
@@ -169,7 +169,7 @@ def remove_member(clock: Clock, team: Team, user: User, actor: Actor) -> None:
         _keep_a_team_admin(team, user, None)
         row.delete_instance()
         audit.record(clock, "member.removed", actor=actor.user, address=actor.address, team=team.id,
-                     target=f"user:{user.id}", before=row.role)
+                     target=f"user:{user.id}", username=user.username, before=row.role)
 
 
 def _keep_a_team_admin(team: Team, user: User, role: Role | None) -> None:
@@ -191,6 +191,8 @@ def create_team(clock: Clock, name, actor: Actor) -> Team:
         if Team.select().where(Team.name == name).exists():
             raise AppError("team.exists", 409, name=name)
         team = Team.create(name=name, created_at=clock.now())
+        if actor.user is not None:  # its creator runs it until they hand it over (a team keeps one admin)
+            Membership.create(user=actor.user, team=team, role=Role.ADMIN.value)
         audit.record(clock, "team.created", actor=actor.user, address=actor.address, team=team.id, name=name)
     return team
 

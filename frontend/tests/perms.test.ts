@@ -10,8 +10,11 @@ const ACCOUNTANT = [...SUBMITTER, "export", "finance"];
 const ADMIN = [...ACCOUNTANT, "audit", "manage"];
 const AUDITOR = ["audit", "export", "read"];
 
-const team = (id: number, role: string, permissions: string[]): TeamGrant & User["teams"][number] =>
-  ({ id, name: `Team ${id}`, role, can_manage: permissions.includes("manage"), permissions });
+// As /me sends them: a submitter's correct and claim are limited to their own invoices (roles.OWN_ONLY).
+const OWN = ["claim", "correct"];
+const team = (id: number, role: string, permissions: string[],
+  own_only: string[] = role === "submitter" ? OWN : []): TeamGrant & User["teams"][number] =>
+  ({ id, name: `Team ${id}`, role, can_manage: permissions.includes("manage"), permissions, own_only });
 
 const person = (teams: User["teams"], is_admin = false): User => ({ id: 7, username: "u", display_name: "U", is_admin, teams });
 
@@ -63,7 +66,7 @@ describe("own invoices only (roles.OWN_ONLY)", () => {
   });
   it("lets an accountant (and a site admin) work on anyone's invoice", () => {
     expect(canOnInvoice(sub, { team_id: 2, uploaded_by: 8 }, "correct")).toBe(true);
-    const admin = person([team(1, "submitter", SUBMITTER)], true);
+    const admin = person([team(1, "submitter", ADMIN, [])], true);  // a site admin is never limited
     expect(ownOnly(admin, 1, "correct")).toBe(false);
   });
   it("never lets an auditor correct, own invoice or not", () => {

@@ -12,10 +12,9 @@ export interface TeamGrant {
   role: string | null;
   can_manage: boolean;
   permissions: readonly string[];
+  /** The permissions the role limits to the person's own invoices and claims (a submitter: correct, claim). */
+  own_only?: readonly string[];
 }
-
-// Mirrors roles.OWN_ONLY: a submitter corrects and claims only what they uploaded (a site admin never is limited).
-const OWN_ONLY: Record<string, readonly Perm[]> = { submitter: ["correct", "claim"] };
 
 /** May this team membership do `perm`? (No team: no.) */
 export function can(team: TeamGrant | null | undefined, perm: Perm): boolean {
@@ -47,9 +46,8 @@ export function teamsWith(user: User | null | undefined, perm: Perm): TeamGrant[
 
 /** Whether the role limits `perm` to the person's own invoices and claims. */
 export function ownOnly(user: User | null | undefined, teamId: number, perm: Perm): boolean {
-  if (!user || user.is_admin) return false;
-  const role = teamOf(user, teamId)?.role ?? "";
-  return (OWN_ONLY[role] ?? []).includes(perm);
+  if (!user) return false;
+  return (teamOf(user, teamId)?.own_only ?? []).includes(perm);
 }
 
 /** `perm` (correct, claim) on this invoice: the team allows it, and it is mine if the role says own only. */

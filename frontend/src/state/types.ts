@@ -173,7 +173,7 @@ export interface User {
   username: string;
   display_name: string;
   is_admin: boolean;
-  teams: { id: number; name: string; role: string | null; can_manage: boolean; permissions: string[] }[];
+  teams: { id: number; name: string; role: string | null; can_manage: boolean; permissions: string[]; own_only?: string[] }[];
 }
 
 export const ROLES = ["submitter", "accountant", "admin", "auditor"] as const;
