@@ -272,3 +272,19 @@ def test_the_export_opens_and_neutralises_formulas(app, people):
     assert [r["User name"] for r in lines] == ["'" + EVIL] and lines[0]["Action"] == "Claim created"
     [exported, _] = _entries(action="audit.exported")
     assert exported.actor == people["audrey"].id and exported.team == people["a"].id and exported.data["rows"] > 1
+
+
+def test_the_spa_offers_and_names_every_action_the_server_names():
+    """The server's catalogs name each recorded action (`audit.<action>`); the SPA's filter lists them all and its
+    own catalogs translate them (a new action without a name there fails here)."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    server = {k.removeprefix("audit.") for k in json.loads((root / "backend/i18n/en.json").read_text())
+              if k.startswith("audit.") and k.count(".") >= 2 and not k.startswith("audit.col.")}
+    listed = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', (root / "frontend/src/lib/audit.ts").read_text()
+                            .split("AUDIT_ACTIONS = [", 1)[1].split("]", 1)[0]))
+    named = set(re.findall(r'"audit\.([a-z_]+\.[a-z_]+)"', (root / "frontend/src/i18n/ui.ts").read_text()))
+    assert server - listed == set() and server - named == set()

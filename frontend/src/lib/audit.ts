@@ -21,8 +21,10 @@ export const AUDIT_ACTIONS = [
   "person.created", "person.password_changed", "person.link_setup", "person.link_reset", "person.password_set",
   "person.disabled", "person.enabled", "member.role", "member.removed", "team.created",
   "invoice.corrected", "claim.created", "claim.submitted", "claim.approved", "claim.returned", "claim.reopened",
-  "claim.invoice_added", "claim.invoice_removed", "invoice.reimbursed", "invoice.booked", "invoice.unbooked",
-  "export.created", "ledger.imported", "entity.added", "entity.removed", "audit.exported",
+  "claim.invoice_added", "claim.invoice_removed", "invoice.reimbursed", "invoice.booked", "invoice.rebooked",
+  "invoice.unbooked", "export.created", "ledger.import_queued", "ledger.imported", "ledger.import_failed",
+  "entity.added", "entity.removed", "audit.exported",
+  "backup.requested", "backup.created", "backup.failed", "backup.pruned", "backup.restored",
 ] as const;
 
 /** The filter as a query string (empty fields left out), with the cursor when loading an older page. */
