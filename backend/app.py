@@ -98,6 +98,8 @@ def _register_request_hooks(app: Flask) -> None:
         if (request.path.startswith("/api/") and request.method not in _SAFE_METHODS
                 and not request.headers.get(CSRF_HEADER)):
             raise AppError("request.csrf", http_status=403)
+        if request.path.startswith("/api/"):
+            params.screen()  # odd input no route can take (NUL, JSON nested too deep): a 400 before any view
 
     @app.teardown_request
     def close_connection(exc):

@@ -64,3 +64,36 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**62,  # noqa: A002
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
+
+
+def file_name(raw: str | None, default: str) -> str:
+    """A multipart file's name as text a database can hold: a NUL dropped (an upload named "a\\x00b.jpg" was a 500
+    on PostgreSQL; screen() leaves multipart bodies to the routes that read them, after their permission)."""
+    return (raw or "").replace("\x00", "") or default
+
+
+def screen() -> None:
+    """What no route can take, refused before any view reads the request (app.py, every /api/ call), as a 400:
+    a JSON body nested deeper than the parser recurses (5000 brackets were a RecursionError, a 500), and a NUL
+    character in a query key or value or anywhere in a JSON body (PostgreSQL's text takes none: every text that
+    reached a query or a row was a 500 there — a sign-in name, a claim's purpose, a view's name, a filter...)."""
+    for key, value in request.args.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            raise AppError("request.invalid", field=key.replace("\x00", ""))
+    if not request.is_json:
+        return
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise AppError("request.malformed", detail="JSON nested too deeply") from None
+    stack = [(body, None)]
+    while stack:  # by hand: a body nested as deep as the parser allows must not exhaust the stack here either
+        value, field = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            raise AppError("request.invalid", field=field or "body")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = field or key.replace("\x00", "")
+                stack += [(key, name), (item, name)]
+        elif isinstance(value, list):
+            stack.extend((item, field) for item in value)

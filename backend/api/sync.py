@@ -14,7 +14,7 @@ from .auth import json_body
 from .context import runtime
 from .declare import TEAM_ID, binary, obj, string, takes
 from .guard import requires
-from .params import int_arg
+from .params import file_name, int_arg
 
 bp = Blueprint("sync", __name__, url_prefix="/api")
 MAX_LEDGER_BYTES = 200 * 1024 * 1024  # a 1M-row export is about 120 MB as csv
@@ -64,7 +64,7 @@ def import_ledger():
     upload = request.files.get("file")
     if upload is None:
         raise AppError("request.no_files")
-    record = ledger.queue_import(runtime(), team, g.access.user.id, upload.filename or "", upload.stream,
+    record = ledger.queue_import(runtime(), team, g.access.user.id, file_name(upload.filename, ""), upload.stream,
                                  MAX_LEDGER_BYTES, address=auth.address())
     return {"import": ledger.import_public(record)}, 202
 

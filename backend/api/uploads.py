@@ -14,6 +14,7 @@ from .context import runtime
 from .declare import TEAM_ID, array, binary, obj, takes
 from .errors import error_body
 from .guard import requires
+from .params import file_name
 
 bp = Blueprint("uploads", __name__, url_prefix="/api/uploads")
 
@@ -39,7 +40,7 @@ def upload():
     team = g.access.team(team_id)
     results = []
     for storage in files:
-        name = storage.filename or "upload"
+        name = file_name(storage.filename, "upload")
         try:
             accepted = intake.accept(rt, g.access.user, team, name, storage.stream)
         except AppError as exc:
