@@ -648,6 +648,58 @@ def test_a_larger_backup_streams_in_bounded_memory(app, db, bsettings, clock, tm
     assert _hashes(tmp_path / "restored" / "files") == _hashes(bsettings.files_dir)
 
 
+def test_what_a_killed_backup_left_is_swept_by_the_next(app, db, bsettings, clock):
+    bsettings.backup_dir.mkdir(parents=True)
+    stale_part = bsettings.backup_dir / ".fapiao-20260101-000000Z.fapiao-backup.part"
+    stale_dir = bsettings.backup_dir / ".fapiao-backup-abc123"
+    fresh_part = bsettings.backup_dir / ".fapiao-20260105-085959Z.fapiao-backup.part"  # one running right now
+    mine = bsettings.backup_dir / ".fapiao-notes"  # not a name a backup leaves
+    stale_part.write_bytes(b"x")
+    stale_dir.mkdir()
+    fresh_part.write_bytes(b"y")
+    mine.write_bytes(b"z")
+    for path in (stale_part, stale_dir, mine):
+        os.utime(path, (0, 0))
+    made = service.create(bsettings, clock, keys.configured(bsettings))
+    left = sorted(p.name for p in bsettings.backup_dir.iterdir())
+    assert left == sorted([made.path.name, fresh_part.name, mine.name])
+
+
+def test_the_tar_reader_takes_what_the_writer_writes():
+    from backend.backup import archive
+
+    out = io.BytesIO()
+    writer = archive.Writer(out, 0)
+    long_name = "名" * 80 + "/x" * 30  # past ustar's 100 bytes: a PAX header carries it
+    writer.add_bytes(long_name, b"first")
+    writer.add_bytes("b", b"x" * 1000)
+    writer.add_bytes("empty", b"")
+    writer.close()
+    out.seek(0)
+    members = archive._Members(out)
+    first = members.next()
+    assert (first.name, first.size, first.regular) == (long_name, 5, True)
+    second = members.next()  # the first member's data is skipped unread
+    assert (second.name, members.content()) == ("b", b"x" * 1000)
+    assert (members.next().name, members.content()) == ("empty", b"")
+    assert members.next() is None
+
+
+def test_every_backup_error_is_translated():
+    from backend.i18n import catalog
+
+    source = "".join(p.read_text() for p in Path(service.__file__).parent.glob("*.py"))
+    raised = set(re.findall(r'"(backup\.[a-z_]+)"', source)) - {"backup.created", "backup.failed", "backup.pruned",
+                                                                  "backup.requested", "backup.restored"}
+    assert len(raised) > 15
+    for lang in ("zh", "en"):
+        missing = [k for k in raised if f"error.{k}" not in catalog(lang)]
+        assert missing == [], lang
+        audit_missing = [k for k in ("created", "failed", "pruned", "requested", "restored")
+                         if f"audit.backup.{k}" not in catalog(lang)]
+        assert audit_missing == [], lang
+
+
 def test_the_settings_name_the_key_and_the_schedule(tmp_path):
     from backend.settings import Settings, SettingsError
 

@@ -138,41 +138,121 @@ def read(stream: BinaryIO, sink: Sink, on_manifest: Callable[[dict], None] = lam
     and `on_manifest` sees the manifest before anything else is read (a restore refuses early what it cannot
     take). Returns what was read; the caller still drains the container to its authenticated end."""
     try:
-        return _read(stream, sink, on_manifest)
-    except tarfile.TarError as exc:
+        return _read(_Members(stream), sink, on_manifest)
+    except (tarfile.TarError, ValueError) as exc:  # a header tarfile cannot parse, a malformed PAX record
         raise inconsistent("tar", str(exc)[:200]) from None
 
 
-def _read(stream: BinaryIO, sink: Sink, on_manifest: Callable[[dict], None]) -> Contents:
-    with tarfile.open(fileobj=stream, mode="r|", bufsize=_COPY) as tar:
-        members = iter(tar)
-        first = next(members, None)
-        if first is None or first.name != MANIFEST or not first.isreg() or first.size > MAX_MANIFEST:
-            raise inconsistent(MANIFEST, "missing")
-        manifest = _manifest(tar.extractfile(first).read())
-        on_manifest(manifest)
-        parts = dict(manifest["parts"])
-        originals, thumbs = Run(), Run()
-        trailer = None
-        for member in members:
-            name = member.name
-            if not member.isreg() or trailer is not None:
-                raise inconsistent(name, "unexpected")
-            if name == TRAILER:
-                trailer = _json(tar.extractfile(member).read(MAX_MANIFEST), name)
-                continue
-            _check_name(name, parts)
-            digest = _copy(tar.extractfile(member), member.size, sink(name))
-            if name in parts:
-                expected = parts.pop(name)
-                if digest != expected["sha256"] or member.size != expected["size"]:
-                    raise inconsistent(name, "hash")
-            elif m := _ORIGINAL.fullmatch(name):
-                if digest != m.group(3):
-                    raise inconsistent(name, "hash")
-                originals.add(digest, member.size)
-            else:
-                thumbs.add(digest, member.size)
+@dataclass(frozen=True)
+class Member:
+    name: str
+    size: int
+    regular: bool
+
+
+class _Members:
+    """The tar stream's members, one after another, each to be read whole before the next (what Writer writes:
+    ustar headers, a PAX header before one whose name or size needs it). tarfile's own stream reader goes through
+    a bytes buffer a block at a time; this reads whole chunks."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._left = 0  # bytes of the current member not read yet, padding included
+        self._size = 0
+
+    def _exact(self, n: int) -> bytes:
+        parts, got = [], 0
+        while got < n:
+            part = self._stream.read(n - got)
+            if not part:
+                raise inconsistent("tar", "short")
+            parts.append(part)
+            got += len(part)
+        return b"".join(parts)
+
+    def _skip(self) -> None:
+        while self._left:
+            self._left -= len(self._exact(min(self._left, _COPY)))
+
+    def next(self) -> Member | None:
+        self._skip()
+        overrides: dict[str, str] = {}
+        while True:
+            block = self._exact(tarfile.BLOCKSIZE)
+            if block == tarfile.NUL * tarfile.BLOCKSIZE:
+                return None  # the end-of-archive marker
+            info = tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")  # checks the header's checksum
+            if info.type not in (tarfile.XHDTYPE, tarfile.XGLTYPE):
+                break
+            overrides.update(_pax(self._exact(_padded(info.size))[:info.size]))
+        size = int(overrides.get("size", info.size))
+        self._left, self._size = _padded(size), size
+        return Member(overrides.get("path", info.name), size, info.type in (tarfile.REGTYPE, tarfile.AREGTYPE))
+
+    def content(self) -> bytes:
+        """The current member's data, whole (small members: the manifest, the trailer)."""
+        parts = []
+        while block := self.read(_COPY):
+            parts.append(block)
+        return b"".join(parts)
+
+    def read(self, n: int) -> bytes:
+        """Up to n bytes of the current member's data (b"" at its end)."""
+        data_left = self._size - (_padded(self._size) - self._left)
+        if data_left <= 0:
+            return b""
+        data = self._stream.read(min(n, data_left))
+        if not data:
+            raise inconsistent("tar", "short")
+        self._left -= len(data)
+        return data
+
+
+def _padded(size: int) -> int:
+    return -(-size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+
+
+def _pax(raw: bytes) -> dict[str, str]:
+    """A PAX extended header's "<length> <key>=<value>\n" records."""
+    out, at = {}, 0
+    while at < len(raw):
+        length = int(raw[at:raw.index(b" ", at)])
+        key, _, value = raw[raw.index(b" ", at) + 1:at + length - 1].partition(b"=")
+        out[key.decode("utf-8")] = value.decode("utf-8", "surrogateescape")
+        at += length
+    return out
+
+
+def _read(members: _Members, sink: Sink, on_manifest: Callable[[dict], None]) -> Contents:
+    first = members.next()
+    if first is None or first.name != MANIFEST or not first.regular or first.size > MAX_MANIFEST:
+        raise inconsistent(MANIFEST, "missing")
+    manifest = _manifest(members.content())
+    on_manifest(manifest)
+    parts = dict(manifest["parts"])
+    originals, thumbs = Run(), Run()
+    trailer = None
+    while (member := members.next()) is not None:
+        name = member.name
+        if not member.regular or trailer is not None:
+            raise inconsistent(name, "unexpected")
+        if name == TRAILER:
+            if member.size > MAX_MANIFEST:
+                raise inconsistent(name, "format")
+            trailer = _json(members.content(), name)
+            continue
+        _check_name(name, parts)
+        digest = _copy(members, member.size, sink(name))
+        if name in parts:
+            expected = parts.pop(name)
+            if digest != expected["sha256"] or member.size != expected["size"]:
+                raise inconsistent(name, "hash")
+        elif m := _ORIGINAL.fullmatch(name):
+            if digest != m.group(3):
+                raise inconsistent(name, "hash")
+            originals.add(digest, member.size)
+        else:
+            thumbs.add(digest, member.size)
     if parts:
         raise inconsistent(sorted(parts)[0], "missing")
     if originals.summary() != manifest["files"]:

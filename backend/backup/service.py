@@ -104,6 +104,7 @@ def create(settings: Settings, clock: Clock, secret: Secret, *, to: Path | None 
     now = clock.now()
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sweep(directory)
         final = _free_path(directory, now)
         part = final.with_name(f".{final.name}.part")
         work = Path(tempfile.mkdtemp(prefix=".fapiao-backup-", dir=directory))
@@ -127,6 +128,21 @@ def create(settings: Settings, clock: Clock, secret: Secret, *, to: Path | None 
         shutil.rmtree(work, ignore_errors=True)
     return Created(final, sealer.size, sealer.header.backup_id, sealer.header.key_id,
                    round(time.monotonic() - started, 3), snap.tables.get("invoice", 0), snap.files, snap.file_bytes)
+
+
+def sweep(directory: Path, older_than: dt.timedelta = records.LEASE) -> list[Path]:
+    """Remove what a backup killed mid-way left (its part file, its scratch dir) — only what is older than a lease,
+    so never the files of a backup running now."""
+    cutoff = time.time() - older_than.total_seconds()
+    left = [p for p in directory.glob(".fapiao-*") if (p.name.endswith(".part") and p.is_file())
+            or (p.name.startswith(".fapiao-backup-") and p.is_dir())]
+    removed = [p for p in left if p.lstat().st_mtime < cutoff]
+    for path in removed:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return removed
 
 
 def _os_error(exc: OSError, directory: Path) -> AppError:
