@@ -21,6 +21,22 @@ function resolve(doc, node) {
   return out || {};
 }
 
+function bound(n) {
+  // JSON numbers past 2^53 arrive rounded (2^62 as 4611686018427388000): say them as the power they are
+  return Math.abs(n) >= 2 ** 53 ? `${n < 0 ? "-" : ""}2^${Math.round(Math.log2(Math.abs(n)))}` : String(n);
+}
+
+function prose(text) {
+  // A docstring: paragraphs, lines within one joined, `code` as code (textContent only, never HTML)
+  const out = document.createDocumentFragment();
+  for (const para of text.split(/\n\s*\n/)) {
+    const p = el("p", { class: "desc" });
+    para.replace(/\s*\n\s*/g, " ").split("`").forEach((part, i) => p.append(i % 2 ? el("code", {}, part) : part));
+    out.append(p);
+  }
+  return out;
+}
+
 function typeOf(doc, raw) {
   const schema = resolve(doc, raw);
   if (schema.enum) return "one of: " + schema.enum.join(" | ");
@@ -35,7 +51,7 @@ function typeOf(doc, raw) {
   let out = schema.format ? `${schema.type} (${schema.format})` : String(schema.type || "any");
   const lo = schema.minimum ?? schema.exclusiveMinimum;
   const hi = schema.maximum ?? schema.exclusiveMaximum;
-  if (lo !== undefined || hi !== undefined) out += ` ${lo ?? "…"} … ${hi ?? "…"}`;
+  if (lo !== undefined || hi !== undefined) out += ` ${lo === undefined ? "…" : bound(lo)} … ${hi === undefined ? "…" : bound(hi)}`;
   if (schema.maxLength) out += `, at most ${schema.maxLength} characters`;
   return out;
 }
@@ -70,12 +86,12 @@ function operation(doc, path, method, op) {
   const entries = (op.parameters || []).map((p) => ({ name: p.name, where: p.in, schema: p.schema,
     required: p.required, about: p.description || (p.schema || {}).description }));
   entries.push(...bodyEntries(doc, op));
-  const body = el("div", { class: "body" }, el("p", { class: "desc" }, op.description || ""));
+  const body = el("div", { class: "body" }, prose(op.description || ""));
   if (entries.length) body.append(rows(doc, entries));
   else body.append(el("p", { class: "muted" }, "No parameters."));
   const item = el("details", {},
     el("summary", {}, el("span", { class: `method ${method}` }, method.toUpperCase()),
-      el("span", { class: "path" }, path), el("span", {}, op.summary || ""),
+      el("span", { class: "path" }, path), el("span", { class: "sum" }, op.summary || ""),
       el("span", { class: perm === "public" ? "perm public" : "perm" }, perm)),
     body);
   item.dataset.search = [method, path, perm, op.summary, op.description].join(" ").toLowerCase();
