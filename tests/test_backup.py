@@ -605,8 +605,8 @@ def test_a_disk_that_fills_up_fails_the_backup_clearly_and_the_app_goes_on(app, 
         code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
                 "resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20)); "
                 "from backend import cli; sys.exit(cli.main(['backup', 'create', '--lang', 'en']))")
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parent.parent)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
         assert done.returncode == 1 and "[backup.disk_full]" in done.stderr, done.stderr
         assert [p for p in bsettings.backup_dir.iterdir()] == []
     # The app keeps running: uploads, the board, the backups listing.
