@@ -22,6 +22,15 @@ def login(client, username: str = "alice") -> dict:
     return res.json["user"]
 
 
+def client_for(app, username: str | None = None):
+    """A test client of its own (the CSRF header set), signed in as `username` when given."""
+    c = app.test_client()
+    c.environ_base["HTTP_X_REQUESTED_WITH"] = "test"
+    if username:
+        login(c, username)
+    return c
+
+
 def read_generated(client, queue, **spec) -> int:
     """Upload one of the project's generated invoices and let the worker read it for real; its id."""
     from backend.weights import synth

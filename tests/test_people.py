@@ -6,16 +6,9 @@ from __future__ import annotations
 from backend.models import AuditEntry, Membership, OneTimeLink, Role, Team, User
 
 from .helpers import PASSWORD, login
+from .helpers import client_for as _client
 
 NEW = "a much longer passphrase 42"
-
-
-def _client(app, username: str | None = None):
-    c = app.test_client()
-    c.environ_base["HTTP_X_REQUESTED_WITH"] = "test"
-    if username:
-        login(c, username)
-    return c
 
 
 def _token(link: dict) -> str:

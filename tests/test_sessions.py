@@ -11,17 +11,10 @@ from backend.extensions import socketio
 from backend.models import LoginSession, Role, SocketLink, User
 
 from .helpers import PASSWORD, login
+from .helpers import client_for as _client
 
 pytestmark = pytest.mark.usefixtures("fake_reader")
 NEW_PASSWORD = "a much longer passphrase 42"
-
-
-def _client(app, username: str | None = None):
-    c = app.test_client()
-    c.environ_base["HTTP_X_REQUESTED_WITH"] = "test"
-    if username:
-        login(c, username)
-    return c
 
 
 def _sock(app, http):
