@@ -258,6 +258,8 @@ WERE_500S = [
     ("post", "/api/views", {"team_id": 1, "name": "v", "query": "q=\x00"}, 400),
     ("post", "/api/invoices/bulk", {"action": "check", "query": "", "params": {"x": ["\x00"]}}, 400),
     ("post", "/api/validate", b"[" * 5000 + b"]" * 5000, 400),  # nested past json's recursion: RecursionError
+    ("get", "/api/audit?date_from=0001-01-01", None, 400),  # China midnight before year 1: OverflowError
+    ("get", "/api/audit?date_to=9999-12-31", None, 400),  # the day after it
 ]
 
 

@@ -103,9 +103,12 @@ def _date(args: Mapping[str, str], name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise AppError("request.invalid", field=name) from None
+    if not dt.date.min < day < dt.date.max:  # its China midnight in UTC, and the next day's, must exist
+        raise AppError("request.invalid", field=name)  # (date_from=0001-01-01 was an OverflowError, a 500)
+    return day
 
 
 def _midnight_utc(day: dt.date) -> dt.datetime:
