@@ -169,7 +169,7 @@ def test_role_changes_are_recorded_with_the_team(app, people):
     assert res.status_code == 200, res.json
     [changed] = _entries(action="member.role")
     assert (changed.team, changed.target, changed.actor) == (people["a"].id, f"user:{alice.id}", people["adam"].id)
-    assert changed.data == {"before": "submitter", "after": "accountant"}
+    assert changed.data == {"username": "alice", "before": "submitter", "after": "accountant"}
 
 
 # --- append-only -----------------------------------------------------------------------------------------
