@@ -43,7 +43,9 @@ def start(clock: Clock, user: User, address: str | None, user_agent: str | None)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     LoginSession.create(token_hash=_hash(token), user=user, created_at=now, last_seen_at=now,
-                        address=(address or "")[:64] or None, user_agent=(user_agent or "")[:255] or None)
+                        address=(address or "")[:64] or None,
+                        # A header is the client's text: PostgreSQL's text takes no NUL.
+                        user_agent=(user_agent or "").replace("\x00", "")[:255] or None)
     return token
 
 
