@@ -121,7 +121,8 @@ def test_killed_worker_is_recovered_and_the_job_completes(tmp_path):
         http, inv_id = _start_with_big_upload(stack)
         _kill_worker_running(stack, 1, attempt=1)
         wait_for(lambda: status(http, stack.url, inv_id)["status"] in DONE, timeout=90)
-        (job,) = jobs(stack)
+        # The invoice is written before its job row is closed: wait for the row, do not race it.
+        (job,) = wait_for(lambda: [j for j in jobs(stack) if j["state"] != "running"] or None, timeout=30)
         assert (job["state"], job["attempts"]) == ("done", 2)
 
 
