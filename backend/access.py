@@ -63,9 +63,6 @@ class Access:
             raise AppError("auth.forbidden", 403)
         return allowed[0]
 
-    def require(self, team_id: int, perm: Perm | None = None) -> Team:
-        return self.team(team_id, perm)
-
     def site_admin(self) -> None:
         if not self.user.is_admin:
             raise AppError("auth.forbidden", 403)

@@ -89,7 +89,7 @@ def create_person():
 
 
 def _one(user_id: int) -> dict:
-    return next(p for p in users.people(None) if p["id"] == user_id)
+    return users.people(None, only=user_id)[0]
 
 
 @bp.post("/people/<int:user_id>/reset")

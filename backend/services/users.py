@@ -211,15 +211,20 @@ def person_public(user: User, teams: list[dict]) -> dict:
             "password_set": user.password_hash != "!", "teams": teams}
 
 
-def people(team_ids: list[int] | None) -> list[dict]:
-    """Everyone (team_ids None: a site admin's list) or the members of these teams, with their roles there."""
+def people(team_ids: list[int] | None, only: int | None = None) -> list[dict]:
+    """Everyone (team_ids None: a site admin's list) or the members of these teams, with their roles there;
+    `only`: just that person."""
     rows = (Membership.select(Membership, Team).join(Team).order_by(Team.id))
     if team_ids is not None:
         rows = rows.where(Membership.team.in_(team_ids))
+    if only is not None:
+        rows = rows.where(Membership.user == only)
     by_user: dict[int, list[dict]] = {}
     for m in rows:
         by_user.setdefault(m.user_id, []).append({"id": m.team.id, "name": m.team.name, "role": m.role})
     users = User.select().order_by(User.username)
+    if only is not None:
+        users = users.where(User.id == only)
     if team_ids is not None:
         users = users.where(User.id.in_(list(by_user)))
     return [person_public(u, by_user.get(u.id, [])) for u in users]
