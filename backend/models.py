@@ -477,6 +477,16 @@ class BackupRecord(BaseModel):
     lease_until = pw.DateTimeField(null=True)
 
 
+class Lease(BaseModel):
+    """A role only one process may play at a time (backend/services/leases.py): `holder` has it until `until`,
+    renewing it while alive; once it lapses any other process may take it over."""
+
+    name = pw.CharField(max_length=32, primary_key=True)
+    holder = pw.CharField(max_length=96)
+    acquired_at = pw.DateTimeField()
+    until = pw.DateTimeField()
+
+
 ALL_MODELS = (User, Team, Membership, StoredFile, Invoice, Event, Job, FieldCorrection, SyncCheck, LedgerRow,
               LedgerImport, BuyerEntity, ConnectorState, Claim, ClaimItem, Activity, ExportRecord, ExportItem,
-              SavedView, LoginSession, SocketLink, LoginThrottle, OneTimeLink, AuditEntry, BackupRecord)
+              SavedView, LoginSession, SocketLink, LoginThrottle, OneTimeLink, AuditEntry, BackupRecord, Lease)
