@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json backend/i18n -type f 2>/dev/null)
 
-.PHONY: install run test test-py test-pg test-frontend lint browser bench clean
+.PHONY: install run scale test test-py test-pg test-frontend lint browser bench clean
 
 install: $(STAMPS)/python $(STAMPS)/models $(STAMPS)/node frontend/dist/index.html
 
@@ -51,7 +51,22 @@ $(STAMPS)/browser: $(STAMPS)/fonts
 run: install
 	$(BIN)/fapiao run
 
-test: install browser
+# The scaled stack on this machine (backend/scale.py): PostgreSQL + Redis (started when down), Debian's nginx
+# in front of 2 web processes, 2 workers, the scheduler and the simulator, from the files in deploy/.
+scale: install $(STAMPS)/scale
+	$(BIN)/fapiao run --scale
+
+# What the scaled stack and its tests (pytest -m scale) need from Debian: nginx, PostgreSQL, Redis.
+$(STAMPS)/scale:
+	@mkdir -p $(STAMPS)
+	@missing=""; \
+	  test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  command -v pg_ctlcluster >/dev/null || missing="$$missing postgresql"; \
+	  if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@touch $@
+
+test: install browser $(STAMPS)/scale
 	$(MAKE) --no-print-directory lint test-frontend test-py test-pg
 
 lint: $(STAMPS)/python
@@ -66,7 +81,7 @@ test-py: install browser
 # The same suite (less the process-level and browser tests) on PostgreSQL, when one is reachable.
 test-pg: $(STAMPS)/python
 	@if $(BIN)/python -c "import psycopg2,sys; psycopg2.connect('$(PG_TEST_URL)').close()" 2>/dev/null; then \
-	  FAPIAO_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e and not subprocess"; \
+	  FAPIAO_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not e2e and not subprocess and not scale"; \
 	else echo "test-pg: skipped, no PostgreSQL at $(PG_TEST_URL)"; fi
 
 bench: install

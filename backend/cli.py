@@ -1,6 +1,7 @@
 """The `fapiao` console script.
 
     fapiao run            migrate, make the first admin, start web + worker, print the URL
+    fapiao run --scale    the same on PostgreSQL + Redis behind nginx: 2 web, 2 workers (backend/scale.py)
     fapiao serve          the web server alone (Flask-SocketIO)
     fapiao worker         the background worker alone (Huey consumer, separate processes)
     fapiao db upgrade     apply pending migrations
@@ -30,7 +31,9 @@ from .settings import Settings, SettingsError
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fapiao", description="Fapiao Tracker")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="set up and start everything (web + worker)")
+    run = sub.add_parser("run", help="set up and start everything (web + worker)")
+    run.add_argument("--scale", action="store_true",
+                     help="the scaled stack: PostgreSQL, Redis, nginx, 2 web + 2 workers (backend/scale.py)")
     sub.add_parser("serve", help="start the web server only")
     sub.add_parser("worker", help="start the background worker only")
     db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
@@ -326,10 +329,18 @@ def _backup(settings: Settings, args) -> int:
 
 
 def _run(settings: Settings, args) -> int:
+    from . import scale
     from .clock import SystemClock
     from .services.users import ensure_admin
     from .supervisor import children, supervise
 
+    if args.scale:
+        settings = scale.scaled(settings)
+        try:
+            scale.prepare(settings)
+        except scale.ScaleError as exc:
+            print(f"fapiao: {exc}", file=sys.stderr)
+            return 2
     applied = _migrate(settings)
     if applied:
         print(f"database ready ({', '.join(applied)})")
@@ -343,6 +354,12 @@ def _run(settings: Settings, args) -> int:
         if _wait_for_port(settings.host, settings.port, 30):
             print(f"\n  Fapiao Tracker is running at {url}   (Ctrl-C stops it)\n", flush=True)
 
+    if args.scale:
+        try:
+            return scale.serve(settings, on_ready=announce)
+        except scale.ScaleError as exc:
+            print(f"fapiao: {exc}", file=sys.stderr)
+            return 2
     return supervise(children(settings), on_ready=announce)
 
 

@@ -3,6 +3,7 @@ crashes, and stop them all cleanly on Ctrl-C (SIGINT) or SIGTERM."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -22,9 +23,10 @@ class Child:
     stop_signal: int
     proc: subprocess.Popen | None = None
     restarts: list[float] = field(default_factory=list)
+    env: dict[str, str] | None = None  # set on top of this process's environment (a unit's Environment=)
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.argv)
+        self.proc = subprocess.Popen(self.argv, env={**os.environ, **self.env} if self.env else None)
 
     def exited(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
@@ -57,7 +59,7 @@ class StopFlag:
         self.set = True
 
 
-def supervise(kids: list[Child], on_ready=None) -> int:
+def supervise(kids: list[Child], on_ready=None, on_restart=None) -> int:
     stop = StopFlag()
     for kid in kids:
         kid.start()
@@ -78,6 +80,8 @@ def supervise(kids: list[Child], on_ready=None) -> int:
                 break
             print(f"fapiao: {kid.name} exited with code {rc}; restarting it.", file=sys.stderr)
             kid.start()
+            if on_restart:
+                on_restart(kid)
     _stop_all(kids)
     return code
 
