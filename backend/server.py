@@ -14,6 +14,8 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
+BEACON_SECONDS = 5.0  # how stale a connected browser can be after a lost push (realtime/beacon.py)
+
 
 def serve(settings: Settings) -> None:
     if settings.async_mode == "eventlet":
@@ -27,19 +29,23 @@ def serve(settings: Settings) -> None:
 
     from .app import create_app
     from .extensions import socketio
+    from .realtime.beacon import Beacon
     from .realtime.notifier import SocketNotifier
     from .realtime.relay import EventRelay
     from .services.events import latest_cursor
 
     app = create_app(settings)
-    if settings.embedded:
-        with app.app_context():
-            from .db import database
+    with app.app_context():
+        from .db import database
 
-            with database.connection_context():
-                start = latest_cursor()
+        with database.connection_context():
+            start = latest_cursor()
+    if settings.embedded:
         relay = EventRelay(SocketNotifier(socketio), start_after=start)
         socketio.start_background_task(relay.run_forever, socketio.sleep, settings.relay_interval_seconds)
+    else:  # pushes come through Redis; the beacon catches what a Redis restart dropped
+        beacon = Beacon(socketio, start_after=start)
+        socketio.start_background_task(beacon.run_forever, socketio.sleep, BEACON_SECONDS)
     log.info("web server listening on http://%s:%s/", settings.host, settings.port)
     socketio.run(app, host=settings.host, port=settings.port, log_output=False,
                  allow_unsafe_werkzeug=settings.async_mode == "threading")

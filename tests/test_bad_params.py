@@ -144,3 +144,22 @@ def test_no_declared_parameter_of_any_route_gives_a_500(app, client, world):
             login(client, "root")  # a route may have changed the session (a password, the person's own role)
     assert tried > 200  # the declarations were found: this is a sweep, not an empty loop
     assert failures == [], "\n".join(failures)
+
+
+def test_a_database_that_is_away_is_a_503_to_retry_not_a_500(client, make_user, monkeypatch):
+    """PostgreSQL restarting: a connection cannot be had. The request is refused for now (503, Retry-After), in
+    the JSON error format, translated; the next one, with the database back, works."""
+    import peewee
+
+    make_user("alice")
+    login(client, "alice")
+
+    def refused(*args, **kwargs):
+        raise peewee.OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+
+    monkeypatch.setattr(database.obj, "connect", refused)  # the proxy's database, as the request hook reaches it
+    res = client.get("/api/invoices", headers={"Accept-Language": "en"})
+    assert res.status_code == 503 and res.headers["Retry-After"] == "2"
+    assert res.json["error"]["key"] == "server.unavailable" and "try again" in res.json["error"]["message"]
+    monkeypatch.undo()
+    assert client.get("/api/invoices").status_code == 200

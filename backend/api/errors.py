@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import peewee
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -54,6 +55,16 @@ def register(app: Flask) -> None:
             return exc
         key = _HTTP_KEYS.get(exc.code or 500, "request.malformed")
         return error_response(key, exc.code or 500, {"detail": exc.description or ""})
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def database_away(exc: Exception):
+        # The database restarting or failing over (its connections cut, none to be had for a moment): nothing was
+        # written, and the same request will work in a few seconds. A 503 the client may retry, not a 500.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc).strip()[:200])
+        response, status = error_response("server.unavailable", 503)
+        response.headers["Retry-After"] = "2"
+        return response, status
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -24,6 +24,16 @@ export async function loadFirstPage(): Promise<void> {
   setCursorAtLeast(page.event_cursor);
 }
 
+let catching: Promise<void> | null = null;
+
+/** Catch up unless already catching up (a beacon arriving mid-way is answered by the loop in flight). */
+function catchUpOnce(): Promise<void> {
+  catching ??= catchUp().finally(() => {
+    catching = null;
+  });
+  return catching;
+}
+
 export async function catchUp(): Promise<void> {
   for (;;) {
     const page = await api<EventsPage>(`/api/events?after=${board.value.cursor}`);
@@ -51,6 +61,10 @@ export function connect(): void {
     if (connects++ > 0) api<{ user: User }>("/api/auth/me").then((r) => refreshed(r.user)).catch(onSyncError);
   });
   socket.on("event", (ev: ServerEvent) => receiveEvents([ev]));
+  // The server's beacon (scaled mode): a team's newest cursor. Behind it, a push was lost (Redis restarted): ask.
+  socket.on("cursor", (m: { cursor: number }) => {
+    if (typeof m?.cursor === "number" && m.cursor > board.value.cursor) catchUpOnce().catch(onSyncError);
+  });
   socket.on("disconnect", (reason: string) => {
     connection.value = navigator.onLine ? "reconnecting" : "offline";
     // The server closed it: a session ended (the reconnect is refused) or a role changed (it comes back into
