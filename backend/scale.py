@@ -131,7 +131,10 @@ pid {run}/nginx.pid;
 error_log {run}/error.log warn;
 events {{ worker_connections 8192; }}
 http {{
-    access_log {run}/access.log;
+    # which web process served each request (upstream=): what an operator asks first when one misbehaves
+    log_format fapiao '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time '
+                      'upstream=$upstream_addr';
+    access_log {run}/access.log fapiao;
     client_body_temp_path {run}/tmp/body;
     proxy_temp_path {run}/tmp/proxy;
     fastcgi_temp_path {run}/tmp/fastcgi;
