@@ -138,3 +138,47 @@ def test_late_finish_of_a_worker_declared_dead_is_ignored(client, alice, queue, 
         assert recover(queue.runtime) == [1]
         jobrows.finish(claimed, clock.now())  # the zombie reports back
         assert Job.get_by_id(1).state == "retry"
+
+
+def test_an_outcome_is_recorded_on_a_new_connection_when_the_database_went_away(client, alice, queue, clock,
+                                                                                  flaky, monkeypatch):
+    """A PostgreSQL restart mid-job breaks the worker's connection: the retry is still written (on a new one),
+    not left `running` under a live worker until its lease runs out."""
+    from peewee import InterfaceError
+
+    real, broken = jobrows.retry_later, {"left": 1}
+
+    def retry_later(*args, **kwargs):
+        if broken["left"]:
+            broken["left"] -= 1
+            raise InterfaceError("connection already closed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobrows, "retry_later", retry_later)
+    flaky["left"] = 1
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.run_all(max_rounds=1)
+    assert broken["left"] == 0 and (job().state, job().last_error) == ("retry", "job.failed")
+    queue.run_all(clock=clock)
+    assert job().state == "done"
+
+
+@pytest.mark.skipif(not os.environ.get("FAPIAO_TEST_DATABASE_URL"), reason="a server connection to cut: PostgreSQL")
+def test_a_worker_connection_cut_by_postgresql_mid_job(client, alice, queue, clock, monkeypatch):
+    import psycopg2
+
+    real = HANDLERS["process"]
+
+    def handler(rt, j):
+        pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        other = psycopg2.connect(os.environ["FAPIAO_TEST_DATABASE_URL"])
+        other.autocommit = True
+        other.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
+        other.close()
+        monkeypatch.setitem(HANDLERS, "process", real)
+        real(rt, j)  # its first statement meets the cut connection
+
+    monkeypatch.setitem(HANDLERS, "process", handler)
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.run_all(clock=clock)
+    assert (job().state, job().attempts) == ("done", 2)

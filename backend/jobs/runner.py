@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
+from functools import partial
+
+from peewee import InterfaceError, OperationalError
 
 from .. import jobrows
 from ..db import database
@@ -46,11 +50,35 @@ def run_job(rt: Runtime, job_id: int) -> None:
         try:
             HANDLERS[job.kind](rt, job)
         except InputError as exc:
-            _give_up(rt, job, exc.key, exc.params, detail=exc.key)
+            outcome = partial(_give_up, rt, job, exc.key, exc.params, exc.key)
         except Exception as exc:  # noqa: BLE001 - judged by _failed: retried unless it cannot help
-            _failed(rt, job, exc)
+            outcome = partial(_failed, rt, job, exc)
         else:
-            jobrows.finish(job, rt.clock.now())
+            outcome = partial(jobrows.finish, job, rt.clock.now())
+    _recorded(outcome)
+
+
+# How long a worker keeps trying to write a job's outcome when the database went away under it (a
+# PostgreSQL restart takes seconds). Past that, the job's lease running out hands it to recovery.
+RECORD_SECONDS = 60.0
+
+
+def _recorded(write: Callable[[], None], seconds: float = RECORD_SECONDS) -> None:
+    """Write a job's outcome on a connection of its own, so that one the job broke (a PostgreSQL restart
+    mid-read) is not the one it is written on: else the job would stay `running` under a live worker until
+    its lease ran out (10 minutes by default)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with database.connection_context():
+                write()
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() > deadline:
+                log.error("could not record a job's outcome (%s); its lease hands it to recovery", exc)
+                return
+            log.warning("the database is away (%s); recording the job's outcome again in 1 s", exc)
+            time.sleep(1)
 
 
 # How a failed allocation reads when it is not a MemoryError: onnxruntime (C++ std::bad_alloc in a
