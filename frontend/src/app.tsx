@@ -4,7 +4,7 @@ import { connect, disconnect, loadFirstPage } from "./api/sync";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
 import { LanguageSwitch } from "./components/LanguageSwitch";
 import { t } from "./i18n";
-import { canAny, canSeePeople } from "./lib/perms";
+import { canAny, canSeeBackups, canSeePeople } from "./lib/perms";
 import { sessionEnded, signedOut } from "./state/session";
 import { authChecked, user } from "./state/store";
 import type { User } from "./state/types";
@@ -19,6 +19,7 @@ import { DashboardPage } from "./views/DashboardPage";
 import { Settings } from "./views/Settings";
 import { Account } from "./views/Account";
 import { AuditLog } from "./views/AuditLog";
+import { Backups } from "./views/Backups";
 import { People } from "./views/People";
 import { SetPassword } from "./views/SetPassword";
 
@@ -85,6 +86,7 @@ function Page() {
   if (page === "account") return <Account />;
   if (page === "people" && canSeePeople(me)) return <People />;
   if (page === "audit" && canAny(me, "audit")) return <AuditLog />;
+  if (page === "backups" && canSeeBackups(me)) return <Backups />;
   if (settingsOpen.value && canSeeSettings(me)) return <Settings />;
   if (financePage.value?.name === "claims") {
     return financePage.value.id !== null ? <ClaimDetail key={financePage.value.id} id={financePage.value.id} /> : <Claims />;
@@ -103,7 +105,8 @@ function canSeeSettings(me: User | null): boolean {
   return canAny(me, "manage") || canAny(me, "finance");
 }
 
-/** Board, claims, dashboard, and what the role may see of settings, people and the audit log: one row of tabs
+/** Board, claims, dashboard, and what the role may see of settings, people, the audit log and (a site admin)
+ * the backups: one row of tabs
  * (a second header row on a phone, scrolling sideways when it does not fit). */
 function MainNav() {
   const me = user.value;
@@ -116,6 +119,7 @@ function MainNav() {
     { key: "settings", href: "#/settings", label: t("nav.settings"), show: canSeeSettings(me) },
     { key: "people", href: "#/people", label: t("nav.people"), show: canSeePeople(me) },
     { key: "audit", href: "#/audit", label: t("nav.audit"), show: canAny(me, "audit") },
+    { key: "backups", href: "#/backups", label: t("nav.backups"), show: canSeeBackups(me) },
   ].filter((l) => l.show);
   return (
     <nav class="mainnav" aria-label={t("nav.label")}>

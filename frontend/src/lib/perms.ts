@@ -65,3 +65,8 @@ export function claimGrants(user: User | null | undefined, teamId: number): { cl
 export function canSeePeople(user: User | null | undefined): boolean {
   return !!user && (user.is_admin || canAny(user, "manage"));
 }
+
+/** The backups page (GET/POST /api/backups): site admins only. */
+export function canSeeBackups(user: User | null | undefined): boolean {
+  return !!user?.is_admin;
+}

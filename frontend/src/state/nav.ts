@@ -20,12 +20,13 @@ export function financePageOf(hash: string): FinancePage {
 
 export const financePage = signal<FinancePage>(financePageOf(globalThis.location?.hash ?? ""));
 
-// The accounts pages: people (#/people), the audit log (#/audit) and my own account (#/account).
-export const ACCOUNTS_PAGES = ["people", "audit", "account"] as const;
+// The accounts pages: people (#/people), the audit log (#/audit), my own account (#/account) and, for site
+// admins, the backups (#/backups).
+export const ACCOUNTS_PAGES = ["people", "audit", "account", "backups"] as const;
 export type AccountsPage = (typeof ACCOUNTS_PAGES)[number] | null;
 
 export function accountsPageOf(hash: string): AccountsPage {
-  const m = /^#\/(people|audit|account)$/.exec(hash);
+  const m = /^#\/(people|audit|account|backups)$/.exec(hash);
   return m ? (m[1] as AccountsPage) : null;
 }
 
