@@ -209,6 +209,8 @@ def test_admin_backs_up_now_and_watches_it_queued_run_and_verified(backed, brows
     _shoot(desk, "64-backups-failed-desktop-en.png")
     page.reload()
     page.locator("[data-testid=backup-last][data-status=failed]").wait_for(timeout=15_000)
+    tab = page.get_by_test_id("nav-backups").bounding_box()  # the last tab, scrolled into sight after a reload
+    assert tab["x"] >= 0 and tab["x"] + tab["width"] <= PHONE["width"] + 0.5, tab
     _fits(page, PHONE["width"])
     _shoot(page, "65-backups-failed-phone-en.png")
 
