@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
+from . import metrics
 from .api import (
     audit,
     auth,
@@ -18,6 +19,7 @@ from .api import (
     events,
     export,
     headers,
+    health,
     invoices,
     openapi,
     params,
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     settings = settings or Settings.from_env()
     if settings.frontend_dist is None:
         settings = settings.with_(frontend_dist=Path(__file__).resolve().parent.parent / "frontend" / "dist")
+    metrics.setup(settings)  # this process's samples go where GET /metrics sums every process's
     app = Flask(__name__, static_folder=None)
     if settings.proxy_hops:
         # Behind nginx: the client's address (sign-in throttling, the audit log) and scheme come from the
@@ -74,7 +77,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.extensions[context.EXTENSION] = Runtime(settings, dispatch=dispatch or _queue_dispatch(settings),
                                        notifier=notifier, clock=clock or SystemClock())
     for bp in (auth.bp, uploads.bp, invoices.bp, claims.bp, dashboard.bp, sync.bp, events.bp, validation.bp, views.bp,
-               export.bp, people.bp, openapi.bp, audit.bp, backups.bp, web.bp):
+               export.bp, people.bp, openapi.bp, audit.bp, backups.bp, health.bp, web.bp):
         app.register_blueprint(bp)
     errors.register(app)
     headers.register(app, settings)  # CSP, frame and sniffing guards, HSTS behind HTTPS
@@ -92,7 +95,8 @@ def _queue_dispatch(settings: Settings) -> Dispatch:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def open_connection():
-        database.connect(reuse_if_open=True)
+        if not getattr(app.view_functions.get(request.endpoint), "own_connection", False):  # api/health.py
+            database.connect(reuse_if_open=True)
         # A cross-site form cannot set a custom header: requiring one on every state-changing
         # API call is the CSRF defence (cookies are also SameSite=Lax).
         if (request.path.startswith("/api/") and request.method not in _SAFE_METHODS

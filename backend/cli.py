@@ -329,7 +329,7 @@ def _backup(settings: Settings, args) -> int:
 
 
 def _run(settings: Settings, args) -> int:
-    from . import scale
+    from . import metrics, scale
     from .clock import SystemClock
     from .services.users import ensure_admin
     from .supervisor import children, supervise
@@ -360,6 +360,7 @@ def _run(settings: Settings, args) -> int:
         except scale.ScaleError as exc:
             print(f"fapiao: {exc}", file=sys.stderr)
             return 2
+    metrics.reset_dir(settings)  # the processes about to start sum their samples there; an earlier run's go
     return supervise(children(settings), on_ready=announce)
 
 

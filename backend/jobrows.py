@@ -8,9 +8,12 @@ import os
 import random
 import socket
 
+import peewee
+
 from .models import Job, JobState
 
 WORKER_HOST = socket.gethostname()
+ACTIVE = (JobState.QUEUED.value, JobState.RETRY.value, JobState.RUNNING.value)  # the queue: not done or failed
 
 
 def worker_id() -> str:
@@ -59,6 +62,13 @@ def retry_later(job: Job, now: dt.datetime, delay: float, key: str, detail: str 
         last_error=key,
         last_error_detail=detail[:2000],
     )
+
+
+def depth() -> dict[tuple[str, str], int]:
+    """Jobs not finished, counted by (kind, state): what the queue holds now (GET /metrics)."""
+    rows = (Job.select(Job.kind, Job.state, peewee.fn.COUNT(Job.id)).where(Job.state.in_(ACTIVE))
+            .group_by(Job.kind, Job.state).tuples())
+    return {(kind, state): count for kind, state, count in rows}
 
 
 def backoff_seconds(attempt: int, base: float) -> float:

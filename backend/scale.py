@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import metrics
 from .settings import Settings
 from .supervisor import Child, supervise
 
@@ -293,6 +294,7 @@ def serve(settings: Settings, on_ready=None) -> int:
     """Start and supervise the stack until SIGINT/SIGTERM; `settings` already scaled()."""
     units = plan(settings)
     run = run_dir(settings)
+    metrics.reset_dir(settings)  # every process of the stack records there (GET /metrics sums them); none left
     kids = children(settings, units, run)
 
     def started() -> None:

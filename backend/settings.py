@@ -96,6 +96,8 @@ class Settings:
     backup_interval_hours: float = 24.0  # the scheduler's cadence; 0: only backups asked for
     backup_keep: int = 7  # at most this many scheduled/asked-for backups in backup_dir; 0: no count limit
     backup_keep_days: int = 30  # and none older than this; 0: no age limit (the newest good one is always kept)
+    # -- health and metrics (backend/metrics.py, api/health.py) ------------------------------------------------
+    metrics_token: str = field(default="", repr=False)  # a bearer token that may read /metrics from off the host
 
     # -- derived values -------------------------------------------------------------------
     @property
@@ -117,6 +119,11 @@ class Settings:
     @property
     def queue_path(self) -> Path:
         return self.data_dir / "queue.db"
+
+    @property
+    def metrics_dir(self) -> Path:
+        """prometheus_client's multiprocess directory: each process writes its own files, /metrics sums them."""
+        return self.data_dir / "run" / "metrics"
 
     @property
     def backup_dir(self) -> Path:
@@ -209,6 +216,7 @@ class Settings:
             backup_interval_hours=_float(env, "FAPIAO_BACKUP_INTERVAL_HOURS", 24.0),
             backup_keep=_int(env, "FAPIAO_BACKUP_KEEP", 7),
             backup_keep_days=_int(env, "FAPIAO_BACKUP_KEEP_DAYS", 30),
+            metrics_token=env.get("FAPIAO_METRICS_TOKEN", ""),
         )
 
 

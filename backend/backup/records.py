@@ -53,6 +53,17 @@ def last_finished() -> BackupRecord | None:
             .order_by(BackupRecord.created_at.desc(), BackupRecord.id.desc()).first())
 
 
+def last_good() -> BackupRecord | None:
+    """The newest backup that finished well (the age GET /metrics reports)."""
+    return (BackupRecord.select().where(BackupRecord.state == DONE)  # done is ok (failed is the other end)
+            .order_by(BackupRecord.created_at.desc(), BackupRecord.id.desc()).first())
+
+
+def finished_at(record: BackupRecord) -> dt.datetime:
+    """When it finished; a backup restored from its own snapshot never wrote that, so: when it started."""
+    return record.finished_at or record.started_at or record.created_at
+
+
 def newest(limit: int) -> list[BackupRecord]:
     return list(BackupRecord.select().order_by(BackupRecord.id.desc()).limit(limit))
 

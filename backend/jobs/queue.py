@@ -9,6 +9,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from ..settings import Settings
 
 RECOVER_EVERY = crontab(minute="*")
+PROBE_TIMEOUT_SECONDS = 2.0  # a readiness probe answers in seconds, whatever the queue's storage does
 
 
 def make_huey(settings: Settings, immediate: bool = False) -> Huey:
@@ -19,6 +20,29 @@ def make_huey(settings: Settings, immediate: bool = False) -> Huey:
     return SqliteHuey(
         "fapiao", filename=str(settings.queue_path), fsync=True, results=False, immediate=immediate
     )
+
+
+def depth(settings: Settings) -> int:
+    """Messages waiting in the queue's storage (the SQLite file, or Redis), read from it: raises when the storage
+    cannot be reached (GET /readyz). A storage handle of its own, made once per process, with short timeouts: a
+    Redis that hangs is an answer in seconds, not a probe that hangs too."""
+    key = (settings.redis_url, str(settings.queue_path))
+    if key not in _probes:
+        _probes[key] = _probe_huey(settings)
+    return _probes[key].pending_count()
+
+
+_probes: dict[tuple[str, str], Huey] = {}
+
+
+def _probe_huey(settings: Settings) -> Huey:
+    if settings.redis_url:
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=PROBE_TIMEOUT_SECONDS,
+                                       socket_timeout=PROBE_TIMEOUT_SECONDS)
+        return RedisHuey("fapiao", connection_pool=pool, results=False)
+    return SqliteHuey("fapiao", filename=str(settings.queue_path), results=False, timeout=PROBE_TIMEOUT_SECONDS)
 
 
 class Tasks:

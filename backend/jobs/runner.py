@@ -10,7 +10,7 @@ from functools import partial
 
 from peewee import InterfaceError, OperationalError
 
-from .. import jobrows
+from .. import jobrows, metrics
 from ..db import database
 from ..errors import InputError
 from ..models import Invoice, InvoiceStatus, Job, JobState
@@ -47,6 +47,7 @@ def run_job(rt: Runtime, job_id: int) -> None:
         job = jobrows.claim(job_id, jobrows.worker_id(), rt.clock.now(), rt.settings.job_lease_seconds)
         if job is None:
             return
+        started = time.perf_counter()
         try:
             HANDLERS[job.kind](rt, job)
         except InputError as exc:
@@ -54,8 +55,9 @@ def run_job(rt: Runtime, job_id: int) -> None:
         except Exception as exc:  # noqa: BLE001 - judged by _failed: retried unless it cannot help
             outcome = partial(_failed, rt, job, exc)
         else:
-            outcome = partial(jobrows.finish, job, rt.clock.now())
-    _recorded(outcome)
+            outcome = partial(_finish, job, rt.clock.now())
+        seconds = time.perf_counter() - started
+    metrics.job_ran(job.kind, _recorded(outcome) or "unrecorded", seconds)
 
 
 # How long a worker keeps trying to write a job's outcome when the database went away under it (a
@@ -63,20 +65,19 @@ def run_job(rt: Runtime, job_id: int) -> None:
 RECORD_SECONDS = 60.0
 
 
-def _recorded(write: Callable[[], None], seconds: float = RECORD_SECONDS) -> None:
+def _recorded(write: Callable[[], str], seconds: float = RECORD_SECONDS) -> str | None:
     """Write a job's outcome on a connection of its own, so that one the job broke (a PostgreSQL restart
     mid-read) is not the one it is written on: else the job would stay `running` under a live worker until
-    its lease ran out (10 minutes by default)."""
+    its lease ran out (10 minutes by default). Returns the outcome written (done, retry, failed); None if none."""
     deadline = time.monotonic() + seconds
     while True:
         try:
             with database.connection_context():
-                write()
-            return
+                return write()
         except (OperationalError, InterfaceError) as exc:
             if time.monotonic() > deadline:
                 log.error("could not record a job's outcome (%s); its lease hands it to recovery", exc)
-                return
+                return None
             log.warning("the database is away (%s); recording the job's outcome again in 1 s", exc)
             time.sleep(1)
 
@@ -96,28 +97,33 @@ def out_of_memory(exc: BaseException) -> bool:
     return False
 
 
-def _failed(rt: Runtime, job: Job, exc: Exception) -> None:
+def _failed(rt: Runtime, job: Job, exc: Exception) -> str:
     detail = f"{type(exc).__name__}: {exc}"
     if out_of_memory(exc):  # the file needs more than a worker may have (FAPIAO_WORKER_MEMORY_MB): it always will
         log.warning("job %s ran out of memory (limit %s MB): %s", job.id, rt.settings.worker_memory_mb, detail)
-        _give_up(rt, job, "job.out_of_memory", {"limit_mb": rt.settings.worker_memory_mb}, detail)
-        return
+        return _give_up(rt, job, "job.out_of_memory", {"limit_mb": rt.settings.worker_memory_mb}, detail)
     log.exception("job %s attempt %s failed", job.id, job.attempts)  # may be transient: retry
-    _retry_or_give_up(rt, job, detail)
+    return _retry_or_give_up(rt, job, detail)
 
 
-def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> None:
+def _retry_or_give_up(rt: Runtime, job: Job, detail: str) -> str:
     if job.attempts < job.max_attempts:
         delay = jobrows.backoff_seconds(job.attempts, rt.settings.job_retry_base_seconds)
         jobrows.retry_later(job, rt.clock.now(), delay, "job.failed", detail)
         rt.dispatch(job.id, delay)
-    else:
-        _give_up(rt, job, "job.failed", {"attempts": job.attempts, "detail": detail[:200]}, detail)
+        return JobState.RETRY.value
+    return _give_up(rt, job, "job.failed", {"attempts": job.attempts, "detail": detail[:200]}, detail)
 
 
-def _give_up(rt: Runtime, job: Job, key: str, params: dict, detail: str) -> None:
+def _finish(job: Job, now: dt.datetime) -> str:
+    jobrows.finish(job, now)
+    return JobState.DONE.value
+
+
+def _give_up(rt: Runtime, job: Job, key: str, params: dict, detail: str) -> str:
     jobrows.fail(job, rt.clock.now(), key, detail)
     GIVE_UP[job.kind](rt, job, key, params)
+    return JobState.FAILED.value
 
 
 def recover(rt: Runtime) -> list[int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
+from .. import metrics
 from ..backup.schedule import BackupLoop
 from ..clock import Clock
 from ..db import database, open_database
@@ -77,6 +78,7 @@ class Scheduler:
 
 
 def run_scheduler(settings: Settings) -> None:
+    metrics.setup(settings)  # the feed's answers are authority checks too
     open_database(settings.db_url)
     rt = Runtime(settings, dispatch=Tasks.enqueue_only(settings).dispatch, notifier=worker_notifier(settings.redis_url))
     if rt.connector is None:

@@ -8,6 +8,7 @@ import resource
 
 from huey import Huey
 
+from .. import metrics
 from ..db import open_database
 from ..pipeline.engines import Engines
 from ..realtime.notifier import worker_notifier
@@ -64,6 +65,7 @@ def build_tasks(huey: Huey, get_runtime) -> Tasks:
 
 
 def run_worker(settings: Settings) -> None:
+    metrics.setup(settings)  # before the consumer forks its processes: they inherit it
     open_database(settings.db_url)
     huey = make_huey(settings)
     runtime = WorkerRuntime(settings)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import request
 from flask_socketio import SocketIO, join_room
 
-from .. import auth
+from .. import auth, metrics
 from ..access import Access
 from ..api.context import runtime
 from ..db import database
@@ -32,10 +32,12 @@ def register(socketio: SocketIO) -> None:
             sessions.attach_socket(runtime().clock, live.session.id, request.sid)
         for team_id in teams:
             join_room(room_for(team_id))
+        metrics.socket_connected()
         return True
 
     @socketio.on("disconnect")
     def disconnect(reason=None):
+        metrics.socket_disconnected()  # only a socket whose connect was accepted gets here
         with database.connection_context():
             sessions.detach_socket(request.sid)
 

@@ -47,6 +47,16 @@ def snapshot(rt: Runtime) -> dict:
             "failures": state.failures}
 
 
+def condition(snap: dict) -> str:
+    """One word for a snapshot(): off (sync is off), ok, degraded (calls failed lately, fewer than
+    DOWN_AFTER_FAILURES in a row), down."""
+    if snap["connector"] == "off":
+        return "off"
+    if not snap["ok"]:
+        return "down"
+    return "degraded" if snap["failures"] else "ok"
+
+
 def feed_cursor() -> str | None:
     state = ConnectorState.get_or_none(ConnectorState.name == NAME)
     return state.feed_cursor if state else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .. import metrics
 from ..models import Invoice, InvoiceStatus, Job, JobState
 from ..pipeline.decode import decode
 from ..pipeline.engines import Engines
@@ -48,6 +49,7 @@ def process_invoice(rt: Runtime, job: Job) -> None:
 
     read = rt.reader or reader(rt.engines or Engines(), lanes=reading_lanes())
     result = read(data, stored.kind, limits, rt.clock.now().date(), on_stage, document)  # decoded once, here
+    metrics.reader_stages(result.timings)
     height, width = page.shape[:2] if page is not None else (None, None)
     found = result.found
     invoices.update(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from .. import jobrows
+from .. import jobrows, metrics
 from ..clock import iso
 from ..errors import AppError
 from ..models import Invoice, InvoiceStatus, Job, LedgerRow, SyncCheck
@@ -137,6 +137,7 @@ def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, us
                          detail={**result.as_dict(), "fields": result.fields or None})
 
     invoices.update(rt, invoice, also=record, diagnosis=diagnosis, **changes)
+    metrics.authority_checked(result.outcome.value)
 
 
 def _authority(result: Result, fields: dict) -> dict | None:
