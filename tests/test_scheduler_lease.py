@@ -125,3 +125,13 @@ def test_a_database_outage_is_a_tick_without_action(rt, settings, clock, db, mon
     assert a.tick() is False  # no exception: the process stays up
     monkeypatch.undo()
     assert a.tick() is True
+
+
+def test_each_scheduler_says_at_its_first_tick_whether_it_acts(rt, settings, clock, db, caplog):
+    a, b = _schedulers(rt, settings, clock, "91110000MA00000001")
+    with caplog.at_level("INFO", logger="backend.jobs.scheduler"):
+        a.tick()
+        b.tick()
+        b.tick()  # said once, not every tick
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [f"scheduler {a.holder}: acting", f"scheduler {b.holder}: standing by (another holds the lease)"]

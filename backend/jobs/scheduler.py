@@ -41,7 +41,7 @@ class Scheduler:
         self.rt, self.backups = rt, backups
         self.clock = clock or rt.clock
         self.holder = leases.holder_id()
-        self.leading = False
+        self.leading: bool | None = None  # unknown until the first tick, which says which it is
 
     def tick(self) -> bool:
         if not self._lead():
@@ -60,7 +60,7 @@ class Scheduler:
         return True
 
     def stop(self) -> None:
-        if self.leading:
+        if self.leading is True:
             with database.connection_context():
                 leases.release(LEASE, self.holder, self.clock.now())
 
