@@ -8,6 +8,7 @@ without touching other code.
 from __future__ import annotations
 
 import logging
+import resource
 import warnings
 
 from .settings import Settings
@@ -47,5 +48,19 @@ def serve(settings: Settings) -> None:
         beacon = Beacon(socketio, start_after=start)
         socketio.start_background_task(beacon.run_forever, socketio.sleep, BEACON_SECONDS)
     log.info("web server listening on http://%s:%s/", settings.host, settings.port)
+    extra = {}
+    if settings.async_mode == "eventlet":
+        _allow_open_files(settings.web_max_connections + 256)  # the sockets, and the files and the database
+        extra["max_size"] = settings.web_max_connections
     socketio.run(app, host=settings.host, port=settings.port, log_output=False,
-                 allow_unsafe_werkzeug=settings.async_mode == "threading")
+                 allow_unsafe_werkzeug=settings.async_mode == "threading", **extra)
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's open-file limit towards `wanted` (up to the hard limit it may reach): a socket is a
+    file, and the usual soft limit of 1024 would refuse connections long before max_size is reached."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        log.info("open files: raised the limit from %d to %d", soft, target)

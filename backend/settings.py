@@ -55,6 +55,9 @@ class Settings:
     database_url: str = ""  # empty: SQLite file inside data_dir
     redis_url: str = ""  # empty: embedded mode (SQLite job queue, DB-polling relay)
     async_mode: str = "eventlet"
+    # Connections one web process serves at once (each a green thread under eventlet). eventlet's own default,
+    # 1024, is full with ~1000 open sockets: further requests (an upload) then wait for one to close.
+    web_max_connections: int = 10_000
     workers: int = 2  # worker processes started by `fapiao worker` / `fapiao run`
     worker_memory_mb: int = WORKER_MEMORY_MB  # data segment cap of each worker process; 0: none
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -169,6 +172,7 @@ class Settings:
             database_url=env.get("FAPIAO_DATABASE_URL", ""),
             redis_url=env.get("FAPIAO_REDIS_URL", ""),
             async_mode=async_mode,
+            web_max_connections=_int(env, "FAPIAO_WEB_MAX_CONNECTIONS", 10_000),
             workers=_int(env, "FAPIAO_WORKERS", 2),
             worker_memory_mb=_int(env, "FAPIAO_WORKER_MEMORY_MB", WORKER_MEMORY_MB),
             max_upload_bytes=_int(env, "FAPIAO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024),

@@ -134,3 +134,34 @@ def test_worker_that_dies_every_time_ends_failed_with_a_reason(tmp_path):
         inv = wait_for(lambda: (s := status(http, stack.url, inv_id))["status"] == "failed" and s, timeout=60)
         assert inv["reason"] == "error.job.worker_died" and inv["reason_params"] == {"attempts": 2}
         assert jobs(stack)[0]["state"] == "failed"
+
+
+def test_a_thousand_open_connections_do_not_hold_up_a_request(tmp_path):
+    """eventlet serves at most `max_size` connections at once (its default, 1024, was ours): 1100 idle
+    keep-alive sockets, as a thousand watching browsers keep, must leave room for an upload."""
+    import resource
+    import socket
+    import time
+
+    import requests
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1400:
+        pytest.skip(f"this process may open only {hard} files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1400 if hard == resource.RLIM_INFINITY else min(1400, hard), hard))
+    idle: list[socket.socket] = []
+    try:
+        with Stack(tmp_path) as stack:
+            stack.start("web", "serve")
+            stack.wait_http()
+            for _ in range(1100):
+                s = socket.create_connection(("127.0.0.1", stack.port), timeout=5)
+                s.sendall(b"GET /api/auth/me HTTP/1.1\r\nHost: x\r\n")  # headers never finished: held open
+                idle.append(s)
+            started = time.monotonic()
+            res = requests.get(stack.url + "/api/auth/me", timeout=20)
+            assert res.status_code == 401 and time.monotonic() - started < 5
+    finally:
+        for s in idle:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
