@@ -28,31 +28,11 @@ from pathlib import Path
 import redis
 import socketio
 
+from bench.stack import rss_kb, tree
 from tests.procs import Stack
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 FINAL = ("extracted", "needs_review", "processed", "failed")
-
-
-def rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def descendants(pid: int) -> list[int]:
-    out = [pid]
-    try:
-        kids = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        kids = []
-    for k in kids:
-        out.extend(descendants(k))
-    return out
 
 
 class Probe:
@@ -137,7 +117,7 @@ def _measure(stack, web, worker, runs, batch_runs, images) -> dict:
     def sample():
         while not stop.is_set():
             peak["web"] = max(peak["web"], rss_kb(web.pid))
-            sizes = [rss_kb(p) for p in descendants(worker.pid)]
+            sizes = [rss_kb(p) for p in tree(worker.pid)]
             peak["worker"] = max(peak["worker"], sum(sizes))
             peak["one"] = max(peak["one"], max(sizes, default=0))
             time.sleep(0.05)

@@ -101,11 +101,12 @@ class Stack:
         self.close()
 
 
-def wait_for(predicate, timeout: float = 30, interval: float = 0.05):
+def wait_for(predicate, timeout: float = 30, interval: float = 0.05, why=lambda: ""):
+    """The predicate's first true value, polled; a TimeoutError (with `why()`: a log's tail) if none came."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise TimeoutError("condition not met in time")
+    raise TimeoutError(f"condition not met in {timeout} s {why()}")
