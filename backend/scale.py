@@ -182,7 +182,13 @@ def ensure_postgres(url: str) -> None:
         subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], check=False)
         if not _wait(lambda: psycopg2.connect(admin_url, connect_timeout=2).close(), 30):
             raise ScaleError("PostgreSQL did not come up")
-    name = parts.path.lstrip("/")
+    create_database(admin_url, parts.path.lstrip("/"))
+
+
+def create_database(admin_url: str, name: str) -> None:
+    """The database `name` on the server of `admin_url` (its maintenance database), created when missing."""
+    import psycopg2
+
     conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     with conn.cursor() as cur:

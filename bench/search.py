@@ -225,18 +225,14 @@ def _ensure_pg(url: str) -> bool:
         import psycopg2
     except ImportError:
         return False
+    from backend.scale import create_database
+
     base, _, name = url.rpartition("/")
     try:
-        conn = psycopg2.connect(f"{base}/postgres")
+        create_database(f"{base}/postgres", name)
     except psycopg2.OperationalError:
         print(f"PostgreSQL not reachable at {base}: skipped")
         return False
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
     return True
 
 
