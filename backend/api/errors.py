@@ -14,7 +14,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import AppError
-from ..i18n import pick_language, translate
+from ..i18n import catalog, pick_language, translate
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,10 @@ _HTTP_KEYS = {
 def error_body(key: str, params: dict | None = None) -> dict:
     lang = pick_language(request.headers.get("Accept-Language")) if request else "zh"
     params = params or {}
-    return {"key": key, "message": translate(f"error.{key}", lang, params), "params": params}
+    words = dict(params)
+    if isinstance(params.get("field"), str) and f"field.{params['field']}" in catalog(lang):
+        words["field"] = catalog(lang)[f"field.{params['field']}"]  # the message names the field in words
+    return {"key": key, "message": translate(f"error.{key}", lang, words), "params": params}
 
 
 def error_response(key: str, status: int, params: dict | None = None):

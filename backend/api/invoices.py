@@ -104,13 +104,16 @@ def bulk_action():
 @takes(body=obj(["field"], field=one_of(corrections.FIELD_NAMES),
                  value={"type": ["string", "null"], "maxLength": 200}))
 def correct_field(invoice_id: int):
-    """Correct one read field by hand (kept in the invoice's corrections)."""
+    """Correct one read field by hand (kept in the invoice's corrections): a value no invoice could hold is
+    refused (400, `correction.<rule>`, `field`); what the live hints would still say comes back as `warnings`."""
     body = json_body()
     inv = g.access.invoice(invoice_id)
     if not isinstance(body.get("field"), str):  # a list or an object is no field name (it was a 500: unhashable)
         raise AppError("request.invalid", field="field")
-    corrections.correct(runtime(), inv, g.access.user, body.get("field"), body.get("value"), address=auth.address())
-    return {"invoice": invoice_public(g.access.invoice(invoice_id)), "corrections": corrections.history(inv)}
+    warnings = corrections.correct(runtime(), inv, g.access.user, body.get("field"), body.get("value"),
+                                   address=auth.address())
+    return {"invoice": invoice_public(g.access.invoice(invoice_id)), "corrections": corrections.history(inv),
+            "warnings": warnings}
 
 
 @bp.get("/<int:invoice_id>/corrections")

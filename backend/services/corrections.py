@@ -23,13 +23,17 @@ def family_of(invoice: Invoice) -> Family:
 
 
 def correct(rt: Runtime, invoice: Invoice, user: User, field: str, value: str | None, *,
-            address: str | None = None) -> None:
-    correct_many(rt, invoice, user, {field: value}, address=address)
+            address: str | None = None) -> list[dict]:
+    return correct_many(rt, invoice, user, {field: value}, address=address)
 
 
-def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict, *, address: str | None = None) -> None:
+def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict, *,
+                 address: str | None = None) -> list[dict]:
     """Replace several read fields at once: one correction per field in the log, but one revalidation,
-    one event and one enrolment (accepting a near miss changes code, number and date together)."""
+    one event and one enrolment (accepting a near miss changes code, number and date together).
+
+    The live hints' rules decide: a changed value that no invoice could hold is refused with the reason,
+    nothing stored; the other findings on the changed fields come back as warnings to show."""
     for field, value in changes.items():
         if field not in FIELD_NAMES:
             raise AppError("request.invalid", field="field")
@@ -47,6 +51,11 @@ def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict, *, ad
         logged.append((field, old, value))
     _keep_one_reimbursement(invoice, fields)
     findings = validate({k: (v or {}).get("value") for k, v in fields.items()}, family_of(invoice), now.date())
+    concerned = [f for f in findings if set(f.fields) & set(changes)]
+    for finding in concerned:
+        if finding.refused:
+            name = next(n for n in finding.fields if n in changes)
+            raise AppError(f"correction.{finding.key}", 400, field=name, **finding.params)
     status = invoice.status
     if status in (InvoiceStatus.EXTRACTED.value, InvoiceStatus.NEEDS_REVIEW.value):
         status = invoices.reading_status(fields, [f.as_dict() for f in findings])
@@ -63,6 +72,7 @@ def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict, *, ad
     identity.relink(rt, invoice, by=user)
     invoice = Invoice.get_by_id(invoice.id)
     sync.enroll(rt, invoice, fresh=False)  # a changed field is worth asking the authority again
+    return [f.as_dict() for f in concerned]
 
 
 def _keep_one_reimbursement(invoice: Invoice, fields: dict) -> None:

@@ -8,6 +8,7 @@ from ..models import BuyerEntity, Invoice, Team, User
 from ..runtime import Runtime
 from ..sync import machine
 from ..sync.types import Outcome
+from ..validate import tax_id_findings
 from . import audit, invoices
 from .diagnose import diagnosis_for
 
@@ -22,11 +23,17 @@ def listing(team: Team) -> list[dict]:
 def add(rt: Runtime, team: Team, name, tax_id, *, actor: User | None = None, address: str | None = None) -> None:
     name = name.strip() if isinstance(name, str) else ""
     tax_id = tax_id.strip().upper() if isinstance(tax_id, str) else ""
-    if not name or not tax_id or len(name) > 128 or len(tax_id) > 24 or not tax_id.isalnum():
+    if not name or not tax_id or len(name) > 128 or len(tax_id) > 24:
         raise AppError("entity.invalid", 422)
+    # The invoices' own rule: an ID no taxpayer could have is refused (a failed check digit is let through).
+    if any(f.refused for f in tax_id_findings("buyer_tax_id", tax_id)):
+        raise AppError("entity.tax_id_format", 422, field="tax_id")
     with write_transaction():
-        if BuyerEntity.select().where(BuyerEntity.team == team.id, BuyerEntity.tax_id == tax_id).exists():
-            raise AppError("entity.exists", 409)
+        same = BuyerEntity.select().where(BuyerEntity.team == team.id)
+        if same.where(BuyerEntity.tax_id == tax_id).exists():
+            raise AppError("entity.exists", 409, field="tax_id")
+        if same.where(BuyerEntity.name == name).exists():  # one 抬头 twice says nothing new, and reads as a typo
+            raise AppError("entity.name_exists", 409, field="name")
         if BuyerEntity.select().where(BuyerEntity.team == team.id).count() >= MAX_PER_TEAM:
             raise AppError("entity.invalid", 422)
         entity = BuyerEntity.create(team=team.id, name=name, tax_id=tax_id, created_at=rt.clock.now())

@@ -3,6 +3,8 @@
 Every rule has a stable key (translated as `validation.<key>` in backend/i18n) and a severity:
 `error` means the reading is surely wrong somewhere; `warning` is soft (real invoices break it
 sometimes: legacy tax IDs, registered codes that fail the check digit) and never rejects.
+A few errors say a value cannot be what its field holds at all (`REFUSED`): a person's correction
+with one is refused, not stored; the others (a sum that does not add up) may be one step of several.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ TAX_RATES = (Decimal("0.13"), Decimal("0.09"), Decimal("0.06"), Decimal("0.05"),
              Decimal("0.16"), Decimal("0.11"), Decimal("0.10"),
              Decimal("0.01"), Decimal("0"))
 CENT = Decimal("0.01")
+MONEY_FIELDS = ("amount", "tax", "total")
+# Findings that no real invoice has: a correction that makes one is refused (services/corrections.py).
+REFUSED = frozenset({"amount_format", "tax_id_format", "date_format"})
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,10 @@ class Finding:
     severity: str  # "error" | "warning"
     fields: tuple[str, ...]
     params: dict = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return self.key in REFUSED
 
     def as_dict(self) -> dict:
         return {"key": self.key, "severity": self.severity, "fields": list(self.fields), "params": self.params}
@@ -100,24 +109,30 @@ def rule_check_code(f: Fields, fam: Family, today: dt.date) -> list[Finding]:
     return []
 
 
+def tax_id_findings(name: str, value: str | None) -> list[Finding]:
+    """A taxpayer ID: an 18-character USCC (its check digit a soft rule), a legacy 15/17/20-character ID
+    (soft), or none at all. Buyer entities are held to it too (services/entities.py)."""
+    if not value:
+        return []
+    if len(value) == 18 and all(c in uscc.ALPHABET for c in value):
+        return [] if uscc.is_valid(value) else _warn("uscc_check_digit", name, expected=uscc.check_char(value[:17]))
+    if re.fullmatch(r"[0-9A-Z]{15}|[0-9A-Z]{17}|[0-9A-Z]{20}", value):
+        return _warn("tax_id_legacy", name, length=len(value))
+    return _err("tax_id_format", name)
+
+
 def rule_tax_ids(f: Fields, fam: Family, today: dt.date) -> list[Finding]:
-    out: list[Finding] = []
-    for name in ("buyer_tax_id", "seller_tax_id"):
-        value = f.get(name)
-        if not value:
-            continue
-        if len(value) == 18 and all(c in uscc.ALPHABET for c in value):
-            if not uscc.is_valid(value):
-                out += _warn("uscc_check_digit", name, expected=uscc.check_char(value[:17]))
-        elif re.fullmatch(r"[0-9A-Z]{15}|[0-9A-Z]{17}|[0-9A-Z]{20}", value):
-            out += _warn("tax_id_legacy", name, length=len(value))
-        else:
-            out += _err("tax_id_format", name)
-    return out
+    return [x for name in ("buyer_tax_id", "seller_tax_id") for x in tax_id_findings(name, f.get(name))]
+
+
+def rule_money_format(f: Fields, fam: Family, today: dt.date) -> list[Finding]:
+    """An amount that is there but is no number ("abc"): every sum rule skips it, so say it here."""
+    return [x for name in MONEY_FIELDS if f.get(name) and parse_money(f.get(name)) is None
+            for x in _err("amount_format", name)]
 
 
 def rule_sum(f: Fields, fam: Family, today: dt.date) -> list[Finding]:
-    amount, tax, total = (parse_money(f.get(k)) for k in ("amount", "tax", "total"))
+    amount, tax, total = (parse_money(f.get(k)) for k in MONEY_FIELDS)
     if amount is None or tax is None or total is None:
         return []
     if amount + tax != total:
@@ -149,7 +164,7 @@ def rule_words(f: Fields, fam: Family, today: dt.date) -> list[Finding]:
 
 
 RULES: tuple[Rule, ...] = (rule_code_format, rule_number_format, rule_region, rule_date, rule_check_code,
-                           rule_tax_ids, rule_sum, rule_tax_rate, rule_words)
+                           rule_tax_ids, rule_money_format, rule_sum, rule_tax_rate, rule_words)
 
 
 def validate(fields: Fields, family: Family, today: dt.date) -> list[Finding]:

@@ -117,6 +117,7 @@ def parse_money(text: str | None) -> Decimal | None:
         return None
     s = re.sub(r"[¥￥,，\s]", "", text)
     try:
-        return Decimal(s).quantize(Decimal("0.01"))
+        value = Decimal(s)
+        return value.quantize(Decimal("0.01")) if value.is_finite() else None  # "NaN" is no amount
     except (InvalidOperation, ValueError):
         return None

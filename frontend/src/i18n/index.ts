@@ -55,5 +55,8 @@ export function known(key: string): boolean {
 export function errorText(error: { key: string; params?: Record<string, unknown>; message?: string }): string {
   const key = `error.${error.key}`;
   if (error.message && !known(key)) return error.message;
-  return t(key, error.params);
+  const params = { ...error.params };
+  // A refused value names its field by key ("total"): say it in words, as the server's message does.
+  if (typeof params.field === "string" && known(`field.${params.field}`)) params.field = t(`field.${params.field}`);
+  return t(key, params);
 }
