@@ -12,7 +12,7 @@ from ..sync.matching import match
 from ..validate import validate
 from ..validate.codes import Family
 from . import audit, claims, identity, indexing, invoices, sync
-from .sync_facts import ledger_lookup, values
+from .sync_facts import ledger_lookup, query_of, values
 
 
 def family_of(invoice: Invoice) -> Family:
@@ -40,6 +40,7 @@ def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict, *,
         if value is not None and (not isinstance(value, str) or len(value) > 200):
             raise AppError("request.invalid", field="value")
     now = rt.clock.now()
+    had_key = query_of(values(invoice)) is not None
     fields = dict(invoice.fields or {})
     logged = []
     for field, raw in changes.items():
@@ -72,6 +73,8 @@ def correct_many(rt: Runtime, invoice: Invoice, user: User, changes: dict, *,
     identity.relink(rt, invoice, by=user)
     invoice = Invoice.get_by_id(invoice.id)
     sync.enroll(rt, invoice, fresh=False)  # a changed field is worth asking the authority again
+    if not had_key:  # the key was just completed: look now, while the person is on the invoice
+        sync.check_if_due(rt, invoice.id)
     return [f.as_dict() for f in concerned]
 
 

@@ -66,7 +66,8 @@ def request_check(rt: Runtime, invoice: Invoice, user_id: int) -> dict:
     if invoice.status not in CHECKABLE:
         raise AppError("sync.not_checkable", 409)
     if query_of(values(invoice)) is None:
-        raise AppError("sync.no_key", 409)
+        number = (values(invoice).get("invoice_number") or "").strip()
+        raise AppError("sync.number_unusable", 409, number=number) if number else AppError("sync.no_key", 409)
     now = rt.clock.now()
     used, limit = quota_used_today(invoice, now), policy(rt).daily_quota
     if rt.connector.online and used >= limit:
@@ -195,12 +196,30 @@ def due(rt: Runtime, limit: int = 500) -> list[int]:
                   .where(Invoice.next_check_at <= now, Invoice.status.in_(sorted(machine.WATCHED)))
                   .order_by(Invoice.next_check_at).limit(limit))
     for inv in candidates:
-        claimed = (Invoice.update(next_check_at=None)
-                   .where(Invoice.id == inv.id, Invoice.next_check_at == inv.next_check_at).execute())
-        if claimed:
-            job = jobrows.create(inv.id, "check", now, rt.settings.job_max_attempts)
-            queued.append(job.id)
+        job_id = _claim(rt, inv.id, inv.next_check_at, now)
+        if job_id is not None:
+            queued.append(job_id)
     for job_id in queued:
         rt.dispatch(job_id, 0)
     return queued
+
+
+def check_if_due(rt: Runtime, invoice_id: int) -> int | None:
+    """Queue the invoice's check now when it is due (a person just gave it a key): the scheduler's
+    claim, so its next tick does not queue the same check again. The job's id, or None."""
+    now = rt.clock.now()
+    inv = Invoice.get_or_none(Invoice.id == invoice_id)
+    if inv is None or inv.next_check_at is None or inv.next_check_at > now or inv.status not in machine.WATCHED:
+        return None
+    job_id = _claim(rt, inv.id, inv.next_check_at, now)
+    if job_id is not None:
+        rt.dispatch(job_id, 0)
+    return job_id
+
+
+def _claim(rt: Runtime, invoice_id: int, due_at: dt.datetime, now: dt.datetime) -> int | None:
+    """The conditional UPDATE is the claim: two schedulers never queue the same check twice."""
+    claimed = (Invoice.update(next_check_at=None)
+               .where(Invoice.id == invoice_id, Invoice.next_check_at == due_at).execute())
+    return jobrows.create(invoice_id, "check", now, rt.settings.job_max_attempts).id if claimed else None
 

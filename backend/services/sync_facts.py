@@ -8,7 +8,7 @@ from ..models import Invoice, LedgerRow, SyncCheck
 from ..runtime import Runtime
 from ..sync.matching import differences
 from ..sync.schedule import Policy, china_day_start, issued_at
-from ..sync.types import Outcome, Query, Result
+from ..sync.types import Outcome, Query, Result, checkable_number
 
 FIELD_KEYS = ("invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "buyer_tax_id",
               "seller_name", "seller_tax_id", "amount", "tax", "total")
@@ -37,8 +37,8 @@ def values(invoice: Invoice) -> dict:
 
 
 def query_of(fields: dict) -> Query | None:
-    number = (fields.get("invoice_number") or "").strip()
-    if not number.isdigit():
+    number = checkable_number((fields.get("invoice_number") or "").strip())
+    if number is None:
         return None
     return Query((fields.get("invoice_code") or "").strip() or None, number, fields.get("issue_date"),
                  fields.get("amount"), fields.get("total"), fields.get("check_code"))

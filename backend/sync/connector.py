@@ -14,7 +14,7 @@ from typing import Protocol
 import requests
 
 from ..errors import AppError
-from .types import Outcome, Query, Result
+from .types import Outcome, Query, Result, checkable_number
 
 _OUTCOMES = {o.value: o for o in Outcome}
 _NO_QUOTA = {Outcome.QUOTA, Outcome.UNAVAILABLE}
@@ -96,15 +96,11 @@ class HttpConnector:
         rows, new_cursor = body.get("rows"), body.get("cursor")
         if not isinstance(rows, list) or not isinstance(new_cursor, str):
             raise ConnectorError("connector.bad_response")
-        return [r for r in rows if isinstance(r, dict) and _digits(str(r.get("invoice_number") or ""))], new_cursor
+        rows = [r for r in rows if isinstance(r, dict) and checkable_number(str(r.get("invoice_number") or ""))]
+        return rows, new_cursor
 
     def issue(self, fields: dict) -> None:
         self._call("POST", "/api/v1/invoices", json=fields)
-
-
-def _digits(text: str) -> bool:
-    """An invoice number: ASCII digits (isdigit() alone takes "²")."""
-    return text.isascii() and text.isdigit()
 
 
 class LedgerOnly:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..clock import iso
-from .types import Outcome
+from .types import Outcome, checkable_number
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,13 @@ NOT_FOUND_YET = {None, Outcome.NOT_FOUND, Outcome.SAME_DAY, Outcome.QUOTA, Outco
 
 
 def _missing_key(c: Context) -> Hit:
-    return (1.0, {}) if not c.fields.get("invoice_number") else None
+    return (1.0, {}) if not (c.fields.get("invoice_number") or "").strip() else None
+
+
+def _number_unusable(c: Context) -> Hit:
+    """A number is there, but not one the platform takes (what services/sync_facts.query_of asks for)."""
+    number = (c.fields.get("invoice_number") or "").strip()
+    return (1.0, {"number": number}) if number and checkable_number(number) is None else None
 
 
 def _sync_window(c: Context) -> Hit:
@@ -149,6 +155,7 @@ def _overdue_unexplained(c: Context) -> Hit:
 Rule = tuple[str, Callable[[Context], Hit], str | None]
 RULES: tuple[Rule, ...] = (
     ("missing_key", _missing_key, "edit_fields"),
+    ("number_unusable", _number_unusable, "edit_fields"),
     ("voided", _voided, None),
     ("red_flushed", _red_flushed, None),
     ("too_old", _too_old, None),

@@ -22,6 +22,12 @@ class Outcome(StrEnum):
     UNAVAILABLE = "unavailable"  # the connector failed: down, timeout, garbage
 
 
+def checkable_number(text: str | None) -> str | None:
+    """The invoice number as the platform takes it, ASCII digits (isdigit() alone takes "²"); None when
+    there is none or it is no such number (a paper train ticket's red serial, E066712)."""
+    return text if text and text.isascii() and text.isdigit() else None
+
+
 # Outcomes that say something about the invoice (not about the connector).
 DEFINITIVE = {Outcome.FOUND, Outcome.INCONSISTENT, Outcome.VOIDED, Outcome.RED_FLUSHED, Outcome.TOO_OLD,
               Outcome.UNSUPPORTED}
