@@ -208,8 +208,11 @@ def _row(values: tuple, mapping: dict[str, int], line: int) -> ExportRow | dict:
     number = _text(get("digital_number")) if not code else None
     number = number or _text(get("invoice_number")) or _text(get("digital_number"))
     date = _date(get("issue_date"))
-    if not number or not date or not number.isdigit():
-        return {"line": line, "key": "ledger.row_unusable"}
+    if not number or not number.isdigit():
+        column = mapping.get("digital_number" if "invoice_number" not in mapping else "invoice_number")
+        return _problem(line, "invoice_number", column)
+    if not date:
+        return _problem(line, "issue_date", mapping.get("issue_date"))
     positive = (_text(get("positive")) or "是") not in ("否", "N", "n", "false", "0")
     status = _text(get("status"))
     entry_status, entry = entry_of(get("entry_status"))
@@ -233,6 +236,21 @@ def _row(values: tuple, mapping: dict[str, int], line: int) -> ExportRow | dict:
     if "positive" not in mapping:
         del out["positive"]
     return ExportRow(line, invoice_key(code, number), out, row_hash(out))
+
+
+def _problem(line: int, field: str, column: int | None) -> dict:
+    """A row left out, and where: its line, the field, and the sheet's column letter (A, B, … AA) of it."""
+    return {"line": line, "key": "ledger.row_unusable", "field": field,
+            "column": _column_letter(column) if column is not None else None}
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def row_hash(values: dict) -> str:
