@@ -2,7 +2,8 @@
 // The database is the truth: it is re-read on a timer and whenever the socket (re)connects.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api/http";
-import { t } from "../i18n";
+import { lang, t } from "../i18n";
+import { localTime } from "../lib/format";
 import { connection } from "../state/store";
 import type { SyncHealth as Health } from "../state/types";
 
@@ -23,7 +24,7 @@ export function SyncHealth() {
   }, [conn]);
   if (!health) return null;
   if (health.connector === "off") return <p class="health off" data-testid="sync-health">{t("health.off")}</p>;
-  const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : t("health.never"));
+  const when = (iso: string | null) => (iso ? localTime(iso, lang.value) : t("health.never"));
   return (
     <div class={`health ${health.ok ? "ok" : "down"}`} data-testid="sync-health" data-ok={String(health.ok)}>
       <strong>{t(`health.connector.${health.connector}`)}</strong>

@@ -1,9 +1,11 @@
-// The authority side of one invoice: why it is not found (ranked, with actions), "check now" with the
-// quota it spends, and the timeline of every check. Reloaded whenever the invoice's version changes.
+// The authority side of one invoice: why it is not found (ranked, with actions, our values against the
+// authority's), "check now" with the quota it spends, and the timeline of every check. Reloaded whenever the
+// invoice's version changes; what it holds is about one invoice (lib/held.ts), never the one shown before.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api/http";
 import { errorText, t } from "../i18n";
-import { causeNext, causeText, markDiffs, when } from "../lib/causes";
+import { causeNext, causeText, fieldDiffs, markDiffs, when } from "../lib/causes";
+import { type Held, heldFor, hold } from "../lib/held";
 import { canIn, canOnInvoice } from "../lib/perms";
 import { receiveInvoices, user } from "../state/store";
 import type { Cause, Invoice, NearMiss, SyncCheck } from "../state/types";
@@ -16,38 +18,40 @@ interface Checks {
 
 
 export function SyncPanel({ inv, onEditField }: { inv: Invoice; onEditField: (name: string) => void }) {
-  const [data, setData] = useState<Checks | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const [held, setHeld] = useState<Held<Checks> | null>(null);
+  const [said, setSaid] = useState<Held<string> | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<Checks>(`/api/invoices/${inv.id}/checks`).then(setData).catch(() => undefined);
+    const about = { id: inv.id, version: inv.version };
+    api<Checks>(`/api/invoices/${about.id}/checks`).then((r) => setHeld(hold(r, about))).catch(() => undefined);
   }, [inv.id, inv.version]);
+  const data = heldFor(held, inv);
+  const message = heldFor(said, inv);
 
   async function checkNow() {
+    const about = { id: inv.id, version: inv.version };
     setBusy(true);
-    setMessage(null);
+    setSaid(null);
     try {
-      const r = await api<{ quota: { used: number; limit: number; spends: number } }>(`/api/invoices/${inv.id}/check`, { method: "POST" });
-      setMessage(t("sync.check_queued", { used: r.quota.used + r.quota.spends, limit: r.quota.limit }));
+      const r = await api<{ quota: { used: number; limit: number; spends: number } }>(`/api/invoices/${about.id}/check`, { method: "POST" });
+      setSaid(hold(t("sync.check_queued", { used: r.quota.used + r.quota.spends, limit: r.quota.limit }), about));
     } catch (err) {
-      if (err instanceof ApiError) {
-        const params = { ...err.body.params };
-        if (typeof params.next_allowed === "string") params.next_allowed = when(params.next_allowed);
-        setMessage(errorText({ key: err.body.key, params }));
-      } else setMessage(String(err));
+      // A refusal is about the invoice as it was: gone once it changes (a number typed in, a new day's quota).
+      setSaid(hold(err instanceof ApiError ? errorText(err.body) : String(err), about, true));
     } finally {
       setBusy(false);
     }
   }
 
   async function accept(candidate: NearMiss) {
+    const about = { id: inv.id, version: inv.version };
     setBusy(true);
     try {
-      const r = await api<{ invoice: Invoice }>(`/api/invoices/${inv.id}/accept-candidate`, { method: "POST", json: { key: candidate.key } });
+      const r = await api<{ invoice: Invoice }>(`/api/invoices/${about.id}/accept-candidate`, { method: "POST", json: { key: candidate.key } });
       receiveInvoices([r.invoice]);
-      setMessage(t("sync.accepted", { key: candidate.key }));
+      setSaid(hold(t("sync.accepted", { key: candidate.key }), about));
     } catch (err) {
-      setMessage(err instanceof ApiError ? errorText(err.body) : String(err));
+      setSaid(hold(err instanceof ApiError ? errorText(err.body) : String(err), about, true));
     } finally {
       setBusy(false);
     }
@@ -109,6 +113,7 @@ function CauseItem(props: { cause: Cause; may: May; busy: boolean; onAccept: (c:
     <li class="cause" data-testid={`cause-${cause.key}`} data-score={cause.score}>
       <p><strong>{causeText(cause)}</strong></p>
       {candidate && <NearMissEvidence candidate={candidate} />}
+      {cause.key === "fields_differ" && <DiffEvidence cause={cause} />}
       <p class="note">{causeNext(cause)}</p>
       {cause.action === "accept_near_miss" && candidate && may.correct && (
         <button type="button" class="primary" disabled={props.busy} data-testid="accept-candidate" onClick={() => props.onAccept(candidate)}>
@@ -129,6 +134,28 @@ function firstField(cause: Cause): string {
   if (diffs?.length) return diffs[0].field;
   if (typeof cause.params.fields === "string") return (cause.params.fields as string).split(", ")[0];
   return "invoice_number";
+}
+
+/** Per differing field: what we read against what the authority holds. */
+function DiffEvidence({ cause }: { cause: Cause }) {
+  const diffs = fieldDiffs(cause);
+  if (!diffs.length) return null;
+  return (
+    <table class="evidence diffs" data-testid="field-diffs">
+      <thead>
+        <tr><th>{t("sync.field")}</th><th>{t("sync.ours")}</th><th>{t("sync.theirs")}</th></tr>
+      </thead>
+      <tbody>
+        {diffs.map((d) => (
+          <tr key={d.field} data-field={d.field}>
+            <th scope="row">{t(`field.${d.field}`)}</th>
+            <td class="mono" data-testid="ours">{d.ours}</td>
+            <td class="mono" data-testid="theirs"><mark class="theirs">{d.theirs}</mark></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 function NearMissEvidence({ candidate }: { candidate: NearMiss }) {

@@ -2,6 +2,7 @@ import { signal } from "@preact/signals";
 import zhDomain from "../../../backend/i18n/zh.json";
 import enDomain from "../../../backend/i18n/en.json";
 import { ui } from "./ui";
+import { localTimes } from "../lib/format";
 
 export type Lang = "zh" | "en";
 const STORAGE_KEY = "fapiao.lang";
@@ -39,10 +40,11 @@ export function format(template: string, params?: Record<string, unknown>): stri
   );
 }
 
-/** Translate a key in the current language; unknown keys fall back to English, then the key. */
+/** Translate a key in the current language; unknown keys fall back to English, then the key. A param that is
+ * a moment (the API's ISO time) is written in the viewer's timezone and the language's way. */
 export function t(key: string, params?: Record<string, unknown>, language: Lang = lang.value): string {
   const template = catalogs[language][key] ?? catalogs.en[key] ?? key;
-  return format(template, params);
+  return format(template, localTimes(params, language));
 }
 
 /** Whether either catalog has words for this key. */

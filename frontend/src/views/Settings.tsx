@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, CSRF_HEADERS } from "../api/http";
 import { errorText, t } from "../i18n";
 import { can, canIn } from "../lib/perms";
+import { type ImportProblem, problemText } from "../lib/ledger";
 import { user } from "../state/store";
 
 interface Entity {
@@ -19,6 +20,7 @@ interface Summary {
   unchanged: number;
   settled: number;
   problem_count: number;
+  problems?: ImportProblem[]; // the first 100
   stopped: { key: string; params: Record<string, unknown> } | null;
 }
 
@@ -149,6 +151,11 @@ function LedgerImport({ teamId }: { teamId: number }) {
         }} />
       {busy && <p class="note">{t("settings.importing")}</p>}
       {summary && <p class="note" data-testid="ledger-summary">{t("settings.imported", { ...summary })}</p>}
+      {summary?.problems?.length ? (
+        <ul class="note import-problems" data-testid="ledger-problems">
+          {summary.problems.map((p) => <li key={`${p.line}-${p.column}`}>{problemText(p)}</li>)}
+        </ul>
+      ) : null}
       {summary?.stopped && <p class="error">{t("settings.stopped", { reason: errorText(summary.stopped) })}</p>}
       {error && <p class="error" data-testid="ledger-error">{error}</p>}
     </div>
