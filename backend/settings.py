@@ -59,6 +59,10 @@ class Settings:
     # 1024, is full with ~1000 open sockets: further requests (an upload) then wait for one to close.
     web_max_connections: int = 10_000
     workers: int = 2  # worker processes started by `fapiao worker` / `fapiao run`
+    # Niceness of the worker processes: on shared cores the web process (answers, pushes, Socket.IO pings) goes
+    # first. Without it, 2 workers reading on 2 cores starved the web process: pushes up to 14 s late, sockets
+    # dropped for want of a ping (python -m bench.load, embedded).
+    worker_nice: int = 10
     worker_memory_mb: int = WORKER_MEMORY_MB  # data segment cap of each worker process; 0: none
     max_upload_bytes: int = 25 * 1024 * 1024
     max_pixels: int = 100_000_000  # decompression-bomb guard (a 50 MP phone photo fits twice)
@@ -174,6 +178,7 @@ class Settings:
             async_mode=async_mode,
             web_max_connections=_int(env, "FAPIAO_WEB_MAX_CONNECTIONS", 10_000),
             workers=_int(env, "FAPIAO_WORKERS", 2),
+            worker_nice=_int(env, "FAPIAO_WORKER_NICE", 10),
             worker_memory_mb=_int(env, "FAPIAO_WORKER_MEMORY_MB", WORKER_MEMORY_MB),
             max_upload_bytes=_int(env, "FAPIAO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
             max_pixels=_int(env, "FAPIAO_MAX_PIXELS", 100_000_000),

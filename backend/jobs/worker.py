@@ -59,6 +59,14 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
+def lower_priority(niceness: int) -> None:
+    """Run at least this nice (never raising priority back): reading an invoice is batch work and may wait a
+    moment; the web process answering and pushing to a thousand sockets on the same cores may not."""
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+
+
 def build_tasks(huey: Huey, get_runtime) -> Tasks:
     return Tasks(huey, run_job=lambda job_id: run_job(get_runtime(), job_id),
                  recover=lambda: recover(get_runtime()))
@@ -66,6 +74,7 @@ def build_tasks(huey: Huey, get_runtime) -> Tasks:
 
 def run_worker(settings: Settings) -> None:
     metrics.setup(settings)  # before the consumer forks its processes: they inherit it
+    lower_priority(settings.worker_nice)  # so do they this
     open_database(settings.db_url)
     huey = make_huey(settings)
     runtime = WorkerRuntime(settings)
