@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+from pathlib import Path
 
 import pytest
 import redis
@@ -91,7 +92,8 @@ def test_pending_jobs_resume_when_a_worker_starts(tmp_path):
         worker = stack.start("worker", "worker")
         wait_for(lambda: all(status(http, stack.url, i)["status"] in DONE for i in ids), timeout=60)
         # reading gives way to the web process on shared cores: the consumer and the processes it forked
-        readers = [int(p) for p in open(f"/proc/{worker.pid}/task/{worker.pid}/children").read().split()]
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text()
+        readers = [int(p) for p in children.split()]
         assert readers and {os.getpriority(os.PRIO_PROCESS, p) for p in (worker.pid, *readers)} == {10}
 
 
