@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from contextlib import closing
 from pathlib import Path
@@ -190,6 +191,18 @@ class ScaleStack:
 
         return wait_for(find, 10)
 
+    def socket_upstream(self, tag: str) -> int:
+        """The web process that made the latest engine.io session of the watcher tagged so, from nginx's log of
+        the handshake (a live websocket is logged only when it ends). The cookie's hash says where a socket should
+        go; this is where it went."""
+        log = self.data / "run" / "access.log"
+
+        def find():
+            hits = re.findall(rf"watcher={tag}\b.* upstream=(?:[\d.:]+, )*127\.0\.0\.1:(\d+)", log.read_text())
+            return hits and int(hits[-1])
+
+        return wait_for(find, 10)
+
     def upload(self, session: requests.Session, *files: tuple[str, bytes]) -> list[int]:
         res = session.post(self.url + "/api/uploads", files=[("files", f) for f in files], timeout=60)
         assert res.status_code == 200, res.text
@@ -222,6 +235,8 @@ class Watcher:
         self.stack, self.http = stack, session
         self.seen: dict[int, dict] = {}
         self.connects = 0
+        self.tag = uuid.uuid4().hex  # in the URL of every request its socket makes, for nginx's log to show
+        self.losses: list[str] = []  # why each socket went (engine.io's reason), for a failing assertion to show
         # The socket's own cookie jar, as a browser sends it on every request: python-engineio sends a Cookie
         # *header* only with the first handshake (and consumes it), so a reconnect would come back signed out
         # and each poll would lose nginx's stickiness.
@@ -231,10 +246,12 @@ class Watcher:
                                       http_session=jar)
         self.client.on("event", self._event)
         self.client.on("connect", self._connected)
+        self.client.on("disconnect", self._lost)
 
     def open(self) -> Watcher:
         # polling first, then the upgrade: the handshake needs nginx's stickiness, as a browser's does
-        self.client.connect(self.stack.url, transports=["polling", "websocket"], wait_timeout=20)
+        self.client.connect(f"{self.stack.url}?watcher={self.tag}", transports=["polling", "websocket"],
+                            wait_timeout=20)
         return self
 
     def _event(self, ev: dict) -> None:
@@ -249,6 +266,12 @@ class Watcher:
                 self.seen[ev["cursor"]] = ev
         except (requests.RequestException, ValueError, KeyError):
             pass  # the next reconnect catches up; the assertion says whether it did
+
+    def _lost(self, reason=None) -> None:
+        self.losses.append(f"{time.strftime('%H:%M:%S')} {reason}")
+
+    def __repr__(self) -> str:
+        return f"Watcher(connects={self.connects}, losses={self.losses})"
 
     def last_status(self, invoice_id: int) -> str | None:
         evs = [e for c, e in sorted(self.seen.items()) if (e.get("invoice") or {}).get("id") == invoice_id]
