@@ -22,6 +22,7 @@ from .normalise import normalise, readable
 from .ocr import Detected, detect, recognise, turn, upside_down
 from .qr import NO_QR, QrRead, parse_payload, read_pdf_qr, read_qr
 from .types import Document, FieldValue, Limits, TextLine
+from .verdict import NOTHING, verdict
 
 Stage = Callable[[str], None]
 # What reads one file: (data, kind, limits, today, on_stage, decoded document) → Extraction.
@@ -36,6 +37,15 @@ class Extraction:
     validation: tuple[Finding, ...]
     timings: dict[str, float] = field(default_factory=dict)
     page_size: tuple[float, float] | None = None
+    verdict: str | None = None  # pipeline/verdict.py: why nothing was read (not an invoice, hard to read)
+    verdict_params: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str | None:
+        """What the invoice's status says about this reading: None when fields were read."""
+        if self.found:
+            return None
+        return self.verdict or NOTHING
 
     @property
     def found(self) -> list[str]:
@@ -56,6 +66,7 @@ class Extraction:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "page_size": list(self.page_size) if self.page_size else None,
             "needs_review": self.needs_review,
+            "verdict": self.reason,
         }
 
 
@@ -100,7 +111,9 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     reading = read(data, kind, engines, limits, clock, document, lanes)
     clock.stage("extracting")
     family, fields, findings = interpret(reading, today, clock)
-    return Extraction(family, fields, reading.qr.text, findings, clock.done(), reading.page_size)
+    why, params = verdict(reading.lines, reading.qr.text, reading.page_size is not None,
+                          any(v.value is not None for v in fields.values()))
+    return Extraction(family, fields, reading.qr.text, findings, clock.done(), reading.page_size, why, params)
 
 
 def reader(engines: Engines, lanes: int = 1) -> Reader:

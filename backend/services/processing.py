@@ -13,6 +13,7 @@ from ..models import Invoice, InvoiceStatus, Job, JobState
 from ..pipeline.decode import decode
 from ..pipeline.engines import Engines
 from ..pipeline.extract import reader
+from ..pipeline.ofdpage import render_ofd
 from ..pipeline.thumbnail import make_thumbnail
 from ..pipeline.types import Limits
 from ..runtime import Runtime
@@ -39,6 +40,8 @@ def process_invoice(rt: Runtime, job: Job) -> None:
     limits = Limits(max_pixels=rt.settings.max_pixels, max_pdf_pages=rt.settings.max_pdf_pages)
     document = decode(data, stored.kind, limits)
     page = document.first_page
+    if page is None and stored.kind == "ofd":
+        page = render_ofd(data)  # no pixels to decode: the page drawn from the text the reader reads
     if page is not None:
         _write_atomically(thumbnail_path(rt, stored.sha256), make_thumbnail(page))
         _write_atomically(preview_path(rt, stored.sha256), make_thumbnail(page, PREVIEW_LONG_SIDE, 85))
@@ -57,8 +60,8 @@ def process_invoice(rt: Runtime, job: Job) -> None:
         invoice,
         status=(InvoiceStatus.NEEDS_REVIEW if result.needs_review else InvoiceStatus.EXTRACTED).value,
         stage=None,
-        reason=None if found else "reader.nothing_found",
-        reason_params=None,
+        reason=result.reason,  # not an invoice, hard to read, or nothing to look at (pipeline/verdict.py)
+        reason_params=result.verdict_params or None,
         page_count=document.page_count,
         width=width,
         height=height,

@@ -1,0 +1,115 @@
+"""A file that is not an invoice is told apart from an invoice that is hard to read, and an OFD has a page.
+
+- A photo of a landscape (drawn here with OpenCV: sky, sun, hills, a house, trees; no text) read by the real
+  reader ends "not an invoice" with its translated reason, not a bare "needs review, unknown type".
+- The verdict's signs: an invoice's vocabulary, a QR, a code/number structure; any one of them makes an
+  empty reading "hard to read" instead.
+- An OFD, which has no pixels, gets the page preview and thumbnail its invoice page and card show, drawn from
+  the text the reader reads, the size of the page its field boxes are in.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from backend.i18n import translate
+from backend.pipeline import verdict
+from backend.pipeline.textlayer import MM_TO_PX
+from backend.pipeline.types import TextLine
+
+from . import media
+from .helpers import upload
+
+
+def landscape(width: int = 1280, height: int = 960) -> bytes:
+    """A holiday photo's worth of scene: gradient sky, sun, two hills, a lake, a house and trees, some noise."""
+    rng = np.random.default_rng(7)
+    img = np.zeros((height, width, 3), np.uint8)
+    for y in range(height // 2):
+        t = y / (height / 2)
+        img[y, :] = (235 - 60 * t, 190 - 40 * t, 120 + 40 * t)  # BGR: blue at the top, paler at the horizon
+    img[height // 2:] = (70, 140, 60)
+    cv2.circle(img, (width * 3 // 4, height // 6), 60, (80, 220, 255), -1)
+    cv2.fillPoly(img, [np.array([[0, height // 2], [width // 3, height // 5], [width * 2 // 3, height // 2]])],
+                 (90, 110, 80))
+    cv2.fillPoly(img, [np.array([[width // 3, height // 2], [width * 3 // 4, height // 4], [width, height // 2]])],
+                 (110, 130, 100))
+    cv2.ellipse(img, (width // 3, height * 3 // 4), (260, 70), 0, 0, 360, (180, 120, 40), -1)
+    x0, y0 = width * 2 // 3, height * 5 // 8
+    cv2.rectangle(img, (x0, y0), (x0 + 180, y0 + 140), (60, 80, 170), -1)
+    cv2.fillPoly(img, [np.array([[x0 - 20, y0], [x0 + 90, y0 - 90], [x0 + 200, y0]])], (40, 40, 120))
+    cv2.rectangle(img, (x0 + 70, y0 + 70), (x0 + 110, y0 + 140), (30, 50, 90), -1)
+    for i in range(6):
+        tx = 60 + i * 90
+        cv2.rectangle(img, (tx, height * 5 // 8), (tx + 14, height * 5 // 8 + 80), (30, 60, 90), -1)
+        cv2.circle(img, (tx + 7, height * 5 // 8 - 10), 36, (40, 120 + 10 * i, 40), -1)
+    noise = rng.normal(0, 6, img.shape)
+    img = np.clip(img.astype(np.float64) + noise, 0, 255).astype(np.uint8)
+    return cv2.imencode(".jpg", cv2.GaussianBlur(img, (3, 3), 0), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+
+
+def _line(text: str) -> TextLine:
+    return TextLine(text, (0.0, 0.0, 100.0, 20.0), 0.9, "ocr")
+
+
+@pytest.mark.slow
+def test_a_landscape_photo_is_not_an_invoice(client, alice, queue):
+    res = upload(client, ("IMG_2041.jpg", landscape()))
+    invoice_id = res.json["results"][0]["invoice"]["id"]
+    queue.run_all()
+    inv = client.get(f"/api/invoices/{invoice_id}").json["invoice"]
+    assert inv["status"] == "needs_review"
+    assert inv["reason"] == verdict.NOT_INVOICE, inv["reason"]
+    assert all(f["value"] is None for f in (inv["fields"] or {}).values())
+    for lang in ("zh", "en"):
+        message = translate(verdict.NOT_INVOICE, lang, inv["reason_params"])
+        assert message != verdict.NOT_INVOICE and "{" not in message
+    assert "发票" in translate(verdict.NOT_INVOICE, "zh", {}) and "invoice" in translate(verdict.NOT_INVOICE, "en", {})
+
+
+@pytest.mark.parametrize(("lines", "qr", "expected"), [
+    ([], None, verdict.NOT_INVOICE),  # a readable page with no text at all
+    (["SUMMER 2025", "Lake Como"], None, verdict.NOT_INVOICE),
+    (["电话 021-555"], None, verdict.NOT_INVOICE),  # 电话 is an everyday word, not an invoice's
+    (["发票代码 ?", "x"], None, verdict.HARD_TO_READ),
+    (["价税合计"], None, verdict.HARD_TO_READ),
+    (["No 12356976"], None, verdict.HARD_TO_READ),  # a number's structure
+    ([], "01,10,,12356976,", verdict.HARD_TO_READ),  # a QR
+])
+def test_the_signs_of_an_invoice_decide_between_not_one_and_hard_to_read(lines, qr, expected):
+    why, params = verdict.verdict([_line(t) for t in lines], qr, looked=True, found=False)
+    assert why == expected
+    assert (params == {"lines": len(lines)}) == (expected == verdict.NOT_INVOICE)
+
+
+def test_fields_read_or_nothing_to_look_at_are_no_verdict_of_the_kind():
+    assert verdict.verdict([_line("SUMMER")], None, looked=True, found=True) == (None, {})
+    assert verdict.verdict([], None, looked=False, found=False) == (verdict.NOTHING, {})
+    for key in (verdict.NOT_INVOICE, verdict.HARD_TO_READ):
+        for lang in ("zh", "en"):
+            assert translate(key, lang, {"lines": 2}) != key
+
+
+def test_an_ofd_has_a_page_preview_the_size_of_its_boxes_page(client, alice, queue):
+    ofd = media.ofd_invoice([(60, 7, "江苏增值税电子普通发票"), (140, 6, "发票代码:"), (164, 6, "032001600511"),
+                             (140, 12, "发票号码:"), (164, 12, "31471858")])
+    res = upload(client, ("einvoice.ofd", ofd))
+    invoice_id = res.json["results"][0]["invoice"]["id"]
+    queue.run_all()
+    inv = client.get(f"/api/invoices/{invoice_id}").json["invoice"]
+    assert inv["has_thumbnail"] is True
+    for what in ("preview", "thumbnail"):
+        got = client.get(f"/api/invoices/{invoice_id}/{what}")
+        assert got.status_code == 200 and got.mimetype == "image/jpeg", what
+    image = cv2.imdecode(np.frombuffer(client.get(f"/api/invoices/{invoice_id}/preview").data, np.uint8),
+                         cv2.IMREAD_GRAYSCALE)
+    width, height = inv["reading"]["page_size"]
+    assert abs(image.shape[1] / image.shape[0] - width / height) < 0.01
+    assert (round(width), round(height)) == (round(210 * MM_TO_PX), round(140 * MM_TO_PX))
+    # Ink where the reader placed the 发票代码 label (x 140 mm, y 6 mm), paper where it placed nothing.
+    sx = image.shape[1] / width
+    label = image[int(6 * MM_TO_PX * sx):int(11 * MM_TO_PX * sx), int(140 * MM_TO_PX * sx):int(160 * MM_TO_PX * sx)]
+    empty = image[int(80 * MM_TO_PX * sx):int(120 * MM_TO_PX * sx), int(20 * MM_TO_PX * sx):int(100 * MM_TO_PX * sx)]
+    assert label.min() < 128 and empty.min() > 200
