@@ -35,6 +35,7 @@ class JobState(StrEnum):
     RETRY = "retry"
     DONE = "done"
     FAILED = "failed"
+    HELD = "held"  # a bundle's page waiting for its turn (services/bundles.py releases it): not in the queue yet
 
 
 class Reimbursement(StrEnum):
@@ -119,6 +120,13 @@ class Invoice(BaseModel):
     reason_params = JSONField(null=True)
     duplicate_of = pw.ForeignKeyField("self", null=True, backref="duplicates", on_delete="SET NULL")
     page_count = pw.IntegerField(null=True)
+    # One file, many invoices (services/bundles.py): the pages (1-based) of the file this invoice is, its box
+    # in a photo of several ({"box": [x0, y0, x1, y1], "quad": [[x, y] * 4]}), the bundle's first invoice (the
+    # one the upload made; None on that one) and, on that one, how many invoices the file held.
+    pages = JSONField(null=True)
+    crop = JSONField(null=True)
+    part_of = pw.IntegerField(null=True, index=True)
+    parts = pw.IntegerField(null=True)
     width = pw.IntegerField(null=True)
     height = pw.IntegerField(null=True)
     has_thumbnail = pw.BooleanField(default=False)

@@ -18,6 +18,12 @@ def invoice_public(inv: Invoice) -> dict:
         "duplicate_of": inv.duplicate_of_id,
         "file": {"kind": f.kind, "mime": f.mime, "size": f.size, "sha256": f.sha256},
         "page_count": inv.page_count,
+        # One file, many invoices: which pages of the file, or which box of the photo, this invoice is; the
+        # upload's first invoice (None on that one) and, on that one, how many the file held.
+        "pages": inv.pages,
+        "crop": inv.crop,
+        "part_of": inv.part_of,
+        "parts": inv.parts,
         "width": inv.width,
         "height": inv.height,
         "has_thumbnail": inv.has_thumbnail,

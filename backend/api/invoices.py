@@ -9,6 +9,7 @@ from ..errors import AppError, NotFound
 from ..roles import Perm
 from ..serializers import invoice_public
 from ..services import activity, booking, bulk, corrections, identity, reconcile, search
+from ..services.bundles import image_key
 from ..services.processing import preview_path, thumbnail_path
 from .auth import json_body
 from .context import runtime
@@ -128,7 +129,7 @@ def correction_history(invoice_id: int):
 def preview(invoice_id: int):
     """The invoice's preview image (JPEG), once it is processed."""
     inv = g.access.invoice(invoice_id)
-    path = preview_path(runtime(), inv.file.sha256)
+    path = preview_path(runtime(), image_key(inv))
     if not path.is_file():
         raise NotFound()
     return send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
@@ -151,7 +152,7 @@ def original(invoice_id: int):
 def thumbnail(invoice_id: int):
     """The invoice's thumbnail (JPEG), once it is processed."""
     inv = g.access.invoice(invoice_id)
-    path = thumbnail_path(runtime(), inv.file.sha256)
+    path = thumbnail_path(runtime(), image_key(inv))
     if not inv.has_thumbnail or not path.is_file():
         raise NotFound()
     return send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)

@@ -50,6 +50,7 @@ def upload():
                 "name": name,
                 "status": "duplicate" if accepted.duplicate else "accepted",
                 "invoice": invoice_public(accepted.invoice),
+                "invoice_count": accepted.count,
             })
         finally:
             storage.close()

@@ -15,7 +15,7 @@ from ..db import database
 from ..errors import InputError
 from ..models import Invoice, InvoiceStatus, Job, JobState
 from ..runtime import Runtime
-from ..services import invoices, ledger, sync
+from ..services import bundles, invoices, ledger, sync
 from ..services.processing import process_invoice
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ def run_job(rt: Runtime, job_id: int) -> None:
             outcome = partial(_finish, job, rt.clock.now())
         seconds = time.perf_counter() - started
     metrics.job_ran(job.kind, _recorded(outcome) or "unrecorded", seconds)
+    if job.kind == "process":
+        _recorded(lambda: bundles.after_job(rt, job.invoice_id))  # a bundle's next page takes its turn
 
 
 # How long a worker keeps trying to write a job's outcome when the database went away under it (a
@@ -148,6 +150,7 @@ def recover(rt: Runtime) -> list[int]:
             | ((Job.state == JobState.RETRY.value) & (Job.run_after < stale))
         )
         redeliver.extend(j.id for j in waiting)
+        bundles.release_stranded(rt)
     for job_id in redeliver:
         rt.dispatch(job_id, 0)
     return redeliver

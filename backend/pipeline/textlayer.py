@@ -17,8 +17,10 @@ from .types import TextLine
 MM_TO_PX = 2500 / 297  # OFD units are mm; scale to the same ~2500 px long side PDFs render at
 
 
-def pdf_lines(data: bytes, long_side: float = 2500, pdf=None) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
-    """Text runs of page 1 with boxes in pixels of a render whose long side is `long_side`.
+def pdf_lines(data: bytes, long_side: float = 2500, pdf=None, index: int = 0
+              ) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
+    """Text runs of a page (the first unless `index` says) with boxes in pixels of a render whose long side
+    is `long_side`.
 
     Runs are built from the characters and their own boxes, not from pdfium's text rectangles:
     those overlap on some generators (a seal's rotated glyphs, a date split across runs), and the
@@ -26,7 +28,7 @@ def pdf_lines(data: bytes, long_side: float = 2500, pdf=None) -> tuple[tuple[Tex
     own = pdf is None
     pdf = open_pdf(data) if own else pdf
     try:
-        page = pdf[0]
+        page = pdf[index]
         width, height = page.get_size()
         scale = long_side / max(width, height)
         tp = page.get_textpage()

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 class Accepted:
     invoice: Invoice
     duplicate: bool
+    count: int = 1  # invoices in the file, when known (a bundle is split once it is read)
 
 
 def accept(rt: Runtime, user: User, team: Team, filename: str, stream: BinaryIO) -> Accepted:
@@ -46,27 +47,51 @@ def accept(rt: Runtime, user: User, team: Team, filename: str, stream: BinaryIO)
             defaults={"size": received.size, "kind": sniffed.kind, "mime": sniffed.mime,
                       "width": sniffed.width, "height": sniffed.height, "created_at": now},
         )
-        original = (
-            Invoice.select()
-            .where(Invoice.team == team, Invoice.file == stored, Invoice.duplicate_of.is_null())
-            .order_by(Invoice.id)
-            .first()
-        )
-        invoice = Invoice.create(
-            team=team, file=stored, uploaded_by=user, original_name=name,
-            status=(InvoiceStatus.DUPLICATE if original else InvoiceStatus.RECEIVED).value,
-            reason="note.duplicate_of" if original else None,
-            reason_params=_duplicate_params(original) if original else None,
-            width=sniffed.width, height=sniffed.height, created_at=now, updated_at=now,
-            **(_copy_of(original, name, now) if original else {"search_text": indexing.search_text(name, None)}),
-        )
-        indexing.write_fts(invoice.id, invoice.search_text)
-        job = None if original else jobrows.create(invoice.id, "process", now, rt.settings.job_max_attempts)
-        event = append(invoice, EventKind.INVOICE_CREATED, now)
+        originals = _originals(team, stored)
+        if originals:  # the same bytes again: one copy of each invoice the file held (a bundle holds many)
+            copies = _copies(originals, team, stored, user, name, sniffed, now)
+            invoice, job = copies[0], None
+            events = [append(c, EventKind.INVOICE_CREATED, now) for c in copies]
+        else:
+            invoice = Invoice.create(
+                team=team, file=stored, uploaded_by=user, original_name=name, status=InvoiceStatus.RECEIVED.value,
+                width=sniffed.width, height=sniffed.height, created_at=now, updated_at=now,
+                search_text=indexing.search_text(name, None))
+            indexing.write_fts(invoice.id, invoice.search_text)
+            job = jobrows.create(invoice.id, "process", now, rt.settings.job_max_attempts)
+            events = [append(invoice, EventKind.INVOICE_CREATED, now)]
     if job is not None:
         _dispatch_quietly(rt, job.id)
-    rt.notifier.publish([event])
-    return Accepted(invoice, duplicate=original is not None)
+    rt.notifier.publish(events)
+    return Accepted(invoice, duplicate=bool(originals), count=max(1, len(originals)))
+
+
+def _originals(team: Team, stored: StoredFile) -> list[Invoice]:
+    """The invoices the team's first upload of this file became: its head, then its other parts. Each
+    """
+    head = Invoice.select().where(Invoice.team == team, Invoice.file == stored).order_by(Invoice.id).first()
+    if head is None:
+        return []
+    return [head, *Invoice.select().where(Invoice.part_of == head.id).order_by(Invoice.id)]
+
+
+def _copies(originals: list[Invoice], team: Team, stored: StoredFile, user: User, name: str, sniffed,
+            now) -> list[Invoice]:
+    """Duplicates of each invoice of a file uploaded before, part for part; the first copy heads them. A part
+    identity linked to an invoice read before is a copy of that one."""
+    copies: list[Invoice] = []
+    for part in originals:
+        original = part.duplicate_of or part
+        head = copies[0].id if copies else None
+        copy = Invoice.create(
+            team=team, file=stored, uploaded_by=user, original_name=name, status=InvoiceStatus.DUPLICATE.value,
+            reason="note.duplicate_of", reason_params=_duplicate_params(original), width=sniffed.width,
+            height=sniffed.height, created_at=now, updated_at=now, pages=part.pages, crop=part.crop,
+            part_of=head, parts=len(originals) if head is None and len(originals) > 1 else None,
+            **_copy_of(original, name, now))
+        indexing.write_fts(copy.id, copy.search_text)
+        copies.append(copy)
+    return copies
 
 
 def _copy_of(original: Invoice, name: str, now) -> dict:

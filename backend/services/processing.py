@@ -10,22 +10,24 @@ from pathlib import Path
 
 from .. import metrics
 from ..models import Invoice, InvoiceStatus, Job, JobState
+from ..pipeline import pages
 from ..pipeline.decode import decode
 from ..pipeline.engines import Engines
 from ..pipeline.extract import reader
 from ..pipeline.ofdpage import render_ofd
 from ..pipeline.thumbnail import make_thumbnail
-from ..pipeline.types import Limits
+from ..pipeline.types import Document, Limits
 from ..runtime import Runtime
-from . import activity, identity, invoices, sync
+from . import activity, bundles, identity, invoices, sync
 
 
-def thumbnail_path(rt: Runtime, sha256: str) -> Path:
-    return rt.settings.thumbs_dir / sha256[:2] / f"{sha256}.jpg"
+def thumbnail_path(rt: Runtime, key: str) -> Path:
+    """`key`: bundles.image_key — the file's hash, and which part of the file the invoice is."""
+    return rt.settings.thumbs_dir / key[:2] / f"{key}.jpg"
 
 
-def preview_path(rt: Runtime, sha256: str) -> Path:
-    return rt.settings.thumbs_dir / sha256[:2] / f"{sha256}.preview.jpg"
+def preview_path(rt: Runtime, key: str) -> Path:
+    return rt.settings.thumbs_dir / key[:2] / f"{key}.preview.jpg"
 
 
 PREVIEW_LONG_SIDE = 1600  # what the invoice page shows under the field boxes
@@ -36,15 +38,15 @@ def process_invoice(rt: Runtime, job: Job) -> None:
     invoices.update(rt, invoice, status=InvoiceStatus.PROCESSING.value, stage="decoding", reason=None,
                     reason_params=None)
     stored = invoice.file
-    data = rt.store.path_for(stored.sha256).read_bytes()
     limits = Limits(max_pixels=rt.settings.max_pixels, max_pdf_pages=rt.settings.max_pdf_pages)
-    document = decode(data, stored.kind, limits)
+    data, document = _part_of_file(rt, invoice, rt.store.path_for(stored.sha256).read_bytes(), limits)
     page = document.first_page
     if page is None and stored.kind == "ofd":
         page = render_ofd(data)  # no pixels to decode: the page drawn from the text the reader reads
     if page is not None:
-        _write_atomically(thumbnail_path(rt, stored.sha256), make_thumbnail(page))
-        _write_atomically(preview_path(rt, stored.sha256), make_thumbnail(page, PREVIEW_LONG_SIDE, 85))
+        key = bundles.image_key(invoice)
+        _write_atomically(thumbnail_path(rt, key), make_thumbnail(page))
+        _write_atomically(preview_path(rt, key), make_thumbnail(page, PREVIEW_LONG_SIDE, 85))
 
     def on_stage(name: str) -> None:
         if name != "decoding":  # already announced
@@ -77,6 +79,20 @@ def process_invoice(rt: Runtime, job: Job) -> None:
     identity.relink(rt, invoice)
     identity.share_reading(rt, Invoice.get_by_id(invoice.id))
     sync.enroll(rt, Invoice.get_by_id(invoice.id), fresh=True)  # not a duplicate's: it is not checkable
+
+
+def _part_of_file(rt: Runtime, invoice: Invoice, data: bytes, limits: Limits) -> tuple[bytes, Document]:
+    """What this invoice is read from: the whole file, or its part of a bundle. A file never split before
+    is split here, the first time it is read (its head keeps the first part)."""
+    kind = invoice.file.kind
+    whole = not (invoice.pages or invoice.crop or invoice.parts or invoice.part_of)
+    if whole and kind == "pdf":
+        groups = pages.page_groups(data, limits)
+        if len(groups) > 1:
+            bundles.split(rt, invoice, [{"pages": [i + 1 for i in g]} for g in groups])
+    if invoice.pages:
+        data = pages.subset(data, invoice.pages)
+    return data, decode(data, kind, limits)
 
 
 def reading_lanes() -> int:

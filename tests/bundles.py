@@ -1,0 +1,68 @@
+"""Bundles built on the fly: dev-set PDFs joined into one file, a 销货清单 page with a text layer."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "invoices-dev"
+
+
+def dev_labels(kind: str) -> list[dict]:
+    """The dev set's labels of one kind (pdf, ofd, photo …), in the file's order; [] without the set."""
+    path = DEV / "labels.jsonl"
+    if not path.is_file():
+        return []
+    return [row for row in map(json.loads, path.read_text().splitlines()) if row["kind"] == kind]
+
+
+def dev_bytes(label: dict) -> bytes:
+    return (DEV / "files" / label["file"]).read_bytes()
+
+
+def join(*pdfs: bytes) -> bytes:
+    """One PDF of every page of these, in order (pdfium copies the pages and what they use)."""
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    try:
+        for data in pdfs:
+            src = pdfium.PdfDocument(data)
+            out.import_pages(src)
+            src.close()
+        buf = io.BytesIO()
+        out.save(buf)
+        return buf.getvalue()
+    finally:
+        out.close()
+
+
+def list_page(code: str | None, number: str | None, items: int = 3) -> bytes:
+    """A one-page 销售货物或者提供应税劳务清单 with a real text layer (the PDF standard CJK font STSong-Light,
+    nothing embedded), naming the invoice it belongs to when code/number are given."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    descendant = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType0, BaseFont=pikepdf.Name("/STSong-Light"),
+        CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("GB1"),
+                                         Supplement=2),
+        FontDescriptor=pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/STSong-Light"), Flags=6,
+            FontBBox=[0, -200, 1000, 900], ItalicAngle=0, Ascent=880, Descent=-120, CapHeight=880, StemV=93)))
+    font = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/STSong-Light"),
+        Encoding=pikepdf.Name("/UniGB-UCS2-H"), DescendantFonts=[pdf.make_indirect(descendant)]))
+    lines = [(150, 780, 16, "销售货物或者提供应税劳务清单"), (40, 740, 10, "购买方名称：某某科技有限公司")]
+    if number:
+        lines.append((40, 720, 10, (f"发票代码：{code}  " if code else "") + f"发票号码：{number}"))
+    lines.append((40, 690, 10, "序号  货物（劳务）名称  数量  单价  金额"))
+    lines += [(40, 670 - 20 * i, 10, f"{i + 1}  办公用品{i + 1}  2  10.00  20.00") for i in range(items)]
+    ops = [f"BT /F1 {size} Tf {x} {y} Td <{text.encode('utf-16-be').hex()}> Tj ET" for x, y, size, text in lines]
+    pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=[0, 0, 595, 842], Contents=pdf.make_stream("\n".join(ops).encode()),
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)))))
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
