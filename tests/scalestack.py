@@ -131,8 +131,10 @@ class ScaleStack:
         if self.proc.poll() is not None:
             raise RuntimeError(f"the stack exited: {self.log.read_text()[-3000:]}")
         try:
+            # The web processes first, nginx only once they all answer: a refused connection would make nginx
+            # skip that process for fail_timeout, and the first tests would see sessions where no cookie sends them.
             return all(requests.get(f"http://127.0.0.1:{p}/api/auth/me", timeout=1).status_code == 401
-                       for p in (self.port, *self.stack()["web_ports"]))
+                       for p in (*self.stack()["web_ports"], self.port))
         except (requests.RequestException, KeyError, json.JSONDecodeError):
             return False
 
