@@ -18,6 +18,12 @@ export interface Invoice {
   duplicate_of: number | null;
   file: { kind: string; mime: string; size: number; sha256: string };
   page_count: number | null;
+  // One file, many invoices (backend/services/bundles.py): the file's pages (1-based) this invoice is, or its
+  // box in a photo of several; the upload's first invoice; on that one, how many the file held.
+  pages?: number[] | null;
+  crop?: { box: [number, number, number, number]; quad?: [number, number][] } | null;
+  part_of?: number | null;
+  parts?: number | null;
   width: number | null;
   height: number | null;
   has_thumbnail: boolean;

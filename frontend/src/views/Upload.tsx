@@ -1,4 +1,5 @@
 import { useRef, useState } from "preact/hooks";
+import { BundleNote } from "../components/BundleNote";
 import { errorText, t } from "../i18n";
 import { addFiles, clearFinished, uploads, type UploadItem } from "../state/uploads";
 
@@ -70,6 +71,7 @@ function UploadRow({ item }: { item: UploadItem }) {
         <span class="phase">{label}</span>
       </div>
       <progress max={1} value={item.progress} aria-label={item.name} />
+      {item.invoiceId !== undefined && <BundleNote invoiceId={item.invoiceId} />}
       {item.error && <p class="error" data-testid="upload-error">{errorText(item.error)}</p>}
     </li>
   );
