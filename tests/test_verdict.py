@@ -23,40 +23,13 @@ from . import media
 from .helpers import upload
 
 
-def landscape(width: int = 1280, height: int = 960) -> bytes:
-    """A holiday photo's worth of scene: gradient sky, sun, two hills, a lake, a house and trees, some noise."""
-    rng = np.random.default_rng(7)
-    img = np.zeros((height, width, 3), np.uint8)
-    for y in range(height // 2):
-        t = y / (height / 2)
-        img[y, :] = (235 - 60 * t, 190 - 40 * t, 120 + 40 * t)  # BGR: blue at the top, paler at the horizon
-    img[height // 2:] = (70, 140, 60)
-    cv2.circle(img, (width * 3 // 4, height // 6), 60, (80, 220, 255), -1)
-    cv2.fillPoly(img, [np.array([[0, height // 2], [width // 3, height // 5], [width * 2 // 3, height // 2]])],
-                 (90, 110, 80))
-    cv2.fillPoly(img, [np.array([[width // 3, height // 2], [width * 3 // 4, height // 4], [width, height // 2]])],
-                 (110, 130, 100))
-    cv2.ellipse(img, (width // 3, height * 3 // 4), (260, 70), 0, 0, 360, (180, 120, 40), -1)
-    x0, y0 = width * 2 // 3, height * 5 // 8
-    cv2.rectangle(img, (x0, y0), (x0 + 180, y0 + 140), (60, 80, 170), -1)
-    cv2.fillPoly(img, [np.array([[x0 - 20, y0], [x0 + 90, y0 - 90], [x0 + 200, y0]])], (40, 40, 120))
-    cv2.rectangle(img, (x0 + 70, y0 + 70), (x0 + 110, y0 + 140), (30, 50, 90), -1)
-    for i in range(6):
-        tx = 60 + i * 90
-        cv2.rectangle(img, (tx, height * 5 // 8), (tx + 14, height * 5 // 8 + 80), (30, 60, 90), -1)
-        cv2.circle(img, (tx + 7, height * 5 // 8 - 10), 36, (40, 120 + 10 * i, 40), -1)
-    noise = rng.normal(0, 6, img.shape)
-    img = np.clip(img.astype(np.float64) + noise, 0, 255).astype(np.uint8)
-    return cv2.imencode(".jpg", cv2.GaussianBlur(img, (3, 3), 0), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
-
-
 def _line(text: str) -> TextLine:
     return TextLine(text, (0.0, 0.0, 100.0, 20.0), 0.9, "ocr")
 
 
 @pytest.mark.slow
 def test_a_landscape_photo_is_not_an_invoice(client, alice, queue):
-    res = upload(client, ("IMG_2041.jpg", landscape()))
+    res = upload(client, ("IMG_2041.jpg", media.landscape()))
     invoice_id = res.json["results"][0]["invoice"]["id"]
     queue.run_all()
     inv = client.get(f"/api/invoices/{invoice_id}").json["invoice"]

@@ -2,14 +2,15 @@ import { signal } from "@preact/signals";
 import zhDomain from "../../../backend/i18n/zh.json";
 import enDomain from "../../../backend/i18n/en.json";
 import { ui } from "./ui";
+import { workbench } from "./workbench";
 import { localTimes } from "../lib/format";
 
 export type Lang = "zh" | "en";
 const STORAGE_KEY = "fapiao.lang";
 
 export const catalogs: Record<Lang, Record<string, string>> = {
-  zh: { ...zhDomain, ...ui.zh },
-  en: { ...enDomain, ...ui.en },
+  zh: { ...zhDomain, ...ui.zh, ...workbench.zh },
+  en: { ...enDomain, ...ui.en, ...workbench.en },
 };
 
 function initialLang(): Lang {

@@ -11,6 +11,7 @@ import { columnQueries, ColumnsView } from "../components/board/ColumnsView";
 import { FacetChips, StatusChips } from "../components/board/FilterChips";
 import { MoreFilters } from "../components/board/MoreFilters";
 import { SavedViews } from "../components/board/SavedViews";
+import { NextReview } from "../components/NextReview";
 import { SearchBox } from "../components/board/SearchBox";
 import { TableView } from "../components/board/TableView";
 import { boardFilter, filterQuery, isDesktop, setFilter } from "../state/board";
@@ -44,6 +45,7 @@ export function Board() {
           {isDesktop.value && <ViewSwitch filter={filter} />}
           {mayExport && <a class="button" href={exportUrl(null, query)} download data-testid="export">{t("board.export")}</a>}
           <SavedViews />
+          <NextReview current={null} />
         </div>
       </div>
       <StatusChips filter={filter} result={main} />

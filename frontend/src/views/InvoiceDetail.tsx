@@ -1,9 +1,13 @@
 // One invoice: what was read (on its picture), the finance side (duplicate evidence, reimbursement and
 // booking, reconciliation with the authority), the authority checks, and the whole timeline.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { StatusChip } from "../components/StatusChip";
 import { t } from "../i18n";
-import { boxStyle, qrAgreement } from "../lib/qr";
+import { qrAgreement } from "../lib/qr";
+import { currentNote, hasFields, isNotInvoice } from "../lib/note";
+import { keyAction } from "../lib/review";
+import { goToNextReview, NextReview } from "../components/NextReview";
+import { PageViewer, stepZoom, type ViewerState } from "../components/detail/PageViewer";
 import { openInvoice } from "../state/nav";
 import { board } from "../state/store";
 import type { Invoice } from "../state/types";
@@ -23,41 +27,61 @@ export function InvoiceDetail({ id }: { id: number }) {
   const inv = board.value.invoices.get(id);
   const [selected, setSelected] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
+  const [view, setView] = useState<ViewerState>({ zoom: 1, rotation: 0 });
   const extras = useInvoiceExtras(id, inv?.version);
+  const state = useRef({ selected, view });
+  state.current = { selected, view };
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      const action = keyAction(e);
+      if (!action) return;
+      const { selected: sel, view: v } = state.current;
+      const at = sel === null ? -1 : FIELDS.indexOf(sel as (typeof FIELDS)[number]);
+      if (action === "next_field") setSelected(FIELDS[Math.min(FIELDS.length - 1, at + 1)]);
+      else if (action === "prev_field") setSelected(FIELDS[Math.max(0, at < 0 ? 0 : at - 1)]);
+      else if (action === "next_review") void goToNextReview(id);
+      else if (action === "zoom_in") setView({ ...v, zoom: stepZoom(v.zoom, 1) });
+      else if (action === "zoom_out") setView({ ...v, zoom: stepZoom(v.zoom, -1) });
+      else if (action === "fit") setView({ ...v, zoom: 1 });
+      else if (action === "rotate") setView({ ...v, rotation: (v.rotation + 90) % 360 });
+      else setSelected(null);
+      e.preventDefault();
+    }
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [id]);
   if (!inv) return null;
   const page = inv.reading?.page_size ?? null;
   const qr = qrAgreement(inv);
+  const note = currentNote(inv);
+  const read = hasFields(inv);
   return (
-    <section class="card detail" data-testid="invoice-detail" data-invoice-id={inv.id}>
-      <div class="row between">
+    <section class={`card detail workbench${selected ? " pinned" : ""}`} data-testid="invoice-detail" data-invoice-id={inv.id}>
+      <div class="row between wrap">
         <button type="button" class="link" onClick={() => openInvoice(null)}>← {t("detail.back")}</button>
-        <StatusChip status={inv.status} stage={inv.stage} />
+        <span class="row wrap">
+          <NextReview current={inv.id} />
+          <StatusChip status={inv.status} stage={inv.stage} />
+        </span>
       </div>
       <DetailHeading inv={inv} />
-      <span class={`badge qr-${qr}`} data-testid="qr-badge" data-qr={qr}>{t(qr === "none" ? "detail.no_qr" : `detail.qr_${qr}`)}</span>
+      <div class="row wrap">
+        <span class={`badge qr-${qr}`} data-testid="qr-badge" data-qr={qr}>{t(qr === "none" ? "detail.no_qr" : `detail.qr_${qr}`)}</span>
+        {isNotInvoice(inv) && <span class="badge not-invoice" data-testid="not-invoice">{t("detail.not_invoice")}</span>}
+      </div>
+      {note && (
+        <p class={`status-note ${note.tone}`} data-testid="status-note" data-kind={note.kind} data-key={note.key}>{note.text}</p>
+      )}
+      <p class="hint keys-hint" data-testid="keys-hint">{t("keys.hint")}</p>
       <div class="detail-grid">
-        <div class="detail-side">
-          <DuplicateSection inv={inv} duplicates={extras?.duplicates ?? []} />
-          <FinanceSection inv={inv} />
-          <ReconcileSection inv={inv} rec={extras?.reconcile ?? null} />
-          {inv.duplicate_of === null && (  // a second file is never checked at the authority
-            <SyncPanel inv={inv} onEditField={(name) => { setSelected(name); setEditing(name); }} />
+        <div class="detail-view">
+          {inv.has_thumbnail && page ? (
+            <PageViewer inv={inv} page={page} fields={FIELDS} selected={selected} onSelect={setSelected} view={view} onView={setView} />
+          ) : (
+            inv.status !== "processing" && inv.status !== "received" && <p class="note" data-testid="no-page">{t("viewer.no_page")}</p>
           )}
         </div>
         <div class="detail-main">
-          {inv.has_thumbnail && page && (
-            <div class="page" data-testid="page">
-              <img src={`/api/invoices/${inv.id}/preview?v=${inv.version}`} alt={inv.original_name} />
-              {FIELDS.map((name) => {
-                const f = inv.fields?.[name];
-                return f?.box ? (
-                  <button type="button" key={name} data-testid={`box-${name}`} aria-label={t(`field.${name}`)}
-                    class={`box${selected === name ? " selected" : ""}${f.review ? " doubt" : ""}`}
-                    style={boxStyle(f.box, page)} onClick={() => setSelected(name)} />
-                ) : null;
-              })}
-            </div>
-          )}
           <h3>{t("detail.fields")}</h3>
           <ul class="fields">
             {FIELDS.map((name) => (
@@ -67,7 +91,15 @@ export function InvoiceDetail({ id }: { id: number }) {
             ))}
           </ul>
           <h3>{t("detail.checks")}</h3>
-          <Findings findings={inv.validation ?? []} />
+          {read ? <Findings findings={inv.validation ?? []} /> : <p class="note" data-testid="no-fields">{t("detail.no_fields")}</p>}
+        </div>
+        <div class="detail-side">
+          <DuplicateSection inv={inv} duplicates={extras?.duplicates ?? []} />
+          <FinanceSection inv={inv} />
+          <ReconcileSection inv={inv} rec={extras?.reconcile ?? null} />
+          {inv.duplicate_of === null && (  // a second file is never checked at the authority
+            <SyncPanel inv={inv} onEditField={(name) => { setSelected(name); setEditing(name); }} />
+          )}
         </div>
       </div>
       <HistorySection id={inv.id} version={inv.version} />

@@ -3,8 +3,8 @@
 // or the title while nothing is read yet.
 import type { JSX } from "preact";
 import { t } from "../../i18n";
-import { causeText } from "../../lib/causes";
 import { yuan } from "../../lib/format";
+import { currentNote, isNotInvoice } from "../../lib/note";
 import { openInvoice } from "../../state/nav";
 import type { Invoice } from "../../state/types";
 import { StatusChip } from "../StatusChip";
@@ -54,16 +54,14 @@ export function InvoiceCard({ inv, style, checked, onCheck }: Props) {
 
 /** The issue date, number (代码-号码) and type, or the invoice's id while nothing is read. */
 function summary(inv: Invoice): string {
+  if (isNotInvoice(inv)) return t("detail.not_invoice");  // not "unknown type": it is no invoice at all
   const known = [inv.issue_date, inv.key, inv.family ? t(`family.${inv.family}`) : null].filter(Boolean);
   return known.length ? known.join(" · ") : `#${inv.id}`;
 }
 
 function Note({ inv }: { inv: Invoice }) {
-  if (inv.diagnosis?.length) {
-    return <p class="note line" data-testid="top-cause" data-cause={inv.diagnosis[0].key}>{causeText(inv.diagnosis[0])}</p>;
-  }
-  if (inv.reason && inv.reason !== "sync.outcome") {
-    return <p class={`line ${inv.status === "failed" ? "error" : "note"}`} data-testid="reason">{t(inv.reason, inv.reason_params)}</p>;
-  }
-  return null;
+  const note = currentNote(inv);  // the same words the invoice page shows (lib/note.ts)
+  if (!note) return null;
+  if (note.kind === "cause") return <p class="note line" data-testid="top-cause" data-cause={note.key}>{note.text}</p>;
+  return <p class={`line ${note.tone === "error" ? "error" : "note"}`} data-testid="reason" data-key={note.key}>{note.text}</p>;
 }
