@@ -66,3 +66,35 @@ def list_page(code: str | None, number: str | None, items: int = 3) -> bytes:
     buf = io.BytesIO()
     pdf.save(buf)
     return buf.getvalue()
+
+
+def photo_of(images: list, angles: list[float], seed: int = 0):
+    """One photo of these sheets (BGR arrays) laid side by side on a dark, grainy table, each turned by its
+    angle (degrees): what a person takes of three taxi receipts."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sheets = []
+    for image, angle in zip(images, angles, strict=True):
+        scale = 1400 / image.shape[0]
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        h, w = image.shape[:2]
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+        size = (int(h * sin + w * cos), int(h * cos + w * sin))
+        turn[0, 2] += size[0] / 2 - w / 2
+        turn[1, 2] += size[1] / 2 - h / 2
+        sheets.append((cv2.warpAffine(image, turn, size), cv2.warpAffine(np.full((h, w), 255, np.uint8), turn, size)))
+    gap = 120
+    height = max(s.shape[0] for s, _ in sheets) + 2 * gap
+    width = sum(s.shape[1] for s, _ in sheets) + gap * (len(sheets) + 1)
+    table = (np.array((70, 85, 100)) + rng.normal(0, 12, (height, width, 3))).clip(0, 255).astype(np.uint8)
+    table = cv2.GaussianBlur(table, (7, 7), 0)
+    x = gap
+    for sheet, mask in sheets:
+        y = (height - sheet.shape[0]) // 2
+        area = table[y:y + sheet.shape[0], x:x + sheet.shape[1]]
+        area[mask > 0] = sheet[mask > 0]
+        x += sheet.shape[1] + gap
+    return table

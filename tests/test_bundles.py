@@ -12,6 +12,7 @@ import pytest
 from backend.db import database
 from backend.jobs.runner import recover
 from backend.models import Invoice, InvoiceStatus, Job, JobState, StoredFile
+from backend.services.bundles import in_flight
 
 from . import media
 from .bundles import DEV, dev_bytes, dev_labels, join, list_page
@@ -143,9 +144,10 @@ def _run_one(queue, job_id: int) -> None:
 
 def test_a_bundle_does_not_starve_other_uploads(client, alice, queue, fake_reader, rt):
     bundle = upload(client, ("ten.pdf", media.pdf(10))).json["results"][0]["invoice"]
+    assert in_flight(rt) < 9
     (head_job, _), = queue.dispatched
     _run_one(queue, head_job)  # read: split into ten, its next pages held for their turn
-    lane = rt.settings.workers
+    lane = in_flight(rt)
     with database.connection_context():
         held = Job.select().where(Job.state == JobState.HELD.value).count()
     assert held == 9 - lane and len(queue.dispatched) == lane  # the head is done: `lane` of its nine pages queued
@@ -162,14 +164,83 @@ def test_a_bundle_does_not_starve_other_uploads(client, alice, queue, fake_reade
 
 
 def test_recovery_releases_a_bundle_whose_chain_broke(client, alice, queue, fake_reader, clock):
-    upload(client, ("six.pdf", media.pdf(6)))
+    upload(client, ("many.pdf", media.pdf(3 * in_flight(queue.runtime))))
     (head_job, _), = queue.dispatched
     _run_one(queue, head_job)
     queue.dispatched.clear()  # the queue lost what was released (a Redis flush, a crash before enqueue)
     with database.connection_context():
         Job.update(state=JobState.FAILED.value).where(Job.state == JobState.QUEUED.value).execute()
     recover(queue.runtime)
-    assert len(queue.dispatched) == queue.runtime.settings.workers
+    assert len(queue.dispatched) == in_flight(queue.runtime)
     queue.run_all(max_rounds=50)
     with database.connection_context():
         assert Job.select().where(Job.state == JobState.HELD.value).count() == 0
+
+
+TAXIS = [row for row in dev_labels("photo") if row["invoice_type"] == "出租车票"]
+
+
+def _jpeg(image) -> bytes:
+    import cv2
+
+    return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+
+
+def test_sheets_laid_side_by_side_are_found_each_upright():
+    from backend.pipeline import documents
+
+    from .bundles import photo_of
+
+    sheets = [media.invoice_like(900, 1300, f"NO {i}") for i in range(3)]
+    photo = photo_of(sheets, [-8, 3, 11], seed=1)
+    quads = documents.find(photo)
+    assert len(quads) == 3
+    lefts = [documents.bounds(q)[0] for q in quads]
+    assert lefts == sorted(lefts)  # reading order
+    for quad in quads:
+        cut = documents.cut(photo, quad)
+        h, w = cut.shape[:2]
+        assert 0.6 < w / h < 0.8  # a sheet of 900 × 1300, upright
+        assert cut[h // 2, 5:w // 10].mean() > 150  # the sheet's white edge, not the table: deskewed onto it
+
+
+def test_a_photo_of_one_sheet_is_not_split():
+    from backend.pipeline import documents
+
+    from .bundles import photo_of
+
+    assert documents.find(photo_of([media.invoice_like(900, 1300)], [5])) == []
+    assert documents.find(media.invoice_like(1200, 800)) == []  # the paper fills the photo
+
+
+@needs_dev
+def test_no_photo_of_the_dev_set_is_split():
+    import cv2
+
+    from backend.pipeline import documents
+
+    rows = [r for kind in ("photo", "scan", "rendered") for r in dev_labels(kind)]
+    split = [r["file"] for r in rows if documents.find(cv2.imread(str(DEV / "files" / r["file"])))]
+    assert len(rows) > 40 and split == []
+
+
+@pytest.mark.skipif(len(TAXIS) < 3, reason=f"dev data set not found at {DEV}")
+@pytest.mark.slow
+def test_a_photo_of_three_receipts_is_three_invoices(client, alice, queue):
+    import cv2
+
+    from .bundles import photo_of
+
+    rows = TAXIS[:3]
+    photo = photo_of([cv2.imread(str(DEV / "files" / r["file"])) for r in rows], [-6, 4, 9])
+    res = upload(client, ("three.jpg", _jpeg(photo)))
+    queue.run_all(max_rounds=50)
+    parts = sorted(_invoices(res.json["results"][0]["invoice"]["file"]["sha256"]), key=lambda i: i.crop["box"][0])
+    assert len(parts) == 3 and parts[0].parts == 3
+    assert [inv.key for inv in parts] == [r["invoice_key"] for r in rows]
+    assert all(inv.status in DONE and inv.has_thumbnail for inv in parts)
+    # Each previews its own cut-out, about the size of the receipt (1400 px tall in the photo).
+    for inv in parts:
+        x0, y0, x1, y1 = inv.crop["box"]
+        assert 1300 < y1 - y0 < 1700 and inv.height > 1300 and inv.width < inv.height
+    assert len({client.get(f"/api/invoices/{inv.id}/preview").data for inv in parts}) == 3

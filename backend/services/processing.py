@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import metrics
 from ..models import Invoice, InvoiceStatus, Job, JobState
-from ..pipeline import pages
+from ..pipeline import documents, pages
 from ..pipeline.decode import decode
 from ..pipeline.engines import Engines
 from ..pipeline.extract import reader
@@ -92,7 +92,15 @@ def _part_of_file(rt: Runtime, invoice: Invoice, data: bytes, limits: Limits) ->
             bundles.split(rt, invoice, [{"pages": [i + 1 for i in g]} for g in groups])
     if invoice.pages:
         data = pages.subset(data, invoice.pages)
-    return data, decode(data, kind, limits)
+    document = decode(data, kind, limits)
+    photo = document.first_page if kind not in ("pdf", "ofd") else None
+    if whole and photo is not None:
+        quads = documents.find(photo)
+        if len(quads) > 1:
+            bundles.split(rt, invoice, [{"crop": {"box": documents.bounds(q), "quad": q}} for q in quads])
+    if invoice.crop and photo is not None:  # the reader, thumbnail and preview see this document only
+        document = Document(kind, 1, (documents.cut(photo, invoice.crop["quad"]),))
+    return data, document
 
 
 def reading_lanes() -> int:
