@@ -46,6 +46,18 @@ def claim(job_id: int, worker: str, now: dt.datetime, lease_seconds: int) -> Job
     return Job.get_by_id(job_id) if rows else None
 
 
+def unclaim(job_id: int, worker: str, now: dt.datetime) -> bool:
+    """Give back a claim this worker may have made without learning so (the database went away between the
+    UPDATE and its answer): due again at once, the attempt not counted. False when there was no such claim."""
+    rows = (
+        Job.update(state=JobState.RETRY.value, attempts=Job.attempts - 1, worker=None, lease_until=None,
+                   run_after=now, updated_at=now)
+        .where(Job.id == job_id, Job.state == JobState.RUNNING.value, Job.worker == worker)
+        .execute()
+    )
+    return bool(rows)
+
+
 def finish(job: Job, now: dt.datetime) -> None:
     _leave_running(job, now, state=JobState.DONE.value, lease_until=None)
 

@@ -163,6 +163,29 @@ def test_an_outcome_is_recorded_on_a_new_connection_when_the_database_went_away(
     assert job().state == "done"
 
 
+def test_a_claim_whose_answer_was_lost_is_given_back(client, alice, queue, clock, monkeypatch):
+    """The database went away between the claim's UPDATE and its answer: the claim is written but the worker
+    never learns it. Given back (and delivered again), not left `running` under a live worker for its lease."""
+    from peewee import OperationalError
+
+    real, lost = jobrows.claim, {"left": 1}
+
+    def claim(*args, **kwargs):
+        taken = real(*args, **kwargs)
+        if lost["left"]:
+            lost["left"] -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        return taken
+
+    monkeypatch.setattr(jobrows, "claim", claim)
+    upload(client, ("a.jpg", media.jpeg()))
+    queue.run_all(max_rounds=1)
+    assert lost["left"] == 0 and (job().state, job().attempts, job().worker) == ("retry", 0, None)
+    assert [d for d in queue.dispatched if d[0] == 1]  # delivered again, not left to the lease
+    queue.run_all(clock=clock)
+    assert (job().state, job().attempts) == ("done", 1)
+
+
 @pytest.mark.skipif(not os.environ.get("FAPIAO_TEST_DATABASE_URL"), reason="a server connection to cut: PostgreSQL")
 def test_a_worker_connection_cut_by_postgresql_mid_job(client, alice, queue, clock, monkeypatch):
     import psycopg2

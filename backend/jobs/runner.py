@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 from peewee import InterfaceError, OperationalError
 
@@ -21,6 +23,7 @@ from ..services.processing import process_invoice
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Runtime, Job], None]
+T = TypeVar("T")
 HANDLERS: dict[str, Handler] = {"process": process_invoice, "check": sync.check_job,
                                 "ledger_import": ledger.import_job}
 
@@ -43,10 +46,10 @@ LOST_DELIVERY_SECONDS = 60
 
 
 def run_job(rt: Runtime, job_id: int) -> None:
+    job = _claim(rt, job_id)
+    if job is None:
+        return
     with database.connection_context():
-        job = jobrows.claim(job_id, jobrows.worker_id(), rt.clock.now(), rt.settings.job_lease_seconds)
-        if job is None:
-            return
         started = time.perf_counter()
         try:
             HANDLERS[job.kind](rt, job)
@@ -62,12 +65,27 @@ def run_job(rt: Runtime, job_id: int) -> None:
         _recorded(lambda: bundles.after_job(rt, job.invoice_id))  # a bundle's next page takes its turn
 
 
+def _claim(rt: Runtime, job_id: int) -> Job | None:
+    worker = jobrows.worker_id()
+    try:
+        with database.connection_context():
+            return jobrows.claim(job_id, worker, rt.clock.now(), rt.settings.job_lease_seconds)
+    except (OperationalError, InterfaceError) as exc:
+        # The claim may be written with its answer lost (a PostgreSQL restart mid-statement): a live worker's
+        # claim would keep the job `running` until its lease ran out. Give it back and deliver it again.
+        log.warning("job %s: the database went away while claiming it (%s); giving the claim back", job_id, exc)
+        if _recorded(lambda: jobrows.unclaim(job_id, worker, rt.clock.now())):
+            with contextlib.suppress(Exception):  # the queue away too: recovery delivers a due retry
+                rt.dispatch(job_id, 1)
+        return None
+
+
 # How long a worker keeps trying to write a job's outcome when the database went away under it (a
 # PostgreSQL restart takes seconds). Past that, the job's lease running out hands it to recovery.
 RECORD_SECONDS = 60.0
 
 
-def _recorded(write: Callable[[], str], seconds: float = RECORD_SECONDS) -> str | None:
+def _recorded(write: Callable[[], T], seconds: float = RECORD_SECONDS) -> T | None:
     """Write a job's outcome on a connection of its own, so that one the job broke (a PostgreSQL restart
     mid-read) is not the one it is written on: else the job would stay `running` under a live worker until
     its lease ran out (10 minutes by default). Returns the outcome written (done, retry, failed); None if none."""
