@@ -1,11 +1,12 @@
 import { useEffect, useRef } from "preact/hooks";
-import { api, onAuthLost } from "./api/http";
+import { api, ApiError, onAuthLost } from "./api/http";
 import { connect, disconnect, loadFirstPage } from "./api/sync";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
 import { LanguageSwitch } from "./components/LanguageSwitch";
 import { t } from "./i18n";
 import { canAny, canSeeBackups, canSeePeople } from "./lib/perms";
-import { sessionEnded, signedOut } from "./state/session";
+import { remember, rememberedUser, sessionEnded, signedOut } from "./state/session";
+import { resumeUploads } from "./state/uploads";
 import { authChecked, user } from "./state/store";
 import type { User } from "./state/types";
 import { Board } from "./views/Board";
@@ -31,8 +32,12 @@ export function App() {
     if (linkToken !== null) return;
     onAuthLost(sessionEnded);
     api<{ user: User }>("/api/auth/me")
-      .then((res) => (user.value = res.user))
-      .catch(() => (user.value = null))
+      .then((res) => {
+        user.value = res.user;
+        remember(res.user);
+      })
+      // No network (the app shell came from the service worker): the last person signed in here, offline.
+      .catch((err) => (user.value = err instanceof ApiError && err.status === 0 ? rememberedUser() : null))
       .finally(() => (authChecked.value = true));
     return () => onAuthLost(null);
   }, []);
@@ -40,6 +45,7 @@ export function App() {
   const me = user.value;
   useEffect(() => {
     if (!me) return;
+    void resumeUploads(me.id);
     loadFirstPage().catch(() => undefined).finally(connect);
     return () => disconnect();
   }, [me?.id]);

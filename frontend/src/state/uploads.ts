@@ -1,59 +1,127 @@
 // The upload queue: each file is prepared (downscaled), sent with a progress bar, and retried
 // with back-off when the network drops; a file the server refuses shows its translated reason.
-import { signal } from "@preact/signals";
+// The queue is kept in IndexedDB (lib/uploadqueue): a reload brings the rows back and sends the unfinished
+// ones again, files chosen offline wait there for the network, and leaving with files unsent asks first.
+import { effect, signal } from "@preact/signals";
 import { CSRF_HEADERS } from "../api/http";
+import { t } from "../i18n";
 import { backoffMs, isRetryable } from "../lib/backoff";
 import { downscaleIfLarge } from "../lib/downscale";
+import {
+  busy, deleteRecords, isFinished, loadRecords, openQueue, patchRecord, resumePlan, saveRecord, storedPatch,
+  type QueueRecord, type UploadItem,
+} from "../lib/uploadqueue";
 import { sessionEnded } from "./session";
-import { receiveInvoices } from "./store";
+import { receiveInvoices, user } from "./store";
 import type { ApiErrorBody, Invoice } from "./types";
 
-export type UploadPhase = "preparing" | "uploading" | "retrying" | "waiting_online" | "accepted" | "duplicate" | "rejected";
-
-export interface UploadItem {
-  id: number;
-  name: string;
-  size: number;
-  phase: UploadPhase;
-  progress: number; // 0..1
-  attempt: number;
-  retryInSeconds?: number;
-  error?: ApiErrorBody;
-  invoiceId?: number;
-}
+export type { UploadItem, UploadPhase } from "../lib/uploadqueue";
 
 const CONCURRENCY = 3;
 const MAX_ATTEMPTS = 10;
-let nextId = 1;
+let lastId = 0;
 let running = 0;
-const waiting: { item: UploadItem; file: File }[] = [];
+const waiting: { id: number; file: File; prepared: boolean }[] = [];
 
 export const uploads = signal<UploadItem[]>([]);
 
+// Ids outlive the page (they key the stored records): time-based, never repeating within a page.
+function newId(): number {
+  lastId = Math.max(lastId + 1, Date.now());
+  return lastId;
+}
+
+// IndexedDB, opened once; without it (blocked, private mode) the queue still works, for this page only.
+let db: Promise<IDBDatabase | null> | null = null;
+let writes: Promise<void> = Promise.resolve();
+
+function store(): Promise<IDBDatabase | null> {
+  db ??= globalThis.indexedDB ? openQueue(globalThis.indexedDB).catch(() => null) : Promise.resolve(null);
+  return db;
+}
+
+/** Writes go one after another, in the order the states happened. */
+function persist(op: (db: IDBDatabase) => Promise<void>): Promise<void> {
+  writes = writes.then(async () => {
+    const handle = await store();
+    if (handle) await op(handle);
+  }).catch(() => undefined);
+  return writes;
+}
+
 function update(id: number, patch: Partial<UploadItem>): void {
   uploads.value = uploads.value.map((u) => (u.id === id ? { ...u, ...patch } : u));
+  const stored = storedPatch(patch);
+  if (stored) void persist((handle) => patchRecord(handle, id, stored));
 }
 
 export function addFiles(files: Iterable<File>): void {
+  const owner = user.value?.id ?? 0;
   const added: UploadItem[] = [];
   for (const file of files) {
-    const item: UploadItem = { id: nextId++, name: file.name, size: file.size, phase: "preparing", progress: 0, attempt: 0 };
+    const item: UploadItem = { id: newId(), name: file.name, size: file.size, phase: "preparing", progress: 0, attempt: 0 };
+    const record: QueueRecord = { ...item, owner, type: file.type, blob: file, prepared: false, added: Date.now() };
+    void persist((handle) => saveRecord(handle, record));
     added.push(item);
-    waiting.push({ item, file });
+    waiting.push({ id: item.id, file, prepared: false });
   }
   uploads.value = [...added, ...uploads.value];
   pump();
 }
 
 export function clearFinished(): void {
-  uploads.value = uploads.value.filter((u) => !["accepted", "duplicate", "rejected"].includes(u.phase));
+  const gone = uploads.value.filter((u) => isFinished(u.phase)).map((u) => u.id);
+  uploads.value = uploads.value.filter((u) => !isFinished(u.phase));
+  void persist((handle) => deleteRecords(handle, gone));
+}
+
+const resumedFor = new Set<number>();
+
+/** Once per signed-in person and page: their stored rows come back, the unfinished ones are sent again. */
+export async function resumeUploads(owner: number): Promise<void> {
+  if (resumedFor.has(owner)) return;
+  resumedFor.add(owner);
+  const handle = await store();
+  if (!handle) return;
+  await writes;
+  const { rows, resend } = resumePlan(await loadRecords(handle).catch(() => []), owner);
+  const shown = new Set(uploads.value.map((u) => u.id));
+  uploads.value = [...uploads.value, ...rows.filter((r) => !shown.has(r.id))];
+  for (const r of resend) {
+    if (shown.has(r.id) || !r.blob) continue;
+    lastId = Math.max(lastId, r.id);
+    const file = r.blob instanceof File ? r.blob : new File([r.blob], r.name, { type: r.type });
+    waiting.push({ id: r.id, file, prepared: r.prepared });
+  }
+  for (const row of rows.filter((r) => r.error?.key === "upload.lost")) {
+    void persist((h) => patchRecord(h, row.id, { phase: "rejected", error: row.error }));
+  }
+  pump();
+}
+
+/** The browser asks before leaving while files are unsent (the handler is there only then). */
+export function warnBeforeLeaving(event: BeforeUnloadEvent): string {
+  event.preventDefault();
+  event.returnValue = t("upload.leave_warning"); // older engines show it; current ones show their own words
+  return event.returnValue;
+}
+
+if (typeof window !== "undefined") {
+  let installed = false;
+  effect(() => {
+    const unsent = busy(uploads.value);
+    if (unsent === installed) return;
+    installed = unsent;
+    if (unsent) window.addEventListener("beforeunload", warnBeforeLeaving);
+    else window.removeEventListener("beforeunload", warnBeforeLeaving);
+  });
 }
 
 function pump(): void {
   while (running < CONCURRENCY && waiting.length) {
     const next = waiting.shift()!;
     running++;
-    process(next.item.id, next.file).finally(() => {
+    process(next.id, next.file, next.prepared).finally(() => {
       running--;
       pump();
     });
@@ -67,8 +135,9 @@ interface UploadResult {
   error?: ApiErrorBody;
 }
 
-async function process(id: number, original: File): Promise<void> {
-  const file = await downscaleIfLarge(original);
+async function process(id: number, original: File, prepared: boolean): Promise<void> {
+  const file = prepared ? original : await downscaleIfLarge(original);
+  if (!prepared) void persist((handle) => patchRecord(handle, id, { blob: file, prepared: true, type: file.type }));
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     if (!navigator.onLine) {
       update(id, { phase: "waiting_online" });

@@ -1,4 +1,4 @@
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { BundleNote } from "../components/BundleNote";
 import { errorText, t } from "../i18n";
 import { addFiles, clearFinished, uploads, type UploadItem } from "../state/uploads";
@@ -9,6 +9,7 @@ export function Upload() {
   const camera = useRef<HTMLInputElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
+  const online = useOnline();
 
   function take(input: HTMLInputElement | null) {
     if (input?.files?.length) addFiles(Array.from(input.files));
@@ -18,6 +19,7 @@ export function Upload() {
   return (
     <section class="card upload" aria-labelledby="upload-title">
       <h2 id="upload-title">{t("upload.title")}</h2>
+      {!online && <p class="upload-offline" role="status" data-testid="upload-offline">{t("upload.offline")}</p>}
       <div
         class={`dropzone${dragging ? " dragging" : ""}`}
         data-testid="dropzone"
@@ -42,7 +44,7 @@ export function Upload() {
       </div>
       {uploads.value.length > 0 && (
         <>
-          <ul class="uploads" data-testid="uploads">
+          <ul class="uploads" data-testid="uploads" aria-label={t("upload.title")}>
             {uploads.value.map((u) => <UploadRow key={u.id} item={u} />)}
           </ul>
           <button type="button" class="link" onClick={clearFinished}>{t("upload.clear")}</button>
@@ -70,9 +72,26 @@ function UploadRow({ item }: { item: UploadItem }) {
         <span class="name">{item.name}</span>
         <span class="phase">{label}</span>
       </div>
+      {item.resumed && <p class="hint" data-testid="upload-resumed">{t("upload.resumed")}</p>}
       <progress max={1} value={item.progress} aria-label={item.name} />
       {item.invoiceId !== undefined && <BundleNote invoiceId={item.invoiceId} />}
       {item.error && <p class="error" data-testid="upload-error">{errorText(item.error)}</p>}
     </li>
   );
+}
+
+/** Whether the browser says it is online (files chosen offline wait in the queue; the page says so). */
+function useOnline(): boolean {
+  const [online, setOnline] = useState(() => globalThis.navigator?.onLine ?? true);
+  useEffect(() => {
+    const on = () => setOnline(true);
+    const off = () => setOnline(false);
+    window.addEventListener("online", on);
+    window.addEventListener("offline", off);
+    return () => {
+      window.removeEventListener("online", on);
+      window.removeEventListener("offline", off);
+    };
+  }, []);
+  return online;
 }
