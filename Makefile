@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMPS := .stamps
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json backend/i18n -type f 2>/dev/null)
+FRONTEND_SRC := $(shell find frontend/src frontend/pwa frontend/index.html frontend/vite.config.ts frontend/tsconfig.json backend/i18n -type f 2>/dev/null)
 
 .PHONY: install run scale test test-py test-pg test-frontend lint browser bench clean
 

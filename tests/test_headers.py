@@ -44,6 +44,7 @@ def assert_secured(response) -> None:
     assert policy["frame-ancestors"] == "'none'"
     assert policy["object-src"] == "'none'" and policy["base-uri"] == "'none'"
     assert policy["img-src"] == "'self' data: blob:"
+    assert policy["worker-src"] == "'self'" and policy["manifest-src"] == "'self'"  # the SW and the manifest
     assert "unsafe" not in response.headers["Content-Security-Policy"]
     assert "Strict-Transport-Security" not in response.headers
 

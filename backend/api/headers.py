@@ -4,7 +4,8 @@ The policy is strict because the SPA allows it: Vite emits one module script and
 (frontend/dist/index.html holds no inline script or style), Preact and Chart.js set styles through the
 CSSOM (which style-src does not govern), and the socket is the app's own origin. Images: the app's own
 (thumbnails, previews); data: and blob: images cannot run script, and keep a locally made preview or icon
-working.
+working. The service worker (/sw.js) and the web app manifest are the app's own files: worker-src and
+manifest-src say 'self' outright, so neither hangs on what default-src happens to allow.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _POLICY = (
     "img-src 'self' data: blob:",
     "font-src 'self'",
     "connect-src {connect}",
+    "worker-src 'self'",
+    "manifest-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
