@@ -41,6 +41,11 @@ class SimulatorSettings:
     latency_ms: int = 0
     error_rate: float = 0.0  # share of requests answered 500
     outages: tuple[tuple[dt.datetime, dt.datetime], ...] = ()  # UTC windows when it is down
+    # Announced maintenance (UTC windows): down as in an outage, but it says so, and until when.
+    maintenance: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    # The taxpayers (buyer tax IDs) the installation is authorised for at the platform; empty: public 查验, every
+    # invoice answers and every named ledger is served. Set: others' invoices are 查无此票, others' ledgers refused.
+    taxpayers: tuple[str, ...] = ()
     unsupported_regions: tuple[str, ...] = ()  # 2-digit province codes it cannot verify
     seed: int | None = None
     ledger_file: Path | None = None  # an official export to seed the simulated platform with at start

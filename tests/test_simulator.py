@@ -149,3 +149,39 @@ def test_seeded_at_start_from_a_file_named_in_the_settings(tmp_path, sim_clock):
     assert verify(sim)["outcome"] == "voided"
     assert sim.get("/api/v1/config").json["ledger_file"] == str(path)
     assert sim.get("/api/v1/config").json["ledger_file"] == str(path)
+
+
+def test_announced_maintenance_says_so_and_until_when(tmp_path, sim_clock):
+    start = sim_clock.now() + dt.timedelta(hours=1)
+    sim = make_sim(tmp_path, sim_clock, maintenance=((start, start + dt.timedelta(hours=2)),),
+                   outages=((start + dt.timedelta(hours=3), start + dt.timedelta(hours=4)),))
+    assert verify(sim)["outcome"] == "not_found"
+    sim_clock.advance(hours=1, seconds=1)
+    res = sim.post("/api/v1/verify", json=INVOICE)
+    assert res.status_code == 503 and res.json == {"error": "maintenance", "until": "2026-01-05T05:00:00Z"}
+    sim_clock.advance(hours=3)
+    res = sim.post("/api/v1/verify", json=INVOICE)
+    assert res.status_code == 503 and res.json["error"] == "down"  # an outage announces nothing
+
+
+def test_only_the_authorised_taxpayers_invoices_and_ledgers(tmp_path, sim_clock):
+    sim = make_sim(tmp_path, sim_clock, taxpayers=("91110000MA00000001",))
+    other = {**INVOICE, "invoice_number": "87654322", "buyer_tax_id": "91440300MA5D00003C"}
+    for body in (INVOICE, other):
+        assert sim.post("/api/v1/invoices", json={**body, "delay_hours": 0}).status_code == 201
+    assert verify(sim)["outcome"] == "found"
+    assert verify(sim, invoice_number="87654322")["outcome"] == "not_found"  # another taxpayer's: 查无此票
+    res = sim.get("/api/v1/ledger", query_string={"buyer": "91110000MA00000001,91440300MA5D00003C"})
+    assert [r["invoice_number"] for r in res.json["rows"]] == ["87654321"]
+    assert res.json["refused"] == ["91440300MA5D00003C"]
+
+
+def test_ledger_leaves_out_what_a_look_up_would_refuse(tmp_path, sim_clock):
+    sim = make_sim(tmp_path, sim_clock, unsupported_regions=("54",))
+    old = {**INVOICE, "invoice_number": "87654323", "issue_date": "2020-01-01"}
+    far = {**INVOICE, "invoice_code": "5400094140"}
+    for body in (INVOICE, old, far):
+        assert sim.post("/api/v1/invoices", json={**body, "delay_hours": 0}).status_code == 201
+    res = sim.get("/api/v1/ledger", query_string={"buyer": INVOICE["buyer_tax_id"]})
+    assert [r["key"] for r in res.json["rows"]] == ["1100094140-87654321"]
+    assert verify(sim, **old)["outcome"] == "too_old" and verify(sim, **far)["outcome"] == "unsupported"

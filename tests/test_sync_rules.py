@@ -41,6 +41,21 @@ def test_schedule_backs_off_then_goes_daily():
     assert gaps == [1, 3, 12, 24, 24, 24]
 
 
+def test_schedule_looks_when_the_window_ends_and_keeps_the_last_look_late():
+    ends = NOW + dt.timedelta(hours=7)
+    when = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=3, pending_since=NOW, quota_used_today=3,
+                      policy=POLICY, expected_at=ends)
+    assert when == ends + dt.timedelta(minutes=5)  # not 12 h later: "expected by" is answered when it expires
+    last = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=1, pending_since=NOW, quota_used_today=4,
+                      policy=POLICY)
+    assert last == china_day_start(NOW) + dt.timedelta(days=1, minutes=-30)  # 23:30 in China, not 13:00
+    assert next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=4, pending_since=NOW, quota_used_today=4,
+                      policy=POLICY) == NOW + dt.timedelta(hours=24)  # already past the day's end
+    late = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=6, pending_since=NOW, quota_used_today=1,
+                      policy=POLICY, expected_at=NOW - dt.timedelta(hours=2))
+    assert late == NOW + dt.timedelta(hours=6)  # a day late (offline-issued): every 6 h, not once a day
+
+
 def test_schedule_respects_quota_limit_and_scale():
     when = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=1, pending_since=NOW, quota_used_today=5,
                       policy=POLICY)
@@ -79,7 +94,11 @@ def test_each_rule_alone():
     assert keys(ctx(last_outcome=Outcome.VOIDED)) == ["voided"]
     assert keys(ctx(last_outcome=Outcome.RED_FLUSHED)) == ["red_flushed"]
     assert keys(ctx(last_outcome=Outcome.TOO_OLD)) == ["too_old"]
-    assert keys(ctx(fields={"invoice_number": "1", "issue_date": "2019-01-01"})) == ["too_old"]
+    old = {"invoice_number": "1", "issue_date": "2019-01-01"}
+    assert keys(ctx(fields=old)) == ["too_old"]
+    assert keys(ctx(fields=old, online=True, last_outcome=None)) == ["too_old"]
+    # The platform answered "not found", which it never does past five years: the date's premise is gone.
+    assert keys(ctx(fields=old, online=True)) == []
     assert keys(ctx(last_outcome=Outcome.UNSUPPORTED)) == ["unsupported"]
     assert keys(ctx(family="taxi")) == ["unsupported"]
     assert keys(ctx(last_outcome=Outcome.INCONSISTENT,
@@ -90,6 +109,15 @@ def test_each_rule_alone():
     assert keys(ctx(fields=ours, entities=(("我们公司", "911100001234567890"),))) == ["other_taxpayer"]
     assert keys(ctx(fields=ours, entities=(("别家公司", "91110000000000000x"),))) == []
     assert keys(ctx(connector={"ok": False, "down_since": "x"})) == ["connector_down"]
+    announced = {"ok": True, "failures": 1, "last_error": "connector.maintenance"}
+    assert keys(ctx(connector=announced)) == ["maintenance"]
+    assert keys(ctx(connector={**announced, "ok": False, "failures": 3})) == ["maintenance"]
+    mine = {"invoice_number": "1", "buyer_tax_id": "911100001234567890"}
+    refused = frozenset({"911100001234567890"})
+    assert keys(ctx(fields=mine, entities=(("我们公司", "911100001234567890"),), refused=refused)) \
+        == ["no_permission"]
+    assert keys(ctx(fields=ours, entities=(("我们公司", "911100001234567890"),), refused=refused)) \
+        == ["other_taxpayer"]  # not ours at all: another taxpayer's, whatever we are authorised for
     assert keys(ctx(quota_used_today=5)) == ["quota"]
     assert keys(ctx(last_outcome=Outcome.QUOTA)) == ["quota"]
     assert keys(ctx(doubtful=("amount",))) == ["reader_doubts"]
@@ -107,6 +135,14 @@ def test_found_has_no_causes_and_ranking_puts_certain_first():
     assert ranked[1].params["expected_by"].endswith("Z")
     weaker = dg.diagnose(ctx(expected_by=later, overdue_at=later, near=({"key": "k", "score": 0.6, "diffs": []},)))
     assert [c.key for c in weaker] == ["sync_window", "near_miss"]  # any digit, not a look-alike: too new first
+    agreeing = {"key": "k", "score": 0.6, "diffs": [], "differences": []}  # ... unless all else agrees
+    assert keys(ctx(expected_by=later, overdue_at=later, near=(agreeing,)))[:2] == ["near_miss", "sync_window"]
+    down = {"ok": False, "down_since": "x", "last_error": "connector.down"}
+    assert keys(ctx(expected_by=later, overdue_at=later, connector=down)) == ["connector_down", "sync_window"]
+    mine = {"invoice_number": "1", "buyer_tax_id": "91110000000000000X", "buyer_name": "别家公司"}
+    assert keys(ctx(fields=mine, entities=(("我们公司", "911100001234567890"),), connector=down))[0] \
+        == "other_taxpayer"  # evidence of its own outranks an outage, which no answer would change
+    assert keys(ctx(expected_by=later, overdue_at=later, quota_used_today=5))[0] == "quota"
 
 
 def test_every_rule_has_zh_and_en_text():

@@ -39,6 +39,7 @@ def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.date
         near=near, differences=tuple((invoice.authority or {}).get("differences") or ()),
         entities=tuple((e.name, e.tax_id) for e in BuyerEntity.select().where(BuyerEntity.team == invoice.team_id)),
         connector=health.snapshot(rt) if online else None,
+        refused=frozenset(health.refused_taxpayers()) if online else frozenset(), online=online,
     )
 
 

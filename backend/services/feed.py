@@ -26,6 +26,7 @@ def pull(rt: Runtime) -> int:
         health.record(rt, exc.key)
         return 0
     health.record(rt, None)
+    health.record_refused(getattr(conn, "refused", []))
     if not rows:
         return 0  # keep the old cursor: nothing has changed since it, and nothing is written
     settled = 0

@@ -57,6 +57,26 @@ def condition(snap: dict) -> str:
     return "degraded" if snap["failures"] else "ok"
 
 
+REFUSED = "refused:"  # one row per taxpayer whose ledger the platform refused (no authorisation for it)
+
+
+def record_refused(refused: list[str]) -> None:
+    """Keep the taxpayers the last ledger call was refused for: a row each, gone once it is served again.
+    Written only when the set changes (the feed asks every tick)."""
+    wanted = {t.upper() for t in refused}
+    if wanted == refused_taxpayers():
+        return
+    with write_transaction():
+        ConnectorState.delete().where(ConnectorState.name.startswith(REFUSED)).execute()
+        for tax_id in sorted(wanted):
+            ConnectorState.create(name=(REFUSED + tax_id)[:32], ok=False, last_error="connector.not_authorised")
+
+
+def refused_taxpayers() -> set[str]:
+    rows = ConnectorState.select(ConnectorState.name).where(ConnectorState.name.startswith(REFUSED))
+    return {r.name[len(REFUSED):] for r in rows}
+
+
 def feed_cursor() -> str | None:
     state = ConnectorState.get_or_none(ConnectorState.name == NAME)
     return state.feed_cursor if state else None

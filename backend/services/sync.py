@@ -17,7 +17,7 @@ from ..runtime import Runtime
 from ..sync import machine
 from ..sync.connector import ConnectorError
 from ..sync.matching import differences
-from ..sync.schedule import china_day_start, next_check, overdue_at
+from ..sync.schedule import china_day_start, expected_by, next_check, overdue_at
 from ..sync.types import Outcome, Result
 from . import health, invoices
 from .diagnose import diagnosis_for
@@ -117,13 +117,14 @@ def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, us
     fields = values(invoice)
     errors = _errors_in_row(invoice) + 1 if _invoice_error(result.outcome, result.error) else 0
     since = invoice.pending_since or now
-    overdue = overdue_at(issued(rt, invoice, now), pol)
+    start = issued(rt, invoice, now)
+    overdue = overdue_at(start, pol)
     status = machine.next_status(result.outcome, now=now, overdue_at=overdue, errors_in_row=errors)
     checks_done = invoice.checks_done + (1 if result.outcome != Outcome.UNAVAILABLE else 0)
     spent = quota_used_today(invoice, now) + (1 if result.spent_quota else 0)
     next_at = None if result.outcome in machine.STOPS_CHECKING else next_check(
         now=now, outcome=result.outcome, checks_done=checks_done, pending_since=since, quota_used_today=spent,
-        policy=pol)
+        policy=pol, expected_at=expected_by(start, pol))
     authority = _authority(result, fields)
     changes = dict(status=status, reason="sync.outcome", reason_params={"outcome": result.outcome.value},
                    last_outcome=result.outcome.value, checks_done=checks_done, next_check_at=next_at,
@@ -152,7 +153,7 @@ def _authority(result: Result, fields: dict) -> dict | None:
 
 
 # Failures of the connection, not of one invoice (a wrong token included): they never make a sync_error.
-OUTAGE_ERRORS = {"connector.down", "connector.timeout", "connector.unauthorized"}
+OUTAGE_ERRORS = {"connector.down", "connector.timeout", "connector.unauthorized", "connector.maintenance"}
 
 
 def _invoice_error(outcome: Outcome | str, error: str | None) -> bool:
@@ -175,8 +176,17 @@ def _errors_in_row(invoice: Invoice) -> int:
 def check_panel(rt: Runtime, invoice: Invoice) -> dict:
     """What the invoice page's sync panel shows: the checks, the next one, the diagnosis, today's quota."""
     return {"checks": timeline(invoice), "next_check_at": iso(invoice.next_check_at),
-            "diagnosis": invoice.diagnosis or [],
+            "diagnosis": current_diagnosis(rt, invoice),
             "quota": {"used": quota_used_today(invoice, rt.clock.now()), "limit": policy(rt).daily_quota}}
+
+
+def current_diagnosis(rt: Runtime, invoice: Invoice) -> list[dict]:
+    """The diagnosis as of now. One stored with the last answer rests on premises that expire ("expected by
+    03:56", today's quota, the connector's health): while the invoice is still followed it is recomputed."""
+    if invoice.status not in machine.WATCHED or rt.connector is None:
+        return invoice.diagnosis or []
+    outcome = Outcome(invoice.last_outcome) if invoice.last_outcome in Outcome._value2member_map_ else None
+    return diagnosis_for(rt, invoice, outcome, rt.clock.now())
 
 
 def timeline(invoice: Invoice) -> list[dict]:

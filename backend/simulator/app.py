@@ -30,7 +30,7 @@ from ..sync.exportfile import read_export
 from ..sync.matching import invoice_key
 from ..sync.types import Query
 from . import auth, store
-from .rules import is_down, sync_delay, verify
+from .rules import authorised, in_ledger, is_down, maintenance_until, sync_delay, verify
 
 FEED_PAGE = 1000
 STATES = ("normal", "voided", "red_flushed")
@@ -75,6 +75,9 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
         cfg = state.config
         if cfg.latency_ms:
             time.sleep(cfg.latency_ms / 1000)
+        until = maintenance_until(state.clock.now(), cfg)
+        if until is not None:
+            return jsonify(error="maintenance", until=until.isoformat() + "Z"), 503, {"Retry-After": "3600"}
         if is_down(state.clock.now(), cfg):
             return jsonify(error="down"), 503
         if cfg.error_rate and state.rng.random() < cfg.error_rate:
@@ -115,10 +118,12 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
         if buyers is None:
             return jsonify(error="buyer_required"), 400
         now = state.clock.now()
-        rows = store.changed(since_at, now, buyers, FEED_PAGE)
+        refused = [b for b in buyers if not authorised(b, state.config)]
+        rows = store.changed(since_at, now, [b for b in buyers if b not in refused], FEED_PAGE)
         cursor = rows[-1].changed_at if len(rows) == FEED_PAGE else now
-        return jsonify(rows=[{**r.fields, "key": r.key, "state": r.state} for r in rows],
-                       cursor=cursor.isoformat())
+        return jsonify(rows=[{**r.fields, "key": r.key, "state": r.state} for r in rows
+                             if in_ledger(r.fields, now, state.config)],
+                       cursor=cursor.isoformat(), refused=refused)
 
     @app.post("/api/v1/invoices")
     def issue():
@@ -184,14 +189,9 @@ _CONFIG_RANGES = {"error_rate": (0.0, 1.0), "latency_ms": (0, 60_000), "daily_qu
 def _config_changes(body: dict, config) -> dict:
     """The changes a config body asks for; ValueError (naming the field) for any it cannot apply."""
     changes: dict = {}
-    if "outages" in body:
-        windows = body["outages"]
-        if not isinstance(windows, list) or not all(isinstance(w, list) and len(w) == 2 for w in windows):
-            raise ValueError("outages")
-        try:
-            changes["outages"] = tuple((_naive_utc(a), _naive_utc(b)) for a, b in windows)
-        except (TypeError, ValueError, OverflowError):
-            raise ValueError("outages") from None
+    for name in ("outages", "maintenance"):
+        if name in body:
+            changes[name] = _windows(body[name], name)
     for name, (lo, hi) in _CONFIG_RANGES.items():
         if name in body:
             if not _number(body[name], lo, hi):
@@ -203,6 +203,15 @@ def _config_changes(body: dict, config) -> dict:
             raise ValueError("unsupported_regions")
         changes["unsupported_regions"] = tuple(regions)
     return changes
+
+
+def _windows(windows, name: str) -> tuple:
+    if not isinstance(windows, list) or not all(isinstance(w, list) and len(w) == 2 for w in windows):
+        raise ValueError(name)
+    try:
+        return tuple((_naive_utc(a), _naive_utc(b)) for a, b in windows)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(name) from None
 
 
 def _body(text_fields: tuple[str, ...]) -> dict:
@@ -233,6 +242,7 @@ def seed_from_export(data: bytes, filename: str, now: dt.datetime) -> tuple[int,
 def _config_json(cfg) -> dict:
     out = dataclasses.asdict(cfg)
     out["outages"] = [[a.isoformat(), b.isoformat()] for a, b in cfg.outages]
+    out["maintenance"] = [[a.isoformat(), b.isoformat()] for a, b in cfg.maintenance]
     out["ledger_file"] = str(cfg.ledger_file) if cfg.ledger_file else None
     return out
 

@@ -43,6 +43,29 @@ def is_down(now: dt.datetime, config: SimulatorSettings) -> bool:
     return any(start <= now < end for start, end in config.outages)
 
 
+def maintenance_until(now: dt.datetime, config: SimulatorSettings) -> dt.datetime | None:
+    """The end of the announced maintenance window `now` lies in, if any."""
+    return next((end for start, end in config.maintenance if start <= now < end), None)
+
+
+def authorised(buyer_tax_id: str | None, config: SimulatorSettings) -> bool:
+    """Whether the installation may see invoices made out to this taxpayer (everyone's, when none is set)."""
+    return not config.taxpayers or (buyer_tax_id or "").upper() in {t.upper() for t in config.taxpayers}
+
+
+def in_ledger(fields: dict, now: dt.datetime, config: SimulatorSettings) -> bool:
+    """Whether the ledger feed carries this invoice: only what 查验 could answer for (its region served, inside
+    the 5-year window); the feed never says "found" of an invoice a look-up would refuse."""
+    query = Query(fields.get("invoice_code") or None, str(fields.get("invoice_number") or ""), None, None, None, None)
+    if province(query) in config.unsupported_regions:
+        return False
+    try:
+        issued_on = dt.date.fromisoformat(fields.get("issue_date") or "")
+    except ValueError:
+        return True
+    return (china_date(now) - issued_on).days <= config.max_age_days
+
+
 def verify(entry: Issued | None, query: Query, *, now: dt.datetime, lookups_today: int,
            config: SimulatorSettings) -> Result:
     """One 查验. `lookups_today` counts this invoice's earlier look-ups today (this one excluded)."""
@@ -58,6 +81,8 @@ def verify(entry: Issued | None, query: Query, *, now: dt.datetime, lookups_toda
     today = china_date(now)
     if issued_on and (today - issued_on).days > config.max_age_days:
         return Result(Outcome.TOO_OLD, remaining=remaining)
+    if entry is not None and not authorised(entry.fields.get("buyer_tax_id"), config):
+        entry = None  # the platform shows a taxpayer its own invoices: another's is 查无此票
     if entry is None or entry.visible_at > now:
         same_day = issued_on == today
         return Result(Outcome.SAME_DAY if same_day else Outcome.NOT_FOUND, remaining=remaining)

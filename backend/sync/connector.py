@@ -40,6 +40,7 @@ class Connector(Protocol):
 class HttpConnector:
     name = "authority"
     online = True
+    refused: list[str] = []  # taxpayers the last ledger call was refused for
 
     def __init__(self, base_url: str, timeout: float, session: requests.Session | None = None,
                  token: str = "") -> None:
@@ -57,7 +58,9 @@ class HttpConnector:
         except requests.RequestException:
             raise ConnectorError("connector.down") from None
         if res.status_code >= 500:
-            raise ConnectorError("connector.down", status=res.status_code)
+            # An announced maintenance says so (and until when); anything else is an outage.
+            raise ConnectorError("connector.maintenance" if _says_maintenance(res) else "connector.down",
+                                 status=res.status_code)
         if res.status_code in (401, 403):
             # The token is wrong or missing: a setting to fix, which says nothing about any invoice.
             raise ConnectorError("connector.unauthorized", status=res.status_code)
@@ -88,11 +91,15 @@ class HttpConnector:
 
     def changes(self, cursor: str | None, buyers: list[str]) -> tuple[list[dict], str | None]:
         """The ledger rows of these taxpayers (buyer tax IDs) changed since the cursor. The platform shows a
-        taxpayer only their own ledger: with none named there is nothing to ask for."""
+        taxpayer only their own ledger: with none named there is nothing to ask for. The taxpayers it refused
+        (the installation holds no authorisation for them) are left in `refused`."""
         if not buyers:
             return [], cursor
         params = {"buyer": ",".join(buyers), **({"since": cursor} if cursor else {})}
         body = self._call("GET", "/api/v1/ledger", params=params)
+        refused = body.get("refused") or []
+        self.refused = sorted({str(t).upper() for t in refused if isinstance(t, str)}) if isinstance(
+            refused, list) else []
         rows, new_cursor = body.get("rows"), body.get("cursor")
         if not isinstance(rows, list) or not isinstance(new_cursor, str):
             raise ConnectorError("connector.bad_response")
@@ -101,6 +108,14 @@ class HttpConnector:
 
     def issue(self, fields: dict) -> None:
         self._call("POST", "/api/v1/invoices", json=fields)
+
+
+def _says_maintenance(res) -> bool:
+    try:
+        body = res.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("error") == "maintenance"
 
 
 class LedgerOnly:

@@ -13,6 +13,11 @@ from .types import Outcome
 
 LADDER_HOURS = (1.0, 3.0, 12.0, 24.0)  # after the 1st, 2nd, 3rd, 4th look; then daily
 RETRY_UNAVAILABLE_MINUTES = 10.0  # the connector failed: try again soon, it costs no quota
+AFTER_EXPECTED_MINUTES = 5.0  # look just after the sync window ends: "expected by" is then answered
+LAST_OF_DAY_MINUTES = 30.0  # the day's last look-up, this long before the platform's day turns
+# Past the sync window but not yet overdue (offline-issued invoices arrive a day or two late): look every few
+# hours, as a person would, rather than once a day; 4 a day stays inside the platform's 5.
+LATE_STEP_HOURS = 6.0
 CHINA = dt.timedelta(hours=8)
 
 
@@ -53,15 +58,30 @@ def overdue_at(issued: dt.datetime, policy: Policy) -> dt.datetime:
 
 
 def next_check(*, now: dt.datetime, outcome: Outcome, checks_done: int, pending_since: dt.datetime,
-               quota_used_today: int, policy: Policy) -> dt.datetime | None:
-    """The next automatic look-up, or None when there is nothing more to learn by asking."""
+               quota_used_today: int, policy: Policy, expected_at: dt.datetime | None = None) -> dt.datetime | None:
+    """The next automatic look-up, or None when there is nothing more to learn by asking.
+
+    `expected_at`: when the invoice should be findable (end of its sync window); a look-up is placed just
+    after it, so the premise "expected by …" is answered when it expires, not a ladder step later."""
     if now - pending_since > policy.scaled(policy.limit_days * 24):
         return None
     if outcome == Outcome.UNAVAILABLE:
         return now + policy.scaled(RETRY_UNAVAILABLE_MINUTES / 60)
     step = LADDER_HOURS[checks_done - 1] if 0 < checks_done <= len(LADDER_HOURS) else 24.0
+    if expected_at is not None and expected_at <= now < expected_at + policy.scaled(
+            policy.overdue_hours - policy.window_hours):
+        step = min(step, LATE_STEP_HOURS)
     when = now + policy.scaled(step)
+    if expected_at is not None:
+        after = expected_at + policy.scaled(AFTER_EXPECTED_MINUTES / 60)
+        if now < after < when:
+            when = after
+    day_turns = china_day_start(now) + dt.timedelta(days=1)
     if outcome == Outcome.QUOTA or quota_used_today >= policy.daily_quota:
         # The platform refuses until its day turns; asking before that only burns tomorrow's quota.
-        when = max(when, china_day_start(now) + dt.timedelta(days=1, minutes=5))
+        return max(when, day_turns + dt.timedelta(minutes=5))
+    if quota_used_today == policy.daily_quota - 1 and when < day_turns:
+        # The day's last look-up: as late as the day allows, never spent just before the invoice appears
+        # (one was parked till the next day, its 5th check having run 14 s too early).
+        when = max(when, day_turns - policy.scaled(LAST_OF_DAY_MINUTES / 60))
     return when
