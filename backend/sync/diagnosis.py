@@ -157,7 +157,8 @@ def _quota(c: Context) -> Hit:
     if c.last_outcome != Outcome.QUOTA and c.quota_used_today < c.daily_quota:
         return None
     # Spent today: no look-up can tell more until the day turns, whatever "expected by" promised.
-    return 0.91 if c.quota_used_today >= c.daily_quota else 0.7, {"used": c.quota_used_today, "limit": c.daily_quota, "next_allowed": iso(c.next_allowed)}
+    score = 0.91 if c.quota_used_today >= c.daily_quota else 0.7
+    return score, {"used": c.quota_used_today, "limit": c.daily_quota, "next_allowed": iso(c.next_allowed)}
 
 
 def _too_old(c: Context) -> Hit:
