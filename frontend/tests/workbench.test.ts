@@ -41,3 +41,11 @@ describe("the page viewer", () => {
     expect([turned.visualW, turned.visualH, turned.pageW, turned.pageH]).toEqual([1600, 3200, 3200, 1600]);
   });
 });
+
+describe("English punctuation", () => {
+  it("never lists with 、 (the Chinese enumeration comma)", async () => {
+    const { catalogs } = await import("../src/i18n");
+    const bad = Object.entries(catalogs.en).filter(([, text]) => text.includes("、")).map(([key]) => key);
+    expect(bad).toEqual([]);
+  });
+});

@@ -107,9 +107,26 @@ export function InvoiceDetail({ id }: { id: number }) {
   );
 }
 
+/** "File NAME, uploaded by … at …" with a long name cut to one line: the whole name on hover, and on a tap
+ * (a phone has no hover) it unfolds. */
+function FileLine({ inv }: { inv: Invoice }) {
+  const [whole, setWhole] = useState(false);
+  const marker = "\u0000";
+  const [before, after] = t("detail.file", { name: marker, by: inv.uploaded_by_name ?? "—", at: shortDateTime(inv.created_at) }).split(marker);
+  return (
+    <>
+      {before}
+      <button type="button" class={`filename${whole ? " whole" : ""}`} title={inv.original_name} data-testid="file-name"
+        aria-expanded={whole} onClick={() => setWhole(!whole)}>{inv.original_name}</button>
+      {after}
+    </>
+  );
+}
+
 /** Seller and amount first (what people look for), then date, key and the file it came from. */
 function DetailHeading({ inv }: { inv: Invoice }) {
-  const title = inv.seller_name ?? (inv.family ? t(`family.${inv.family}`) : inv.original_name);
+  const title = inv.seller_name ?? (isNotInvoice(inv) ? t("detail.not_invoice")
+    : inv.family && inv.family !== "unknown" ? t(`family.${inv.family}`) : inv.original_name);
   const facts = [inv.issue_date, inv.key, inv.seller_name && inv.family ? t(`family.${inv.family}`) : null].filter(Boolean);
   return (
     <div class="heading" data-testid="detail-heading">
@@ -119,7 +136,7 @@ function DetailHeading({ inv }: { inv: Invoice }) {
       </h2>
       {facts.length > 0 && <p class="sub">{facts.join(" · ")}</p>}
       <p class="sub">
-        {t("detail.file", { name: inv.original_name, by: inv.uploaded_by_name ?? "—", at: shortDateTime(inv.created_at) })}
+        <FileLine inv={inv} />
         {" · "}
         <a href={`/api/invoices/${inv.id}/file`}>{t("board.download")}</a>
       </p>

@@ -143,7 +143,7 @@ function LedgerImport({ teamId }: { teamId: number }) {
     <div class="block" data-testid="ledger-import">
       <h3>{t("settings.ledger")}</h3>
       <p class="note">{t("settings.ledger_hint")}</p>
-      <input type="file" accept=".xlsx,.csv" disabled={busy} data-testid="ledger-file"
+      <input type="file" accept=".xlsx,.csv" disabled={busy} data-testid="ledger-file" aria-label={t("settings.ledger")}
         onChange={(e) => {
           const file = e.currentTarget.files?.[0];
           e.currentTarget.value = ""; // choosing the same file again must import it again

@@ -1,6 +1,7 @@
 // What a bulk action did: how many were done, and each refusal's reason (translated from its error key),
 // grouped so that 40 invoices refused for one reason read as one line.
 import { errorText, t } from "../../i18n";
+import { listOf } from "../../lib/causes";
 import { board } from "../../state/store";
 import type { Outcome, Refusal } from "./bulk";
 
@@ -39,7 +40,7 @@ export function BulkOutcome({ outcome, onClose }: { outcome: Outcome; onClose: (
               <li key={text} data-testid="refusal">
                 <span class="error">{text}</span>{" "}
                 <span class="sub">
-                  {ids.slice(0, SHOWN).map(label).join("、")}
+                  {listOf(ids.slice(0, SHOWN).map(label))}
                   {ids.length > SHOWN ? ` ${t("bulk.and_more", { n: ids.length - SHOWN })}` : ""}
                 </span>
               </li>
