@@ -98,3 +98,29 @@ def photo_of(images: list, angles: list[float], seed: int = 0):
         area[mask > 0] = sheet[mask > 0]
         x += sheet.shape[1] + gap
     return table
+
+
+def join_ofd(*ofds: bytes) -> bytes:
+    """One OFD of the first page of each of these (made by one writer, one template), in order: the first's
+    package with the others' pages and resources added; only the first's attachments (its invoice XML) kept."""
+    import re
+    import zipfile
+
+    out_buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(ofds[0])) as base, zipfile.ZipFile(out_buf, "w", zipfile.ZIP_DEFLATED) as out:
+        names = set(base.namelist())
+        for name in base.namelist():
+            if not name.endswith("Document.xml"):
+                out.writestr(name, base.read(name))
+        for i, data in enumerate(ofds[1:], start=1):
+            with zipfile.ZipFile(io.BytesIO(data)) as other:
+                out.writestr(f"Doc_0/Pages/Page_{i}/Content.xml", other.read("Doc_0/Pages/Page_0/Content.xml"))
+                for name in other.namelist():
+                    if "/Res/" in name and name not in names:
+                        out.writestr(name, other.read(name))
+                        names.add(name)
+        doc = base.read("Doc_0/Document.xml").decode()
+        pages = "".join(f'<ofd:Page ID="{100 + i}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(ofds)))
+        out.writestr("Doc_0/Document.xml", re.sub(r"<ofd:Pages>.*?</ofd:Pages>", f"<ofd:Pages>{pages}</ofd:Pages>",
+                                                  doc, flags=re.S))
+    return out_buf.getvalue()

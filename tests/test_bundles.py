@@ -244,3 +244,29 @@ def test_a_photo_of_three_receipts_is_three_invoices(client, alice, queue):
         x0, y0, x1, y1 = inv.crop["box"]
         assert 1300 < y1 - y0 < 1700 and inv.height > 1300 and inv.width < inv.height
     assert len({client.get(f"/api/invoices/{inv.id}/preview").data for inv in parts}) == 3
+
+
+OFDS = [row for row in dev_labels("ofd") if row["invoice_type"] == "增值税电子普通发票"]
+
+
+@pytest.mark.skipif(len(OFDS) < 2, reason=f"dev data set not found at {DEV}")
+def test_an_ofd_of_two_invoices_is_two(client, alice, queue):
+    from .bundles import join_ofd
+
+    rows = OFDS[:2]
+    res = upload(client, ("two.ofd", join_ofd(*map(dev_bytes, rows))))
+    queue.run_all(max_rounds=50)
+    parts = _by_page(_invoices(res.json["results"][0]["invoice"]["file"]["sha256"]))
+    assert [inv.pages for inv in parts] == [[1], [2]]
+    assert [inv.key for inv in parts] == [row["invoice_key"] for row in rows]
+    assert all(inv.status in DONE and inv.page_count == 1 for inv in parts)
+    # The first's invoice XML (its check code among them) stays with its own page and reads into it only.
+    assert parts[0].fields["check_code"]["value"] == rows[0]["fields"]["check_code"]
+
+
+def test_an_ofd_past_the_page_limit_is_refused(client, alice, queue, fake_reader):
+    res = upload(client, ("many.ofd", media.ofd(60)))
+    queue.run_all()
+    inv = client.get(f"/api/invoices/{res.json['results'][0]['invoice']['id']}").json["invoice"]
+    assert inv["status"] == "failed" and inv["reason"] == "error.ofd.too_many_pages"
+    assert inv["reason_params"] == {"pages": 60, "limit": 50}

@@ -1,4 +1,4 @@
-"""One file, many invoices: which pages of a PDF belong together, and a page group as a PDF of its own.
+"""One file, many invoices: which pages of a PDF or OFD belong together, and a page group as a file of its own.
 
 A bundle (货拉拉, 滴滴 and many suppliers send one PDF of dozens of invoices, one a page) is cut into page
 groups, each read as an invoice. A page starts a new group unless it continues the one before: it prints the
@@ -11,48 +11,62 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
+from collections.abc import Callable
 
+from .. import archive
 from ..errors import InputError
 from .decode import open_pdf
 from .fields import assign
-from .textlayer import pdf_lines
-from .types import Limits
+from .textlayer import ofd_embedded_fields, ofd_lines, pdf_lines
+from .types import Limits, TextLine
 
 # 销货清单 titles: 销售货物或者提供应税劳务清单, …应税劳务、服务清单, 销货清单, 货物清单 …
 _LIST_TITLE = re.compile(r"(销售货物|应税劳务|服务|销货|货物|商品)清单")
+Identity = tuple[str | None, bool, bool]  # (the invoice a page prints, whether it is a 销货清单, whether it has text)
 
 
-def page_groups(data: bytes, limits: Limits) -> list[tuple[int, ...]]:
-    """The PDF's pages (0-based) grouped one group per invoice, in page order. `pdf.too_many_pages` past
-    the limit, before any page is read."""
+def page_groups(data: bytes, kind: str, limits: Limits) -> list[tuple[int, ...]]:
+    """The file's pages (0-based) grouped one group per invoice, in page order. `pdf.too_many_pages` (an
+    OFD: `ofd.too_many_pages`) past the limit, before any page is read."""
+    if kind == "ofd":
+        count = len(_ofd_pages(data)[1])
+        _check_count(count, limits, "ofd.too_many_pages")
+        return _grouped(count, lambda i: _identity(*ofd_lines(data, i)))
     pdf = open_pdf(data)
     try:
         count = len(pdf)
-        if count == 0:
-            raise InputError("file.corrupt")
-        if count > limits.max_pdf_pages:
-            raise InputError("pdf.too_many_pages", pages=count, limit=limits.max_pdf_pages)
-        if count == 1:
-            return [(0,)]
-        groups: list[list[int]] = []
-        last_key: str | None = None
-        for index in range(count):
-            key, is_list, has_text = _page_identity(data, pdf, index, limits)
-            continues = groups and has_text and (
-                (key is not None and key == last_key) or (is_list and key in (None, last_key)))
-            if continues:
-                groups[-1].append(index)
-            else:
-                groups.append([index])
-                last_key = key
-        return [tuple(g) for g in groups]
+        _check_count(count, limits, "pdf.too_many_pages")
+        return _grouped(count, lambda i: _identity(*pdf_lines(data, limits.render_long_side, pdf, i)))
     finally:
         pdf.close()
 
 
-def _page_identity(data: bytes, pdf, index: int, limits: Limits) -> tuple[str | None, bool, bool]:
-    """(the invoice the page prints: code-number or number, whether it is a 销货清单, whether it has text)."""
-    lines, size = pdf_lines(data, limits.render_long_side, pdf, index)
+def _check_count(count: int, limits: Limits, key: str) -> None:
+    if count == 0:
+        raise InputError("file.corrupt")
+    if count > limits.max_pdf_pages:
+        raise InputError(key, pages=count, limit=limits.max_pdf_pages)
+
+
+def _grouped(count: int, identity: Callable[[int], Identity]) -> list[tuple[int, ...]]:
+    if count == 1:
+        return [(0,)]
+    groups: list[list[int]] = []
+    last_key: str | None = None
+    for index in range(count):
+        key, is_list, has_text = identity(index)
+        continues = groups and has_text and (
+            (key is not None and key == last_key) or (is_list and key in (None, last_key)))
+        if continues:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+            last_key = key
+    return [tuple(g) for g in groups]
+
+
+def _identity(lines: tuple[TextLine, ...], size: tuple[float, float]) -> Identity:
     if not lines:
         return None, False, False
     text = "".join(ln.text for ln in lines).replace(" ", "")
@@ -62,8 +76,12 @@ def _page_identity(data: bytes, pdf, index: int, limits: Limits) -> tuple[str | 
     return key, bool(_LIST_TITLE.search(text)), True
 
 
-def subset(data: bytes, pages: list[int] | tuple[int, ...]) -> bytes:
-    """A PDF of these pages (1-based) of `data`, in their order: what one invoice of a bundle is read from."""
+def subset(data: bytes, kind: str, pages: list[int] | tuple[int, ...]) -> bytes:
+    """A file of these pages (1-based) of `data`, in their order: what one invoice of a bundle is read from."""
+    return _subset_ofd(data, pages) if kind == "ofd" else _subset_pdf(data, pages)
+
+
+def _subset_pdf(data: bytes, pages) -> bytes:
     import pypdfium2 as pdfium
 
     src = open_pdf(data)
@@ -76,3 +94,56 @@ def subset(data: bytes, pages: list[int] | tuple[int, ...]) -> bytes:
     finally:
         out.close()
         src.close()
+
+
+_PAGE = re.compile(r"<(?:\w+:)?Page\b[^>]*\bBaseLoc=\"([^\"]+)\"[^>]*/>")
+_ID = re.compile(r"\bID=\"([^\"]+)\"")
+_PAGES = re.compile(r"(<(?:\w+:)?Pages>).*?(</(?:\w+:)?Pages>)", re.S)
+_ATTACHMENTS = re.compile(r"<(\w+:)?Attachments>.*?</\1?Attachments>", re.S)
+
+
+def _ofd_pages(data: bytes) -> tuple[str, list[str], list[str]]:
+    """(the document's Document.xml, its pages' content parts in page order, their IDs). The reader reads a
+    page as `Pages/Page_<n>/Content.xml` beside it, as every OFD writer names them."""
+    try:
+        with archive.open_zip(data, archive.OFD) as zf:
+            names = {n.lstrip("/"): n for n in zf.namelist()}
+            doc = next((n for n in names if re.fullmatch(r"(?:[^/]+/)?Document\.xml", n)), None)
+            if doc is None:
+                raise InputError("ofd.corrupt")
+            folder = doc.rpartition("/")[0]
+            text = zf.read(names[doc]).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise InputError("ofd.corrupt") from None
+    found = list(_PAGE.finditer(text))
+    ids = [(_ID.search(m.group(0)) or m).group(1) for m in found]
+    return doc, [f"{folder}/{m.group(1).lstrip('/')}".lstrip("/") for m in found], ids
+
+
+def _subset_ofd(data: bytes, pages) -> bytes:
+    """The OFD with only these pages, renumbered from Page_0. The invoice XML an OFD may carry is the
+    invoice of one group: it stays with the pages that print its number, and only with them."""
+    doc, contents, ids = _ofd_pages(data)
+    folder = doc.rpartition("/")[0]
+    chosen = [contents[p - 1] for p in pages]
+    number = ofd_embedded_fields(data).get("invoice_number")
+    buf = io.BytesIO()
+    with archive.open_zip(data, archive.OFD) as zf, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        names = {n.lstrip("/"): n for n in zf.namelist()}
+        keep_attachments = bool(number) and any(number.encode() in zf.read(names[c]) for c in chosen)
+        for name, real in names.items():
+            if name in contents or name == doc or (not keep_attachments and "/Attachs/" in f"/{name}"):
+                continue
+            out.writestr(name, zf.read(real))
+        for j, content in enumerate(chosen):
+            out.writestr(f"{folder}/Pages/Page_{j}/Content.xml", zf.read(names[content]))
+        text = zf.read(names[doc]).decode("utf-8", "replace")
+        out.writestr(doc, _listing(text, [ids[p - 1] for p in pages], keep_attachments))
+    return buf.getvalue()
+
+
+def _listing(document: str, ids: list[str], attachments: bool) -> str:
+    """Document.xml listing these pages (their IDs kept), Page_0 on; no attachments unless they stay."""
+    listed = "".join(f'<ofd:Page ID="{i}" BaseLoc="Pages/Page_{j}/Content.xml"/>' for j, i in enumerate(ids))
+    document = _PAGES.sub(lambda m: m.group(1) + listed + m.group(2), document, count=1)
+    return document if attachments else _ATTACHMENTS.sub("", document)

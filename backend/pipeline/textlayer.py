@@ -87,11 +87,11 @@ def clean(text: str) -> str:
     return re.sub(r"[\r\n\t\x00-\x1f]+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
-def ofd_lines(data: bytes) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
-    """Text objects of page 1 and of its template (labels), boxes in pixels."""
+def ofd_lines(data: bytes, index: int = 0) -> tuple[tuple[TextLine, ...], tuple[float, float]]:
+    """Text objects of a page (the first unless `index` says) and of its template (labels), boxes in pixels."""
     with _ofd(data) as zf:
         names = {n.lstrip("/"): n for n in zf.namelist()}
-        parts = [n for n in names if re.search(r"Pages/Page_0/Content\.xml$", n)]
+        parts = [n for n in names if re.search(rf"Pages/Page_{index}/Content\.xml$", n)]
         parts += [n for n in names if re.search(r"Tpls/Tpl_\d+/Content\.xml$", n)]
         lines: list[TextLine] = []
         for part in parts:

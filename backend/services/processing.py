@@ -86,12 +86,12 @@ def _part_of_file(rt: Runtime, invoice: Invoice, data: bytes, limits: Limits) ->
     is split here, the first time it is read (its head keeps the first part)."""
     kind = invoice.file.kind
     whole = not (invoice.pages or invoice.crop or invoice.parts or invoice.part_of)
-    if whole and kind == "pdf":
-        groups = pages.page_groups(data, limits)
+    if whole and kind in ("pdf", "ofd"):
+        groups = pages.page_groups(data, kind, limits)
         if len(groups) > 1:
             bundles.split(rt, invoice, [{"pages": [i + 1 for i in g]} for g in groups])
     if invoice.pages:
-        data = pages.subset(data, invoice.pages)
+        data = pages.subset(data, kind, invoice.pages)
     document = decode(data, kind, limits)
     photo = document.first_page if kind not in ("pdf", "ofd") else None
     if whole and photo is not None:
