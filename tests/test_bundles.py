@@ -270,3 +270,11 @@ def test_an_ofd_past_the_page_limit_is_refused(client, alice, queue, fake_reader
     inv = client.get(f"/api/invoices/{res.json['results'][0]['invoice']['id']}").json["invoice"]
     assert inv["status"] == "failed" and inv["reason"] == "error.ofd.too_many_pages"
     assert inv["reason_params"] == {"pages": 60, "limit": 50}
+
+
+def test_an_ofd_of_pages_without_text_is_one_invoice_a_page(client, alice, queue, fake_reader):
+    res = upload(client, ("blank.ofd", media.ofd(3)))  # pages listed, nothing on them (no content parts)
+    queue.run_all(max_rounds=50)
+    parts = _by_page(_invoices(res.json["results"][0]["invoice"]["file"]["sha256"]))
+    assert [inv.pages for inv in parts] == [[1], [2], [3]]
+    assert all(inv.status in DONE and inv.page_count == 1 for inv in parts)

@@ -31,6 +31,8 @@ def page_groups(data: bytes, kind: str, limits: Limits) -> list[tuple[int, ...]]
     OFD: `ofd.too_many_pages`) past the limit, before any page is read."""
     if kind == "ofd":
         count = len(_ofd_pages(data)[1])
+        if count <= 1:  # one page, or a listing we do not follow: the file is read whole, as before
+            return [(0,)]
         _check_count(count, limits, "ofd.too_many_pages")
         return _grouped(count, lambda i: _identity(*ofd_lines(data, i)))
     pdf = open_pdf(data)
@@ -96,8 +98,9 @@ def _subset_pdf(data: bytes, pages) -> bytes:
         src.close()
 
 
-_PAGE = re.compile(r"<(?:\w+:)?Page\b[^>]*\bBaseLoc=\"([^\"]+)\"[^>]*/>")
-_ID = re.compile(r"\bID=\"([^\"]+)\"")
+_PAGE = re.compile(r"<(?:\w+:)?Page\s[^>]*>")  # <ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>, any order
+_LOC = re.compile(r"\bBaseLoc=[\"']([^\"']+)[\"']")
+_ID = re.compile(r"\bID=[\"']([^\"']+)[\"']")
 _PAGES = re.compile(r"(<(?:\w+:)?Pages>).*?(</(?:\w+:)?Pages>)", re.S)
 _ATTACHMENTS = re.compile(r"<(\w+:)?Attachments>.*?</\1?Attachments>", re.S)
 
@@ -115,9 +118,9 @@ def _ofd_pages(data: bytes) -> tuple[str, list[str], list[str]]:
             text = zf.read(names[doc]).decode("utf-8", "replace")
     except (zipfile.BadZipFile, KeyError, OSError):
         raise InputError("ofd.corrupt") from None
-    found = list(_PAGE.finditer(text))
-    ids = [(_ID.search(m.group(0)) or m).group(1) for m in found]
-    return doc, [f"{folder}/{m.group(1).lstrip('/')}".lstrip("/") for m in found], ids
+    found = [(_LOC.search(tag), _ID.search(tag)) for tag in _PAGE.findall(text)]
+    found = [(loc.group(1), pid.group(1) if pid else str(n)) for n, (loc, pid) in enumerate(found) if loc]
+    return doc, [f"{folder}/{loc.lstrip('/')}".lstrip("/") for loc, _ in found], [pid for _, pid in found]
 
 
 def _subset_ofd(data: bytes, pages) -> bytes:
@@ -130,6 +133,7 @@ def _subset_ofd(data: bytes, pages) -> bytes:
     buf = io.BytesIO()
     with archive.open_zip(data, archive.OFD) as zf, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
         names = {n.lstrip("/"): n for n in zf.namelist()}
+        chosen = [c for c in chosen if c in names]  # a page listed without content reads as empty
         keep_attachments = bool(number) and any(number.encode() in zf.read(names[c]) for c in chosen)
         for name, real in names.items():
             if name in contents or name == doc or (not keep_attachments and "/Attachs/" in f"/{name}"):
