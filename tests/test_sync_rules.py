@@ -54,6 +54,9 @@ def test_schedule_looks_when_the_window_ends_and_keeps_the_last_look_late():
     late = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=6, pending_since=NOW, quota_used_today=1,
                       policy=POLICY, expected_at=NOW - dt.timedelta(hours=2))
     assert late == NOW + dt.timedelta(hours=6)  # a day late (offline-issued): every 6 h, not once a day
+    overdue = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=9, pending_since=NOW, quota_used_today=1,
+                         policy=POLICY, expected_at=NOW - dt.timedelta(days=3))
+    assert overdue == NOW + dt.timedelta(days=3)  # overdue: every 3 days until the limit
 
 
 def test_schedule_respects_quota_limit_and_scale():

@@ -18,6 +18,8 @@ LAST_OF_DAY_MINUTES = 30.0  # the day's last look-up, this long before the platf
 # Past the sync window but not yet overdue (offline-issued invoices arrive a day or two late): look every few
 # hours, as a person would, rather than once a day; 4 a day stays inside the platform's 5.
 LATE_STEP_HOURS = 6.0
+# Overdue: what a look-up would show has mostly been shown; every 3 days, as a person who has not given up would.
+OVERDUE_STEP_HOURS = 72.0
 CHINA = dt.timedelta(hours=8)
 
 
@@ -63,19 +65,21 @@ def next_check(*, now: dt.datetime, outcome: Outcome, checks_done: int, pending_
 
     `expected_at`: when the invoice should be findable (end of its sync window); a look-up is placed just
     after it, so the premise "expected by …" is answered when it expires, not a ladder step later."""
-    if now - pending_since > policy.scaled(policy.limit_days * 24):
+    limit_at = pending_since + policy.scaled(policy.limit_days * 24)
+    if now >= limit_at:
         return None
     if outcome == Outcome.UNAVAILABLE:
         return now + policy.scaled(RETRY_UNAVAILABLE_MINUTES / 60)
     step = LADDER_HOURS[checks_done - 1] if 0 < checks_done <= len(LADDER_HOURS) else 24.0
-    if expected_at is not None and expected_at <= now < expected_at + policy.scaled(
-            policy.overdue_hours - policy.window_hours):
-        step = min(step, LATE_STEP_HOURS)
+    if expected_at is not None and expected_at <= now:
+        late = now < expected_at + policy.scaled(policy.overdue_hours - policy.window_hours)
+        step = min(step, LATE_STEP_HOURS) if late else max(step, OVERDUE_STEP_HOURS)
     when = now + policy.scaled(step)
     if expected_at is not None:
         after = expected_at + policy.scaled(AFTER_EXPECTED_MINUTES / 60)
         if now < after < when:
             when = after
+    when = min(when, limit_at)  # the last look at the limit, not a long step past it
     day_turns = china_day_start(now) + dt.timedelta(days=1)
     if outcome == Outcome.QUOTA or quota_used_today >= policy.daily_quota:
         # The platform refuses until its day turns; asking before that only burns tomorrow's quota.

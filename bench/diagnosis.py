@@ -1,0 +1,305 @@
+"""Is the cause ranked first the true one? A population with known stories, the real app against the real simulator.
+
+    python -m bench.diagnosis [--invoices 3000] [--seed 7] [--days 30]
+
+Each invoice of bench/diagnosis_population.py is uploaded at its moment (the app is given only its reading),
+the seller's side is issued at the simulated authority, and one fake clock drives the app's own scheduler tick
+(services/feed.tick: due checks and the ledger feed) and its job runner, with the HTTP connector speaking to the
+simulator's Flask app in-process. At fixed moments after each upload the bench reads what the invoice page
+shows (services/sync.check_panel) and compares its top causes with the story's truth at that moment.
+
+Prints a table per moment, the confusion table (true story × top cause) and, as its LAST line, one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import hashlib
+import heapq
+import json
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from .diagnosis_population import (
+    FIELD_TYPOS,
+    NUMBER_TYPOS,
+    OWN,
+    UNAUTHORISED,
+    UNSUPPORTED_REGION,
+    Case,
+    china_date,
+    population,
+)
+
+TOKEN = "bench-token"
+START = dt.datetime(2026, 3, 2, 1, 0)
+MOMENTS = (("1h", 1), ("6h", 6), ("1d", 24), ("2d", 48), ("3d", 72), ("7d", 168), ("30d", 720))
+REPORTED = ("1h", "1d", "3d", "30d")
+FROM_1D = ("1d", "2d", "3d", "7d", "30d")
+GRACE = dt.timedelta(minutes=30)  # an invoice findable for less than this may not have been looked at yet
+QUANTUM = dt.timedelta(minutes=5)  # events this close together share one scheduler tick
+OUTAGE = (START + dt.timedelta(days=1, hours=9), START + dt.timedelta(days=1, hours=16))  # unannounced
+MAINTENANCE = (START + dt.timedelta(days=2, hours=13), START + dt.timedelta(days=2, hours=19))  # announced
+
+
+class _Transport:
+    """The connector's `requests.Session`, answered by the simulator's Flask app in-process (no sockets)."""
+
+    def __init__(self, app) -> None:
+        self.client = app.test_client()
+
+    def request(self, method, url, timeout=None, json=None, params=None, headers=None):
+        res = self.client.open("/" + url.split("/", 3)[3], method=method, json=json, query_string=params,
+                               headers=headers)
+        return _Response(res.status_code, res.data)
+
+
+class _Response:
+    def __init__(self, status_code: int, content: bytes) -> None:
+        self.status_code, self.content = status_code, content
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def _world(tmp: Path, clock):
+    """The app (a fresh SQLite database) and the simulator, joined by the real HTTP connector."""
+    import random
+
+    from backend.db import open_database, upgrade
+    from backend.models import BuyerEntity, Team
+    from backend.realtime.notifier import NullNotifier
+    from backend.runtime import Runtime
+    from backend.settings import Settings, SimulatorSettings
+    from backend.simulator.app import create_simulator
+    from backend.sync.connector import HttpConnector
+
+    sim_settings = Settings(data_dir=tmp / "sim", secret_key="x", simulator_token=TOKEN, simulator=SimulatorSettings(
+        seed=1, outages=(OUTAGE,), maintenance=(MAINTENANCE,), unsupported_regions=(UNSUPPORTED_REGION,),
+        taxpayers=(OWN,)))
+    sim = create_simulator(sim_settings, clock, random.Random(1))
+    settings = Settings(data_dir=tmp / "app", secret_key="x", connector="simulator", demo=False,
+                        async_mode="threading", database_url=f"sqlite:///{tmp}/app.db")
+    open_database(settings.db_url)
+    upgrade()
+    jobs: list[int] = []
+    rt = Runtime(settings, dispatch=lambda job_id, delay=0: jobs.append(job_id), notifier=NullNotifier(), clock=clock)
+    rt.connector = HttpConnector("http://simulator", 5, _Transport(sim), token=TOKEN)
+    teams = {"feed": Team.create(name="Bench", created_at=clock.now()),
+             "plain": Team.create(name="Bench plain", created_at=clock.now())}
+    for name, tax_id in (("上海某某有限公司", OWN), ("上海某某分公司", UNAUTHORISED)):
+        BuyerEntity.create(team=teams["feed"], name=name, tax_id=tax_id, created_at=clock.now())
+    return rt, teams, jobs
+
+
+def _issue_all(cases: list[Case]) -> None:
+    """The sellers' side, straight into the simulator's store: the app never sees this."""
+    from backend.simulator import store
+
+    with store.db.atomic():
+        for c in cases:
+            store.issue(c.key, c.issued, c.issued_at, c.visible_at, c.state)
+
+
+def _upload(rt, teams, c: Case) -> None:
+    from backend.models import Invoice, StoredFile
+    from backend.services import sync
+
+    now = rt.clock.now()
+    stored = StoredFile.create(sha256=hashlib.sha256(str(c.n).encode()).hexdigest(), size=1, kind="pdf",
+                               mime="application/pdf", created_at=now)
+    inv = Invoice.create(team=teams[c.team], file=stored, original_name=f"{c.n}.pdf", status="extracted",
+                         created_at=now, updated_at=now, family=c.family,
+                         fields={k: {"value": v, "confidence": 0.99, "source": "ocr"} for k, v in c.reading.items()})
+    sync.enroll(rt, inv, fresh=True)
+    c.invoice_id = inv.id
+
+
+def _press(rt, c: Case) -> None:
+    from backend.errors import AppError
+    from backend.models import Invoice
+    from backend.services import sync
+
+    with contextlib.suppress(AppError):  # refused: today's quota is spent (what the person sees)
+        sync.request_check(rt, Invoice.get_by_id(c.invoice_id), user_id=None)
+
+
+# -- the answer key -------------------------------------------------------------------------------
+def truth(c: Case, t: dt.datetime, lookups_today: int) -> set[str]:
+    """The causes in effect at `t`, from the story and the authority's side ("found": nothing stands in the way)."""
+    if c.story == "unsupported":
+        return {"unsupported"}
+    if (china_date(t) - dt.date.fromisoformat(c.reading["issue_date"])).days > 5 * 365 + 1:
+        return {"too_old"}
+    causes = set()
+    if c.story == "other_taxpayer":
+        causes.add("other_taxpayer")
+    elif c.story == "no_permission":
+        causes.add("no_permission")
+    else:
+        causes.add(_authority_cause(c, t))
+        if c.visible_at <= t < c.visible_at + GRACE:
+            causes.add("sync_window")
+    settled_before = c.visible_at + GRACE <= OUTAGE[0] and "sync_window" not in causes
+    if OUTAGE[0] <= t < OUTAGE[1] and not settled_before:
+        causes.add("connector_down")
+    if MAINTENANCE[0] <= t < MAINTENANCE[1] and not settled_before:
+        causes.add("maintenance")
+    if lookups_today >= 5:
+        causes.add("quota")
+    return causes
+
+
+def _authority_cause(c: Case, t: dt.datetime) -> str:
+    if c.visible_at > t:
+        return "sync_window"
+    if c.state != "normal":
+        return c.state
+    if c.story in NUMBER_TYPOS:
+        return "near_miss"
+    if c.story in FIELD_TYPOS:
+        return "fields_differ"
+    return "found"
+
+
+def wrongly_settled(c: Case, t: dt.datetime, status: str, next_check_at) -> bool:
+    """Found, voided, red-flushed, mismatched or given up on when the authority's side says otherwise."""
+    findable = c.visible_at <= t and _authority_cause(c, t) == "found" and c.story not in (
+        "other_taxpayer", "no_permission", "too_old", "unsupported")
+    if status == "found":
+        return not findable
+    if status in ("voided", "red_flushed"):
+        return not (c.visible_at <= t and c.state == status)
+    if status == "mismatch":
+        return c.story not in FIELD_TYPOS
+    if status in ("not_found", "sync_error") and next_check_at is None:
+        return findable  # given up on an invoice the authority has
+    return False
+
+
+# -- the run --------------------------------------------------------------------------------------
+def _lookups(cases: list[Case]) -> dict[str, Counter]:
+    from backend.simulator.store import SimLookup
+
+    per = defaultdict(Counter)
+    for row in SimLookup.select():
+        per[row.key][row.day] += row.count
+    return per
+
+
+def _observe(rt, c: Case, label: str, t: dt.datetime) -> None:
+    from backend.models import Invoice
+    from backend.services import sync
+    from backend.simulator.store import SimLookup
+    from backend.sync.matching import invoice_key
+
+    inv = Invoice.get_by_id(c.invoice_id)
+    shown = sync.current_diagnosis(rt, inv)  # what the invoice page's sync panel shows (check_panel)
+    top = ["found"] if inv.status == "found" else [d["key"] for d in shown[:3]] or ["(none)"]
+    key = invoice_key(c.reading.get("invoice_code"), c.reading["invoice_number"])
+    row = SimLookup.get_or_none((SimLookup.key == key) & (SimLookup.day == china_date(t)))
+    c.seen[label] = (inv.status, top, truth(c, t, row.count if row else 0),
+                     wrongly_settled(c, t, inv.status, inv.next_check_at))
+
+
+def run(n: int, seed: int, days: int = 30) -> tuple[list[Case], dict]:
+    from backend.clock import FakeClock
+    from backend.db import database
+    from backend.jobs.runner import run_job
+    from backend.models import Invoice
+    from backend.services import feed
+    from backend.sync import machine
+
+    cases = population(n, seed, START)
+    moments = tuple((label, hours) for label, hours in MOMENTS if hours <= days * 24)
+    clock = FakeClock(START)
+    with tempfile.TemporaryDirectory(dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as tmp:
+        rt, teams, jobs = _world(Path(tmp), clock)
+        database.connect(reuse_if_open=True)
+        _issue_all(cases)
+        events: list = []  # (at, order, kind, case index, label)
+        for i, c in enumerate(cases):
+            events.append((c.uploaded_at, 0, "upload", i, ""))
+            events += [(p, 1, "press", i, "") for p in c.presses]
+            events += [(c.uploaded_at + dt.timedelta(hours=h), 3, "observe", i, label) for label, h in moments]
+            events.append((c.visible_at, 2, "tick", i, ""))
+        for edge in (*OUTAGE, *MAINTENANCE):
+            events.append((edge, 2, "tick", -1, ""))
+        heapq.heapify(events)
+        ticks = 0
+        started = time.perf_counter()
+        while events:
+            due = (Invoice.select(Invoice.next_check_at).where(Invoice.status.in_(sorted(machine.WATCHED)),
+                                                               Invoice.next_check_at.is_null(False))
+                   .order_by(Invoice.next_check_at).limit(1).scalar())
+            at = min(events[0][0], due) if due else events[0][0]
+            clock._now = max(clock.now(), at)
+            horizon = clock.now() + QUANTUM
+            observing = []
+            while events and events[0][0] < horizon:
+                _, _, kind, i, label = heapq.heappop(events)
+                if kind == "upload":
+                    _upload(rt, teams, cases[i])
+                elif kind == "press":
+                    _press(rt, cases[i])
+                elif kind == "observe":
+                    observing.append((i, label))
+                _drain(rt, jobs, run_job)
+            clock._now = max(clock.now(), min(horizon, events[0][0]) if events else horizon)
+            feed.tick(rt)
+            _drain(rt, jobs, run_job)
+            ticks += 1
+            for i, label in observing:
+                _observe(rt, cases[i], label, clock.now())
+        wall = time.perf_counter() - started
+        lookups = _lookups(cases)
+        database.close()
+    return cases, {"wall_s": round(wall, 1), "ticks": ticks, "lookups": lookups}
+
+
+def _drain(rt, jobs: list[int], run_job) -> None:
+    while jobs:
+        batch = list(jobs)
+        jobs.clear()
+        for job_id in batch:
+            run_job(rt, job_id)
+
+
+def measure(cases: list[Case], info: dict) -> dict:
+    from . import diagnosis_report as rep
+
+    labels = [label for label, _ in MOMENTS]
+    acc = rep.accuracy(cases, labels)
+    top1, top3, _ = rep.pooled(cases, FROM_1D)
+    worst1, worst3 = rep.worst_moment(acc, FROM_1D)
+    return {"invoices": len(cases), "top1": round(top1, 4), "top3": round(top3, 4),
+            "top1_worst_moment": round(worst1, 4), "top3_worst_moment": round(worst3, 4),
+            "per_moment": {k: {"top1": round(acc[k]["top1"], 4), "top3": round(acc[k]["top3"], 4)}
+                           for k in REPORTED if k in acc},
+            "wrongly_settled": len(rep.wrong(cases)), "lookups": rep.lookups(cases, info["lookups"]),
+            "time_to_right_h_median": rep.time_to_right(cases, MOMENTS), "ticks": info["ticks"],
+            "wall_s": info["wall_s"], "_acc": acc}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import diagnosis_report as rep
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--invoices", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args(argv)
+    cases, info = run(args.invoices, args.seed, args.days)
+    result = measure(cases, info)
+    rep.print_tables(result.pop("_acc"), rep.confusion(cases, FROM_1D), rep.wrong(cases))
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
