@@ -1,12 +1,13 @@
 """One file, many invoices: a 30-page bundle against the same 30 pages uploaded one by one, in one run.
 
-    python -m bench.bundle [--pages 30] [--workers 2]
+    python -m bench.bundle [--pages 30] [--workers 2] [--repeat 3]
 
 Starts the embedded stack (web + worker processes, SQLite, as `fapiao run` does) once, then measures:
   - bundle: one upload of a PDF of N pages (the dev set's e-invoice PDFs, cycled) → split into its N invoices
     (on its first reading), and → the last of them read (each page a job of its own);
   - singles: the same N pages, each as a PDF of its own, in one upload of N files → the last one read;
-  - their ratio, and the peak RSS of the web process and of the worker processes (sampled every 50 ms).
+  - each pair repeated, alternating: the medians and their ratio; the peak RSS of the web process and of the
+    worker processes (sampled every 50 ms).
 Each single is made unique (a trailing comment) so that no page is skipped as the same bytes again; repeated
 invoices are read all the same (identity links them after reading). Needs ../shared/datasets/invoices-dev.
 """
@@ -17,6 +18,7 @@ import argparse
 import json
 import signal
 import sqlite3
+import statistics
 import sys
 import tempfile
 import threading
@@ -31,11 +33,11 @@ from tests.procs import Stack
 READ = ("extracted", "needs_review", "processed", "failed", "duplicate", "pending_sync", "found")
 
 
-def pages(n: int) -> list[bytes]:
+def pages(n: int, tag: str) -> list[bytes]:
     rows = [r for r in dev_labels("pdf") if r["invoice_key"]]
     if not rows:
         sys.exit(f"the dev data set is not at {DEV}")
-    return [dev_bytes(rows[i % len(rows)]) + f"\n%bench page {i}\n".encode() for i in range(n)]
+    return [dev_bytes(rows[i % len(rows)]) + f"\n%bench {tag} page {i}\n".encode() for i in range(n)]
 
 
 class Peak:
@@ -82,30 +84,39 @@ def wait_read(db: Path, names: list[str], expected: int, timeout: float) -> tupl
     raise TimeoutError(f"{read_count(db, names)} of {expected} read")
 
 
-def measure(n: int, workers: int) -> dict:
-    singles = pages(n)
-    bundle = join(*singles)
+def measure(n: int, workers: int, repeat: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), FAPIAO_WORKERS=str(workers)) as stack:
         web, worker = stack.start("web", "serve"), stack.start("worker", "worker")
         stack.wait_http()
         http, db = stack.session(), stack.data / "fapiao.db"
-        post = lambda files: http.post(stack.url + "/api/uploads", files=[("files", f) for f in files])  # noqa: E731
-        post([("warmup.pdf", singles[0] + b"%warmup\n")])
+
+        def post(files):
+            assert http.post(stack.url + "/api/uploads", files=[("files", f) for f in files]).status_code == 200
+
+        post([("warmup.pdf", pages(1, "warmup")[0])])
         wait_read(db, ["warmup.pdf"], 1, 120)
         peak = Peak(web.pid, worker.pid)
-        t0 = time.monotonic()
-        assert post([("bundle.pdf", bundle)]).status_code == 200
-        split_at, read_at = wait_read(db, ["bundle.pdf"], n, 900)
-        split_s, bundle_s = split_at - t0, read_at - t0
-        names = [f"single-{i}.pdf" for i in range(n)]
-        t0 = time.monotonic()
-        assert post(list(zip(names, singles, strict=True))).status_code == 200
-        singles_s = wait_read(db, names, n, 900)[1] - t0
+        split, whole, one_by_one = [], [], []
+        for run in range(repeat):  # alternating, so that what else the machine does falls on both alike
+            singles = pages(n, f"run {run}")  # bytes never seen before: every page is read
+            t0 = time.monotonic()
+            post([(f"bundle-{run}.pdf", join(*singles))])
+            split_at, read_at = wait_read(db, [f"bundle-{run}.pdf"], n, 900)
+            split.append(split_at - t0)
+            whole.append(read_at - t0)
+            names = [f"single-{run}-{i}.pdf" for i in range(n)]
+            t0 = time.monotonic()
+            post(list(zip(names, singles, strict=True)))
+            one_by_one.append(wait_read(db, names, n, 900)[1] - t0)
         memory = peak.stop()
-    return {"pages": n, "workers": workers, "bundle: upload → split into its invoices (s)": round(split_s, 2),
-            "bundle: upload → last page read (s)": round(bundle_s, 2),
-            "singles: upload → last read (s)": round(singles_s, 2),
-            "bundle / singles": round(bundle_s / singles_s, 2), **memory}
+    med = statistics.median
+    return {"pages": n, "workers": workers, "runs": repeat,
+            "bundle: upload → split into its invoices (s, median)": round(med(split), 2),
+            "bundle: upload → last page read (s, median)": round(med(whole), 2),
+            "singles: upload → last read (s, median)": round(med(one_by_one), 2),
+            "bundle / singles": round(med(whole) / med(one_by_one), 2),
+            "_runs (bundle, singles)": [[round(a, 2), round(b, 2)] for a, b in zip(whole, one_by_one, strict=True)],
+            **memory}
 
 
 def main() -> None:
@@ -113,8 +124,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=int, default=30)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3, help="bundle/singles pairs, alternating")
     args = ap.parse_args()
-    print(json.dumps(measure(args.pages, args.workers), ensure_ascii=False, indent=2))
+    print(json.dumps(measure(args.pages, args.workers, args.repeat), ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

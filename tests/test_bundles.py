@@ -278,3 +278,22 @@ def test_an_ofd_of_pages_without_text_is_one_invoice_a_page(client, alice, queue
     parts = _by_page(_invoices(res.json["results"][0]["invoice"]["file"]["sha256"]))
     assert [inv.pages for inv in parts] == [[1], [2], [3]]
     assert all(inv.status in DONE and inv.page_count == 1 for inv in parts)
+
+
+def test_a_split_cut_short_is_resumed_without_making_a_part_twice(client, alice, queue, fake_reader, db):
+    from backend.services import bundles
+
+    res = upload(client, ("five.pdf", media.pdf(5))).json["results"][0]["invoice"]
+    head = Invoice.get_by_id(res["id"])
+
+    def dies_on_page_four():
+        yield from ({"pages": [p]} for p in (1, 2, 3))
+        raise RuntimeError("the worker died")
+
+    with pytest.raises(RuntimeError):
+        bundles.split(queue.runtime, head, dies_on_page_four())
+    assert Invoice.select().where(Invoice.part_of == head.id).count() == 2  # pages 2 and 3, made as found
+    queue.run_all(max_rounds=50)  # the head's reading splits again
+    parts = _by_page(_invoices(res["file"]["sha256"]))
+    assert [inv.pages for inv in parts] == [[1], [2], [3], [4], [5]]
+    assert parts[0].parts == 5 and all(inv.status in DONE for inv in parts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from .. import archive
 from ..errors import InputError
@@ -27,19 +27,27 @@ Identity = tuple[str | None, bool, bool]  # (the invoice a page prints, whether 
 
 
 def page_groups(data: bytes, kind: str, limits: Limits) -> list[tuple[int, ...]]:
-    """The file's pages (0-based) grouped one group per invoice, in page order. `pdf.too_many_pages` (an
-    OFD: `ofd.too_many_pages`) past the limit, before any page is read."""
+    """The file's pages (0-based) grouped one group per invoice, in page order."""
+    return list(iter_page_groups(data, kind, limits))
+
+
+def iter_page_groups(data: bytes, kind: str, limits: Limits) -> Iterator[tuple[int, ...]]:
+    """Each group as soon as it is known (when the page after it starts another, or the file ends), so the
+    caller can have the first read while the rest are looked at. `pdf.too_many_pages` (an OFD:
+    `ofd.too_many_pages`) past the limit, before any page is read."""
     if kind == "ofd":
         count = len(_ofd_pages(data)[1])
         if count <= 1:  # one page, or a listing we do not follow: the file is read whole, as before
-            return [(0,)]
+            yield (0,)
+            return
         _check_count(count, limits, "ofd.too_many_pages")
-        return _grouped(count, lambda i: _identity(*ofd_lines(data, i)))
+        yield from _grouped(count, lambda i: _identity(*ofd_lines(data, i)))
+        return
     pdf = open_pdf(data)
     try:
         count = len(pdf)
         _check_count(count, limits, "pdf.too_many_pages")
-        return _grouped(count, lambda i: _identity(*pdf_lines(data, limits.render_long_side, pdf, i)))
+        yield from _grouped(count, lambda i: _identity(*pdf_lines(data, limits.render_long_side, pdf, i)))
     finally:
         pdf.close()
 
@@ -51,21 +59,21 @@ def _check_count(count: int, limits: Limits, key: str) -> None:
         raise InputError(key, pages=count, limit=limits.max_pdf_pages)
 
 
-def _grouped(count: int, identity: Callable[[int], Identity]) -> list[tuple[int, ...]]:
+def _grouped(count: int, identity: Callable[[int], Identity]) -> Iterator[tuple[int, ...]]:
     if count == 1:
-        return [(0,)]
-    groups: list[list[int]] = []
+        yield (0,)
+        return
+    group: list[int] = []
     last_key: str | None = None
     for index in range(count):
         key, is_list, has_text = identity(index)
-        continues = groups and has_text and (
-            (key is not None and key == last_key) or (is_list and key in (None, last_key)))
-        if continues:
-            groups[-1].append(index)
-        else:
-            groups.append([index])
-            last_key = key
-    return [tuple(g) for g in groups]
+        if group and has_text and ((key is not None and key == last_key) or (is_list and key in (None, last_key))):
+            group.append(index)
+            continue
+        if group:
+            yield tuple(group)
+        group, last_key = [index], key
+    yield tuple(group)
 
 
 def _identity(lines: tuple[TextLine, ...], size: tuple[float, float]) -> Identity:

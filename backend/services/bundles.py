@@ -12,7 +12,9 @@ a few of its pages, not all 28; two bundles interleave. Recovery tops up a bundl
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterable
 
 from .. import jobrows
 from ..db import write_transaction
@@ -37,32 +39,58 @@ def image_key(inv: Invoice) -> str:
     return sha
 
 
-def split(rt: Runtime, head: Invoice, parts: list[dict]) -> list[Invoice]:
-    """Make the head the first of `parts` ({"pages": [1, 2]} or {"crop": {...}}) and an invoice of each
-    other, their reading jobs held for their turn. Returns the new invoices."""
+def split(rt: Runtime, head: Invoice, parts: Iterable[dict]) -> int:
+    """Cut the head's file into `parts` ({"pages": [1, 2]} or {"crop": {...}}), as they are found: the head
+    becomes the first, each other an invoice of its own, made (and its reading queued in its turn) the moment
+    the next is found, so that workers read a bundle's first pages while its last are still being looked at.
+    Safe to run again on a split cut short (a worker died): parts made before are not made twice. Returns
+    how many parts the file holds (1: it is one invoice, nothing changed)."""
+    first, count = None, 0
+    made = {_part_key(p) for p in Invoice.select().where(Invoice.part_of == head.id)}
+    for part in parts:
+        count += 1
+        if first is None:
+            first = part
+        elif _part_key(part) not in made:
+            _add_part(rt, head, part)
+            release(rt, head.id)
+    if count > 1:
+        _finish(rt, head, first, count)
+        release(rt, head.id)
+    return count
+
+
+def _part_key(part: Invoice | dict) -> str:
+    pages, crop = (part.pages, part.crop) if isinstance(part, Invoice) else (part.get("pages"), part.get("crop"))
+    return json.dumps([pages, crop and crop["box"]])
+
+
+def _add_part(rt: Runtime, head: Invoice, part: dict) -> Invoice:
     now = rt.clock.now()
-    events, made = [], []
     with write_transaction():
-        for part in parts[1:]:
-            inv = Invoice.create(
-                team=head.team_id, file=head.file_id, uploaded_by=head.uploaded_by_id,
-                original_name=head.original_name, status=InvoiceStatus.RECEIVED.value, part_of=head.id,
-                search_text=indexing.search_text(head.original_name, None), created_at=now, updated_at=now,
-                **part)
-            indexing.write_fts(inv.id, inv.search_text)
-            job = jobrows.create(inv.id, "process", now, rt.settings.job_max_attempts)
-            Job.update(state=JobState.HELD.value).where(Job.id == job.id).execute()
-            events.append(append(inv, EventKind.INVOICE_CREATED, now))
-            made.append(inv)
-        for name, value in {**parts[0], "parts": len(parts)}.items():
+        inv = Invoice.create(
+            team=head.team_id, file=head.file_id, uploaded_by=head.uploaded_by_id, original_name=head.original_name,
+            status=InvoiceStatus.RECEIVED.value, part_of=head.id, created_at=now, updated_at=now,
+            search_text=indexing.search_text(head.original_name, None), **part)
+        indexing.write_fts(inv.id, inv.search_text)
+        job = jobrows.create(inv.id, "process", now, rt.settings.job_max_attempts)
+        Job.update(state=JobState.HELD.value).where(Job.id == job.id).execute()
+        event = append(inv, EventKind.INVOICE_CREATED, now)
+    rt.notifier.publish([event])
+    return inv
+
+
+def _finish(rt: Runtime, head: Invoice, first: dict, count: int) -> None:
+    """The head is the first part, and says how many the file held (the upload row shows it)."""
+    now = rt.clock.now()
+    with write_transaction():
+        for name, value in {**first, "parts": count}.items():
             setattr(head, name, value)
         head.version += 1
         head.updated_at = now
         head.save()
-        events.append(append(head, EventKind.INVOICE_UPDATED, now))
-    rt.notifier.publish(events)
-    release(rt, head.id)
-    return made
+        event = append(head, EventKind.INVOICE_UPDATED, now)
+    rt.notifier.publish([event])
 
 
 def bundle_of(inv: Invoice) -> int | None:

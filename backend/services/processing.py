@@ -87,17 +87,13 @@ def _part_of_file(rt: Runtime, invoice: Invoice, data: bytes, limits: Limits) ->
     kind = invoice.file.kind
     whole = not (invoice.pages or invoice.crop or invoice.parts or invoice.part_of)
     if whole and kind in ("pdf", "ofd"):
-        groups = pages.page_groups(data, kind, limits)
-        if len(groups) > 1:
-            bundles.split(rt, invoice, [{"pages": [i + 1 for i in g]} for g in groups])
+        bundles.split(rt, invoice, ({"pages": [i + 1 for i in g]} for g in pages.iter_page_groups(data, kind, limits)))
     if invoice.pages:
         data = pages.subset(data, kind, invoice.pages)
     document = decode(data, kind, limits)
     photo = document.first_page if kind not in ("pdf", "ofd") else None
     if whole and photo is not None:
-        quads = documents.find(photo)
-        if len(quads) > 1:
-            bundles.split(rt, invoice, [{"crop": {"box": documents.bounds(q), "quad": q}} for q in quads])
+        bundles.split(rt, invoice, ({"crop": {"box": documents.bounds(q), "quad": q}} for q in documents.find(photo)))
     if invoice.crop and photo is not None:  # the reader, thumbnail and preview see this document only
         document = Document(kind, 1, (documents.cut(photo, invoice.crop["quad"]),))
     return data, document
