@@ -218,6 +218,8 @@ class Settings:
                 latency_ms=_int(env, "FAPIAO_SIM_LATENCY_MS", 0),
                 error_rate=_float(env, "FAPIAO_SIM_ERROR_RATE", 0.0),
                 outages=_windows(env, "FAPIAO_SIM_OUTAGES"),
+                maintenance=_windows(env, "FAPIAO_SIM_MAINTENANCE"),
+                taxpayers=tuple(t.strip().upper() for t in env.get("FAPIAO_SIM_TAXPAYERS", "").split(",") if t.strip()),
                 unsupported_regions=tuple(r for r in env.get("FAPIAO_SIM_UNSUPPORTED_REGIONS", "").split(",") if r),
                 seed=_int(env, "FAPIAO_SIM_SEED", 0) or None,
                 ledger_file=Path(env["FAPIAO_SIM_LEDGER_FILE"]) if env.get("FAPIAO_SIM_LEDGER_FILE") else None,

@@ -185,3 +185,16 @@ def test_ledger_leaves_out_what_a_look_up_would_refuse(tmp_path, sim_clock):
     res = sim.get("/api/v1/ledger", query_string={"buyer": INVOICE["buyer_tax_id"]})
     assert [r["key"] for r in res.json["rows"]] == ["1100094140-87654321"]
     assert verify(sim, **old)["outcome"] == "too_old" and verify(sim, **far)["outcome"] == "unsupported"
+
+
+def test_maintenance_and_taxpayers_from_the_environment_and_the_config_api(tmp_path, sim):
+    env = {"FAPIAO_DATA_DIR": str(tmp_path), "FAPIAO_SIM_MAINTENANCE": "2026-01-05T14:00/2026-01-05T20:00",
+           "FAPIAO_SIM_TAXPAYERS": "91110000ma00000001, 91110000MA00000002"}
+    sim_settings = Settings.from_env(env).simulator
+    assert sim_settings.maintenance == ((dt.datetime(2026, 1, 5, 14), dt.datetime(2026, 1, 5, 20)),)
+    assert sim_settings.taxpayers == ("91110000MA00000001", "91110000MA00000002")
+    res = sim.put("/api/v1/config", json={"taxpayers": ["91110000ma00000001"],
+                                          "maintenance": [["2026-01-05T14:00", "2026-01-05T20:00"]]})
+    assert res.status_code == 200 and res.json["taxpayers"] == ["91110000MA00000001"]
+    assert res.json["maintenance"] == [["2026-01-05T14:00:00", "2026-01-05T20:00:00"]]
+    assert sim.put("/api/v1/config", json={"taxpayers": "all"}).status_code == 400

@@ -281,3 +281,45 @@ def test_demo_mode_issues_at_enrolment_and_the_journey_ends_found(rt, queue, clo
     assert statuses[-1] == "found"
     assert set(statuses[:-1]) <= {"pending_sync"}  # never "not found" on the way: the window starts at issue
     assert clock.now() - inv.created_at < dt.timedelta(minutes=30)
+
+
+def configure(sim, **body):
+    res = sim.client.put("/api/v1/config", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert res.status_code == 200, res.json
+
+
+def test_the_diagnosis_shown_is_of_now_not_of_the_last_answer(rt, queue, clock, sim, db):
+    inv = make_invoice(rt)
+    sync.run_check(rt, reload(inv), "auto")
+    stored = reload(inv).diagnosis
+    assert stored[0]["key"] == "sync_window" and stored[0]["score"] == 0.9  # expected by 16:00 UTC
+    clock.advance(hours=7, minutes=1)  # past it, before the next look (16:05)
+    shown = sync.check_panel(rt, reload(inv))["diagnosis"]
+    assert shown[0]["key"] == "sync_window" and shown[0]["score"] < 0.9 and "overdue_at" in shown[0]["params"]
+    assert reload(inv).diagnosis == stored  # reading recomputes, it writes nothing
+
+
+def test_a_taxpayer_we_are_not_authorised_for_is_no_permission(rt, queue, clock, sim, db):
+    configure(sim, taxpayers=["91110000MA00000009"])
+    inv = make_invoice(rt)
+    BuyerEntity.create(team=inv.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=clock.now())
+    issue(sim)
+    feed.pull(rt)
+    sync.run_check(rt, reload(inv), "auto")
+    inv = reload(inv)
+    assert inv.status == "pending_sync" and inv.diagnosis[0]["key"] == "no_permission"
+    configure(sim, taxpayers=[FIELDS["buyer_tax_id"]])  # authorised at the platform: the feed settles it
+    clock.advance(seconds=1)
+    feed.pull(rt)
+    assert reload(inv).status == "found"
+
+
+def test_announced_maintenance_is_told_apart_from_an_outage(rt, queue, clock, sim, db):
+    now = clock.now()
+    configure(sim, maintenance=[[now.isoformat(), (now + dt.timedelta(hours=2)).isoformat()]])
+    inv = make_invoice(rt)
+    sync.run_check(rt, reload(inv), "auto")
+    inv = reload(inv)
+    assert inv.status == "pending_sync" and inv.last_outcome == "unavailable"
+    assert inv.diagnosis[0]["key"] == "maintenance"
+    assert SyncCheck.get(SyncCheck.invoice == inv.id).detail["error"] == "connector.maintenance"

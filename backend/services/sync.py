@@ -185,7 +185,10 @@ def current_diagnosis(rt: Runtime, invoice: Invoice) -> list[dict]:
     03:56", today's quota, the connector's health): while the invoice is still followed it is recomputed."""
     if invoice.status not in machine.WATCHED or rt.connector is None:
         return invoice.diagnosis or []
-    outcome = Outcome(invoice.last_outcome) if invoice.last_outcome in Outcome._value2member_map_ else None
+    try:
+        outcome = Outcome(invoice.last_outcome) if invoice.last_outcome else None
+    except ValueError:  # an outcome key this version no longer knows: as if none
+        outcome = None
     return diagnosis_for(rt, invoice, outcome, rt.clock.now())
 
 

@@ -197,6 +197,11 @@ def _config_changes(body: dict, config) -> dict:
             if not _number(body[name], lo, hi):
                 raise ValueError(name)
             changes[name] = type(getattr(config, name))(body[name])
+    if "taxpayers" in body:
+        ids = body["taxpayers"]
+        if not isinstance(ids, list) or not all(isinstance(t, str) and 0 < len(t) <= auth.MAX_TAX_ID for t in ids):
+            raise ValueError("taxpayers")
+        changes["taxpayers"] = tuple(t.upper() for t in ids)
     if "unsupported_regions" in body:
         regions = body["unsupported_regions"]
         if not isinstance(regions, list) or not all(isinstance(r, str) and len(r) == 2 for r in regions):
