@@ -297,3 +297,13 @@ def test_a_split_cut_short_is_resumed_without_making_a_part_twice(client, alice,
     parts = _by_page(_invoices(res["file"]["sha256"]))
     assert [inv.pages for inv in parts] == [[1], [2], [3], [4], [5]]
     assert parts[0].parts == 5 and all(inv.status in DONE for inv in parts)
+
+
+def test_a_copy_uploaded_before_the_split_shows_its_originals_page(client, alice, queue, fake_reader):
+    body = media.pdf(3)
+    first = upload(client, ("three.pdf", body)).json["results"][0]["invoice"]
+    copy = upload(client, ("again.pdf", body)).json["results"][0]["invoice"]  # before the first is read
+    queue.run_all(max_rounds=50)
+    head = client.get(f"/api/invoices/{first['id']}/thumbnail")
+    assert head.status_code == 200
+    assert client.get(f"/api/invoices/{copy['id']}/thumbnail").data == head.data
