@@ -89,3 +89,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) $(STAMPS) frontend/node_modules frontend/dist
+
+# Lighthouse (npm dev dependency) on Debian's chromium against a fresh `fapiao run`: accessibility and best
+# practices of the sign-in page and the signed-in Upload screen, and chromium's installability verdict.
+.PHONY: lighthouse
+lighthouse: install browser
+	bench/lighthouse.sh
