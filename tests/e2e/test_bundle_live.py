@@ -66,3 +66,14 @@ def test_a_bundle_appears_invoice_by_invoice_on_another_board(stack, browser, tm
     by_page = sorted(items, key=lambda i: i["pages"][0])
     assert [i["key"] for i in by_page] == [row["invoice_key"] for row in PDFS[:PAGES]]
     assert len({i["file"]["sha256"] for i in by_page}) == 1
+
+    # The third invoice's page says which page of the file it is, and previews that page.
+    third = by_page[2]
+    watcher.goto(f"{stack.url}/#/invoice/{third['id']}")
+    label = watcher.get_by_test_id("part-of-file")
+    label.wait_for(timeout=10_000)
+    assert label.inner_text().strip() == "· 第 3 页"
+    preview = http.get(f"{stack.url}/api/invoices/{third['id']}/preview")
+    assert preview.status_code == 200
+    assert preview.content != http.get(f"{stack.url}/api/invoices/{by_page[1]['id']}/preview").content
+    watcher.screenshot(path=SHOTS / "bundle-03-third-invoice.png", full_page=True)

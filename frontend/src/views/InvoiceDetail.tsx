@@ -1,6 +1,7 @@
 // One invoice: what was read (on its picture), the finance side (duplicate evidence, reimbursement and
 // booking, reconciliation with the authority), the authority checks, and the whole timeline.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { partLabel } from "../components/BundleNote";
 import { StatusChip } from "../components/StatusChip";
 import { t } from "../i18n";
 import { qrAgreement } from "../lib/qr";
@@ -118,6 +119,7 @@ function FileLine({ inv }: { inv: Invoice }) {
       {before}
       <button type="button" class={`filename${whole ? " whole" : ""}`} title={inv.original_name} data-testid="file-name"
         aria-expanded={whole} onClick={() => setWhole(!whole)}>{inv.original_name}</button>
+      {partLabel(inv) && <span class="part-of-file" data-testid="part-of-file"> · {partLabel(inv)}</span>}
       {after}
     </>
   );
