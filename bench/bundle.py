@@ -7,7 +7,9 @@ Starts the embedded stack (web + worker processes, SQLite, as `fapiao run` does)
     (on its first reading), and → the last of them read (each page a job of its own);
   - singles: the same N pages, each as a PDF of its own, in one upload of N files → the last one read;
   - each pair repeated, alternating: the medians and their ratio; the peak RSS of the web process and of the
-    worker processes (sampled every 50 ms).
+    worker processes (sampled every 50 ms);
+  - fairness: another one-page upload, alone and 0.5 s after a bundle of N (it should wait for a few pages of
+    the bundle, not for all of them).
 Each single is made unique (a trailing comment) so that no page is skipped as the same bytes again; repeated
 invoices are read all the same (identity links them after reading). Needs ../shared/datasets/invoices-dev.
 """
@@ -108,6 +110,18 @@ def measure(n: int, workers: int, repeat: int) -> dict:
             t0 = time.monotonic()
             post(list(zip(names, singles, strict=True)))
             one_by_one.append(wait_read(db, names, n, 900)[1] - t0)
+        alone, behind = [], []
+        for run in range(repeat):  # another upload, alone and right behind a bundle: what the bundle costs it
+            one = pages(1, f"alone {run}")[0]
+            t0 = time.monotonic()
+            post([(f"alone-{run}.pdf", one)])
+            alone.append(wait_read(db, [f"alone-{run}.pdf"], 1, 120)[1] - t0)
+            post([(f"bundle-b{run}.pdf", join(*pages(n, f"behind {run}")))])
+            time.sleep(0.5)  # the bundle is being split and read
+            t0 = time.monotonic()
+            post([(f"behind-{run}.pdf", pages(1, f"behind one {run}")[0])])
+            behind.append(wait_read(db, [f"behind-{run}.pdf"], 1, 300)[1] - t0)
+            wait_read(db, [f"bundle-b{run}.pdf"], n, 900)
         memory = peak.stop()
     med = statistics.median
     return {"pages": n, "workers": workers, "runs": repeat,
@@ -115,6 +129,8 @@ def measure(n: int, workers: int, repeat: int) -> dict:
             "bundle: upload → last page read (s, median)": round(med(whole), 2),
             "singles: upload → last read (s, median)": round(med(one_by_one), 2),
             "bundle / singles": round(med(whole) / med(one_by_one), 2),
+            "another upload alone: upload → read (s, median)": round(med(alone), 2),
+            "another upload behind a bundle: upload → read (s, median)": round(med(behind), 2),
             "_runs (bundle, singles)": [[round(a, 2), round(b, 2)] for a, b in zip(whole, one_by_one, strict=True)],
             **memory}
 
