@@ -1,6 +1,6 @@
 """Is the cause ranked first the true one? A population with known stories, the real app against the real simulator.
 
-    python -m bench.diagnosis [--invoices 3000] [--seed 7] [--days 30]
+    python -m bench.diagnosis [--invoices 300] [--seed 7] [--days 30]
 
 Each invoice of bench/diagnosis_population.py is uploaded at its moment (the app is given only its reading),
 the seller's side is issued at the simulated authority, and one fake clock drives the app's own scheduler tick
@@ -132,24 +132,27 @@ def _press(rt, c: Case) -> None:
 # -- the answer key -------------------------------------------------------------------------------
 def truth(c: Case, t: dt.datetime, lookups_today: int) -> set[str]:
     """The causes in effect at `t`, from the story and the authority's side ("found": nothing stands in the way)."""
-    if c.story == "unsupported":
-        return {"unsupported"}
     if (china_date(t) - dt.date.fromisoformat(c.reading["issue_date"])).days > 5 * 365 + 1:
-        return {"too_old"}
+        return {"too_old"}  # the reading's own date says so: known without asking
     causes = set()
+    if c.story == "unsupported":
+        causes.add("unsupported")
     if c.story == "other_taxpayer":
         causes.add("other_taxpayer")
     elif c.story == "no_permission":
         causes.add("no_permission")
-    else:
+    elif c.story != "unsupported":
         causes.add(_authority_cause(c, t))
         if c.visible_at <= t < c.visible_at + GRACE:
             causes.add("sync_window")
-    settled_before = c.visible_at + GRACE <= OUTAGE[0] and "sync_window" not in causes
-    if OUTAGE[0] <= t < OUTAGE[1] and not settled_before:
-        causes.add("connector_down")
-    if MAINTENANCE[0] <= t < MAINTENANCE[1] and not settled_before:
-        causes.add("maintenance")
+    # What an answer of the authority tells could have reached the app before the outage began (else it is
+    # the outage that stands in the way). Another taxpayer's, or a refused one's, is told by no answer.
+    told_at = max(c.uploaded_at, c.visible_at if c.story != "unsupported" else c.uploaded_at)
+    for (start, end), key in ((OUTAGE, "connector_down"), (MAINTENANCE, "maintenance")):
+        told = c.story in ("other_taxpayer", "no_permission") or (
+            told_at + GRACE <= start and "sync_window" not in causes)
+        if start <= t < end and not told:
+            causes.add(key)
     if lookups_today >= 5:
         causes.add("quota")
     return causes
@@ -290,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import diagnosis_report as rep
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--invoices", type=int, default=3000)
+    parser.add_argument("--invoices", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--days", type=int, default=30)
     args = parser.parse_args(argv)
