@@ -146,6 +146,9 @@ def test_found_has_no_causes_and_ranking_puts_certain_first():
     assert keys(ctx(fields=mine, entities=(("我们公司", "911100001234567890"),), connector=down))[0] \
         == "other_taxpayer"  # evidence of its own outranks an outage, which no answer would change
     assert keys(ctx(expected_by=later, overdue_at=later, quota_used_today=5))[0] == "quota"
+    # "Expected by 03:56, nothing to do" once 03:56 has passed and the day's look-ups are spent: the quota says why.
+    passed = dg.diagnose(ctx(expected_by=NOW - dt.timedelta(minutes=1), overdue_at=later, quota_used_today=5))
+    assert [c.key for c in passed] == ["quota", "sync_window"] and "overdue_at" in passed[1].params
 
 
 def test_every_rule_has_zh_and_en_text():
