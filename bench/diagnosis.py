@@ -202,7 +202,7 @@ def _observe(rt, c: Case, label: str, t: dt.datetime) -> None:
     from backend.sync.matching import invoice_key
 
     inv = Invoice.get_by_id(c.invoice_id)
-    shown = sync.current_diagnosis(rt, inv)  # what the invoice page's sync panel shows (check_panel)
+    shown = sync.current_diagnosis(rt, inv)  # what the invoice page shows (GET /api/invoices/<id>)
     top = ["found"] if inv.status == "found" else [d["key"] for d in shown[:3]] or ["(none)"]
     key = invoice_key(c.reading.get("invoice_code"), c.reading["invoice_number"])
     row = SimLookup.get_or_none((SimLookup.key == key) & (SimLookup.day == china_date(t)))

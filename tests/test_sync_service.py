@@ -288,7 +288,7 @@ def configure(sim, **body):
     assert res.status_code == 200, res.json
 
 
-def test_the_diagnosis_shown_is_of_now_not_of_the_last_answer(rt, queue, clock, sim, db):
+def test_the_diagnosis_shown_is_of_now_not_of_the_last_answer(rt, queue, clock, sim, db, client, alice):
     inv = make_invoice(rt)
     sync.run_check(rt, reload(inv), "auto")
     stored = reload(inv).diagnosis
@@ -296,6 +296,8 @@ def test_the_diagnosis_shown_is_of_now_not_of_the_last_answer(rt, queue, clock, 
     clock.advance(hours=7, minutes=1)  # past it, before the next look (16:05)
     shown = sync.check_panel(rt, reload(inv))["diagnosis"]
     assert shown[0]["key"] == "sync_window" and shown[0]["score"] < 0.9 and "overdue_at" in shown[0]["params"]
+    res = client.get(f"/api/invoices/{inv.id}")  # what the invoice page shows
+    assert res.status_code == 200 and res.json["invoice"]["diagnosis"] == shown
     assert reload(inv).diagnosis == stored  # reading recomputes, it writes nothing
 
 

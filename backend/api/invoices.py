@@ -8,7 +8,7 @@ from .. import auth
 from ..errors import AppError, NotFound
 from ..roles import Perm
 from ..serializers import invoice_public
-from ..services import activity, booking, bulk, corrections, identity, reconcile, search
+from ..services import activity, booking, bulk, corrections, identity, reconcile, search, sync
 from ..services.bundles import image_key
 from ..services.processing import preview_path, thumbnail_path
 from .auth import json_body
@@ -38,8 +38,9 @@ def list_invoices():
 def detail(invoice_id: int):
     """One invoice with its duplicates and its reconciliation with the ledger."""
     inv = g.access.invoice(invoice_id)
-    return {"invoice": invoice_public(inv), "duplicates": identity.duplicates_of(inv),
-            "reconcile": reconcile.detail(inv)}
+    # The diagnosis as of now (services/sync.current_diagnosis): the stored one rests on premises that expire.
+    return {"invoice": {**invoice_public(inv), "diagnosis": sync.current_diagnosis(runtime(), inv)},
+            "duplicates": identity.duplicates_of(inv), "reconcile": reconcile.detail(inv)}
 
 
 @bp.get("/<int:invoice_id>/history")
