@@ -21,7 +21,9 @@ const CONCURRENCY = 3;
 const MAX_ATTEMPTS = 10;
 let lastId = 0;
 let running = 0;
-const waiting: { id: number; file: File; prepared: boolean }[] = [];
+const waiting: { id: number; file: File; prepared: boolean; owner: number }[] = [];
+const active = new Set<number>(); // ids waiting or being sent by this page
+const owners = new Map<number, number>(); // row id -> the person who chose the file
 
 export const uploads = signal<UploadItem[]>([]);
 
@@ -63,7 +65,9 @@ export function addFiles(files: Iterable<File>): void {
     const record: QueueRecord = { ...item, owner, type: file.type, blob: file, prepared: false, added: Date.now() };
     void persist((handle) => saveRecord(handle, record));
     added.push(item);
-    waiting.push({ id: item.id, file, prepared: false });
+    owners.set(item.id, owner);
+    active.add(item.id);
+    waiting.push({ id: item.id, file, prepared: false, owner });
   }
   uploads.value = [...added, ...uploads.value];
   pump();
@@ -75,23 +79,24 @@ export function clearFinished(): void {
   void persist((handle) => deleteRecords(handle, gone));
 }
 
-const resumedFor = new Set<number>();
-
-/** Once per signed-in person and page: their stored rows come back, the unfinished ones are sent again. */
+/** When a person is signed in (at start, or after another one signed out on this page): only their rows show,
+ * their stored rows come back, and their unfinished files not already on their way are sent again. */
 export async function resumeUploads(owner: number): Promise<void> {
-  if (resumedFor.has(owner)) return;
-  resumedFor.add(owner);
+  uploads.value = uploads.value.filter((u) => owners.get(u.id) === owner);
   const handle = await store();
   if (!handle) return;
   await writes;
   const { rows, resend } = resumePlan(await loadRecords(handle).catch(() => []), owner);
+  if (user.value?.id !== owner) return; // signed out meanwhile
   const shown = new Set(uploads.value.map((u) => u.id));
+  for (const r of rows) owners.set(r.id, owner);
   uploads.value = [...uploads.value, ...rows.filter((r) => !shown.has(r.id))];
   for (const r of resend) {
-    if (shown.has(r.id) || !r.blob) continue;
+    if (active.has(r.id) || !r.blob) continue;
     lastId = Math.max(lastId, r.id);
     const file = r.blob instanceof File ? r.blob : new File([r.blob], r.name, { type: r.type });
-    waiting.push({ id: r.id, file, prepared: r.prepared });
+    active.add(r.id);
+    waiting.push({ id: r.id, file, prepared: r.prepared, owner });
   }
   for (const row of rows.filter((r) => r.error?.key === "upload.lost")) {
     void persist((h) => patchRecord(h, row.id, { phase: "rejected", error: row.error }));
@@ -121,7 +126,8 @@ function pump(): void {
   while (running < CONCURRENCY && waiting.length) {
     const next = waiting.shift()!;
     running++;
-    process(next.id, next.file, next.prepared).finally(() => {
+    process(next.id, next.file, next.prepared, next.owner).finally(() => {
+      active.delete(next.id);
       running--;
       pump();
     });
@@ -135,7 +141,7 @@ interface UploadResult {
   error?: ApiErrorBody;
 }
 
-async function process(id: number, original: File, prepared: boolean): Promise<void> {
+async function process(id: number, original: File, prepared: boolean, owner: number): Promise<void> {
   const file = prepared ? original : await downscaleIfLarge(original);
   if (!prepared) void persist((handle) => patchRecord(handle, id, { blob: file, prepared: true, type: file.type }));
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -143,6 +149,8 @@ async function process(id: number, original: File, prepared: boolean): Promise<v
       update(id, { phase: "waiting_online" });
       await new Promise((resolve) => window.addEventListener("online", resolve, { once: true }));
     }
+    // Another person signed in on this page meanwhile: never sent on their session; it stays stored for mine.
+    if (user.value?.id !== owner) return;
     update(id, { phase: "uploading", attempt, progress: 0 });
     const { status, body } = await send(file, (p) => update(id, { progress: p }));
     if (status >= 200 && status < 500 && body?.results?.length) {
