@@ -12,6 +12,7 @@ import json
 import pytest
 
 from .. import media
+from ..procs import PASSWORD
 from .browser import ADMIN_PASSWORD, SHOTS, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -113,6 +114,28 @@ def test_leaving_with_uploads_running_asks_first(stack, browser, tmp_path):
     with page.expect_event("close", timeout=10_000):
         page.close(run_before_unload=True)  # nothing unsent: it closes without asking
     assert dialogs == ["beforeunload"]
+
+
+def test_a_waiting_file_is_sent_only_on_the_session_of_whoever_chose_it(stack, browser, tmp_path):
+    stack.cli("user", "create", "bob", "--password", PASSWORD, "--team", "默认团队", "--role", "submitter")
+    page = _signed_in_page(browser, stack.url)
+    page.context.set_offline(True)
+    page.get_by_test_id("file-input").set_input_files(_photos(tmp_path, "admins.jpg"))
+    page.locator(f"{ROWS}[data-phase=waiting_online]").wait_for(timeout=10_000)
+    page.get_by_test_id("logout").click()  # offline: signed out here (the server hears of it later or never)
+    page.get_by_test_id("login-form").wait_for()
+    page.context.set_offline(False)
+    sign_in(page, "bob", PASSWORD)  # another person, same browser, same page
+    page.wait_for_timeout(1500)
+    assert page.locator(ROWS).count() == 0  # not my row, not sent on my session
+    assert _server_invoices(stack) == []
+
+    page.get_by_test_id("logout").click()
+    page.get_by_test_id("login-form").wait_for()
+    sign_in(page, "admin", ADMIN_PASSWORD)
+    page.locator(f"{ROWS}[data-phase=accepted]").wait_for(timeout=30_000)
+    invoices = _server_invoices(stack)
+    assert [(i["original_name"], i["uploaded_by_name"]) for i in invoices] == [("admins.jpg", "admin")]
 
 
 def _wait_controlled(page) -> None:
