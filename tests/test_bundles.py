@@ -307,3 +307,13 @@ def test_a_copy_uploaded_before_the_split_shows_its_originals_page(client, alice
     head = client.get(f"/api/invoices/{first['id']}/thumbnail")
     assert head.status_code == 200
     assert client.get(f"/api/invoices/{copy['id']}/thumbnail").data == head.data
+
+
+@needs_dev
+def test_a_list_page_before_its_invoice_is_still_the_invoices(client, alice, queue):
+    row = PDFS[0]
+    code, number = row["fields"]["invoice_code"], row["fields"]["invoice_number"]
+    res = upload(client, ("list-first.pdf", join(list_page(code, number), dev_bytes(row))))
+    queue.run_all(max_rounds=50)
+    (inv,) = _invoices(res.json["results"][0]["invoice"]["file"]["sha256"])
+    assert inv.pages == [2, 1] and inv.key == row["invoice_key"]  # read from its invoice page, the list after

@@ -64,16 +64,25 @@ def _grouped(count: int, identity: Callable[[int], Identity]) -> Iterator[tuple[
         yield (0,)
         return
     group: list[int] = []
+    lists: set[int] = set()
     last_key: str | None = None
     for index in range(count):
         key, is_list, has_text = identity(index)
+        if is_list:
+            lists.add(index)
         if group and has_text and ((key is not None and key == last_key) or (is_list and key in (None, last_key))):
             group.append(index)
             continue
         if group:
-            yield tuple(group)
+            yield _invoice_first(group, lists)
         group, last_key = [index], key
-    yield tuple(group)
+    yield _invoice_first(group, lists)
+
+
+def _invoice_first(group: list[int], lists: set[int]) -> tuple[int, ...]:
+    """The group with its invoice page first (what the part is read from), its 销货清单 after: a list printed
+    before its invoice (it names it) is still read as the invoice's."""
+    return tuple(sorted(group, key=lambda i: i in lists))
 
 
 def _identity(lines: tuple[TextLine, ...], size: tuple[float, float]) -> Identity:

@@ -63,6 +63,8 @@ def split(rt: Runtime, head: Invoice, parts: Iterable[dict]) -> int:
     if count > 1:
         _finish(rt, head, first, count)
         release(rt, head.id)
+    elif first and first.get("pages") and first["pages"] != sorted(first["pages"]):
+        _finish(rt, head, first, None)  # one invoice, its 销货清单 printed first: read from its invoice page
     return count
 
 
@@ -86,7 +88,7 @@ def _add_part(rt: Runtime, head: Invoice, part: dict) -> Invoice:
     return inv
 
 
-def _finish(rt: Runtime, head: Invoice, first: dict, count: int) -> None:
+def _finish(rt: Runtime, head: Invoice, first: dict, count: int | None) -> None:
     """The head is the first part, and says how many the file held (the upload row shows it)."""
     now = rt.clock.now()
     with write_transaction():

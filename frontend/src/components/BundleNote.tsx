@@ -12,7 +12,8 @@ export function BundleNote({ invoiceId }: { invoiceId: number }) {
 
 /** Which part of its file an invoice is ("第 3 页", "第 3–4 页", "照片中的一张"); null for a file of its own. */
 export function partLabel(inv: Invoice): string | null {
-  const pages = inv.pages ?? [];
+  if (!inv.parts && !inv.part_of) return null; // the whole file (its pages perhaps read in another order)
+  const pages = [...(inv.pages ?? [])].sort((a, b) => a - b); // its invoice page first: a list before it comes after
   if (pages.length > 0) {
     const range = pages.length > 1 ? `${pages[0]}–${pages[pages.length - 1]}` : `${pages[0]}`;
     return t("part.pages", { pages: range });
