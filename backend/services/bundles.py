@@ -32,7 +32,7 @@ def image_key(inv: Invoice) -> str:
     """What names the invoice's thumbnail and preview: the file's hash, and the part of the file it is. A
     copy of the same bytes is never read: it shows what its original's reading drew (a copy made before a
     bundle was split would otherwise look for a picture of the whole file, which none draws)."""
-    if inv.duplicate_of_id:
+    if inv.duplicate_of_id and (inv.duplicate or {}).get("basis") == "same_file":
         original = Invoice.get_or_none(Invoice.id == inv.duplicate_of_id)
         if original is not None and original.file_id == inv.file_id:
             inv = original
