@@ -325,3 +325,21 @@ def test_announced_maintenance_is_told_apart_from_an_outage(rt, queue, clock, si
     assert inv.status == "pending_sync" and inv.last_outcome == "unavailable"
     assert inv.diagnosis[0]["key"] == "maintenance"
     assert SyncCheck.get(SyncCheck.invoice == inv.id).detail["error"] == "connector.maintenance"
+
+
+def test_the_board_card_and_the_invoice_page_tell_the_same_cause(rt, queue, clock, sim, db, client, alice):
+    """Quota spent, then past 'expected by': the card is not left on the stored 'quota, no action needed'."""
+    inv = make_invoice(rt)
+    for _ in range(5):  # every look-up of today spent by check-now
+        assert client.post(f"/api/invoices/{inv.id}/check").status_code == 202
+        queue.run_all()
+    stored = reload(inv).diagnosis
+    assert [c["key"] for c in stored] == ["quota", "sync_window"]  # both premised on 16:00 UTC
+    clock.advance(hours=7, minutes=1)  # past 'expected by' (and the quota's day), before the next look
+    page = client.get(f"/api/invoices/{inv.id}").json["invoice"]["diagnosis"]
+    card = next(i for i in client.get("/api/invoices").json["items"] if i["id"] == inv.id)["diagnosis"]
+    assert page[0]["key"] != stored[0]["key"]  # the premises passed: what holds now ranks otherwise
+    assert card[0]["key"] == page[0]["key"] and card == page
+    untouched = make_invoice(rt)  # a stored diagnosis whose times still stand is served as stored
+    card = next(i for i in client.get("/api/invoices").json["items"] if i["id"] == untouched.id)["diagnosis"]
+    assert card == reload(untouched).diagnosis

@@ -30,7 +30,10 @@ MAX_BULK = 5000
               "updated_since": string("catch-up: changed after this time", fmt="date-time")})
 def list_invoices():
     """The board: a page of my teams' invoices for a filter, with its total, counts per status and facets."""
-    return search.listing(g.access, request.args, invoice_public)
+    rt = runtime()
+    # Each card's diagnosis is the invoice page's as of now (services/sync.board_diagnosis).
+    return search.listing(g.access, request.args,
+                          lambda inv: {**invoice_public(inv), "diagnosis": sync.board_diagnosis(rt, inv)})
 
 
 @bp.get("/<int:invoice_id>")

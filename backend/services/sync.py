@@ -192,6 +192,26 @@ def current_diagnosis(rt: Runtime, invoice: Invoice) -> list[dict]:
     return diagnosis_for(rt, invoice, outcome, rt.clock.now())
 
 
+# The times a stored diagnosis rests on (sync_window's "expected by", its "overdue at", the quota's "next
+# allowed"): once one has passed, the stored ranking may no longer hold and the current one is computed.
+PREMISE_TIMES = ("expected_by", "overdue_at", "next_allowed")
+
+
+def premise_passed(diagnosis: list[dict] | None, now: dt.datetime) -> bool:
+    stamp = iso(now)  # ISO-8601 UTC strings of one format compare as times
+    return any((c.get("params") or {}).get(k) and c["params"][k] <= stamp
+               for c in diagnosis or () for k in PREMISE_TIMES)
+
+
+def board_diagnosis(rt: Runtime, invoice: Invoice) -> list[dict]:
+    """The board card's diagnosis: the page's (current_diagnosis), computed only where a premise of the stored
+    one has passed. Recomputing every followed card costs ~3.4 ms each (+0.7 s on a page of 200); a stored
+    diagnosis whose times still stand ranks as the current one would, so it is served as is."""
+    if invoice.status in machine.WATCHED and premise_passed(invoice.diagnosis, rt.clock.now()):
+        return current_diagnosis(rt, invoice)
+    return invoice.diagnosis or []
+
+
 def timeline(invoice: Invoice) -> list[dict]:
     rows = SyncCheck.select().where(SyncCheck.invoice == invoice.id).order_by(SyncCheck.id.desc()).limit(200)
     return [{"id": c.id, "at": iso(c.at), "trigger": c.trigger, "by_user": c.by_user, "outcome": c.outcome,
