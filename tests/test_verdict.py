@@ -40,6 +40,10 @@ def test_a_landscape_photo_is_not_an_invoice(client, alice, queue):
         message = translate(verdict.NOT_INVOICE, lang, inv["reason_params"])
         assert message != verdict.NOT_INVOICE and "{" not in message
     assert "发票" in translate(verdict.NOT_INVOICE, "zh", {}) and "invoice" in translate(verdict.NOT_INVOICE, "en", {})
+    # Its history's "Read" entry says why too (the SPA shows activity.read_<why>, not "unknown type").
+    read = next(h for h in client.get(f"/api/invoices/{invoice_id}/history").json["items"] if h["kind"] == "read")
+    assert read["data"]["reason"] == verdict.NOT_INVOICE
+    assert translate("activity.read_not_invoice", "zh", {}) == "不是发票"
 
 
 @pytest.mark.parametrize(("lines", "qr", "expected"), [

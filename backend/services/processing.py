@@ -73,8 +73,10 @@ def process_invoice(rt: Runtime, job: Job) -> None:
         qr_text=result.qr_text,
         validation=[f.as_dict() for f in result.validation],
         reading={"timings": result.timings, "page_size": result.page_size},
+        # The reason too: a page with nothing of an invoice on it is "not an invoice" in its history, not
+        # an invoice of unknown type.
         also=lambda: activity.record(rt, invoice, "read", None, {"family": result.family.value,
-                                                                 "found": len(found)}),
+                                                                 "found": len(found), "reason": result.reason}),
     )
     identity.relink(rt, invoice)
     identity.share_reading(rt, Invoice.get_by_id(invoice.id))

@@ -39,6 +39,16 @@ describe("timeline lines", () => {
     expect(activityDetail(item("duplicate_released", { original: 3, why: "key_changed" }))).toBe("发票号码已更正");
   });
 
+  it("says a read page held no invoice instead of naming an unknown type", () => {
+    setLang("zh");
+    expect(activityDetail(item("read", { family: "unknown", found: 0, reason: "reader.not_invoice" }, null))).toBe("不是发票");
+    setLang("en");
+    expect(activityDetail(item("read", { family: "unknown", found: 0, reason: "reader.not_invoice" }, null))).toBe("Not an invoice");
+    expect(activityDetail(item("read", { family: "unknown", found: 0, reason: "reader.hard_to_read" }, null)))
+      .toBe("Looks like an invoice, nothing could be read");
+    expect(activityDetail(item("read", { family: "vat_special", found: 9, reason: null }, null))).toBe("VAT special invoice");
+  });
+
   it("shows local time, never the raw ISO string", () => {
     const shown = activityWhen(item("read"));
     expect(shown).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);

@@ -44,7 +44,8 @@ export function activityDetail(item: HistoryItem): string | null {
   switch (item.kind) {
     case "uploaded":
       return typeof d.name === "string" ? d.name : null;
-    case "read":
+    case "read": // what the reader made of it: not an invoice, hard to read, or its family
+      if (typeof d.reason === "string" && d.reason.startsWith("reader.")) return t(`activity.read_${d.reason.slice(7)}`);
       return d.family ? t(`family.${d.family}`) : null;
     case "checked": {
       const parts = [t(`trigger.${d.trigger}`)];
