@@ -213,56 +213,79 @@ def _observe(rt, c: Case, label: str, t: dt.datetime) -> None:
 def run(n: int, seed: int, days: int = 30) -> tuple[list[Case], dict]:
     from backend.clock import FakeClock
     from backend.db import database
-    from backend.jobs.runner import run_job
-    from backend.models import Invoice
-    from backend.services import feed
-    from backend.sync import machine
 
     cases = population(n, seed, START)
     moments = tuple((label, hours) for label, hours in MOMENTS if hours <= days * 24)
     clock = FakeClock(START)
     with tempfile.TemporaryDirectory(dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as tmp:
         rt, teams, jobs = _world(Path(tmp), clock)
-        database.connect(reuse_if_open=True)
-        _issue_all(cases)
-        events: list = []  # (at, order, kind, case index, label)
-        for i, c in enumerate(cases):
-            events.append((c.uploaded_at, 0, "upload", i, ""))
-            events += [(p, 1, "press", i, "") for p in c.presses]
-            events += [(c.uploaded_at + dt.timedelta(hours=h), 3, "observe", i, label) for label, h in moments]
-            events.append((c.visible_at, 2, "tick", i, ""))
-        for edge in (*OUTAGE, *MAINTENANCE):
-            events.append((edge, 2, "tick", -1, ""))
-        heapq.heapify(events)
-        ticks = 0
-        started = time.perf_counter()
-        while events:
-            due = (Invoice.select(Invoice.next_check_at).where(Invoice.status.in_(sorted(machine.WATCHED)),
-                                                               Invoice.next_check_at.is_null(False))
-                   .order_by(Invoice.next_check_at).limit(1).scalar())
-            at = min(events[0][0], due) if due else events[0][0]
-            clock._now = max(clock.now(), at)
-            horizon = clock.now() + QUANTUM
-            observing = []
-            while events and events[0][0] < horizon:
-                _, _, kind, i, label = heapq.heappop(events)
-                if kind == "upload":
-                    _upload(rt, teams, cases[i])
-                elif kind == "press":
-                    _press(rt, cases[i])
-                elif kind == "observe":
-                    observing.append((i, label))
-                _drain(rt, jobs, run_job)
-            clock._now = max(clock.now(), min(horizon, events[0][0]) if events else horizon)
-            feed.tick(rt)
-            _drain(rt, jobs, run_job)
-            ticks += 1
-            for i, label in observing:
-                _observe(rt, cases[i], label, clock.now())
-        wall = time.perf_counter() - started
-        lookups = _lookups(cases)
+        # Held open for the whole run, as a long-lived worker's is: each job's own connection_context then
+        # nests in it instead of closing the connection after every job (and reopening it, pragmas and all).
+        with database.connection_context():
+            _throwaway_storage(database)
+            cases, ticks, wall, lookups = _simulate(rt, teams, jobs, cases, moments, clock)
         database.close()
     return cases, {"wall_s": round(wall, 1), "ticks": ticks, "lookups": lookups}
+
+
+def _throwaway_storage(database) -> None:
+    """Both temp databases die with the run: no fsync and the rollback journal in memory (what is measured is the
+    app's work, not the disk's). Set on the connections the run keeps open."""
+    from backend.simulator import store
+
+    for db in (database, store.db):
+        db.execute_sql("PRAGMA synchronous = OFF")
+        db.execute_sql("PRAGMA journal_mode = MEMORY")
+
+
+def _events(cases: list[Case], moments) -> list:
+    events: list = []  # (at, order, kind, case index, label)
+    for i, c in enumerate(cases):
+        events.append((c.uploaded_at, 0, "upload", i, ""))
+        events += [(p, 1, "press", i, "") for p in c.presses]
+        events += [(c.uploaded_at + dt.timedelta(hours=h), 3, "observe", i, label) for label, h in moments]
+        events.append((c.visible_at, 2, "tick", i, ""))
+    for edge in (*OUTAGE, *MAINTENANCE):
+        events.append((edge, 2, "tick", -1, ""))
+    heapq.heapify(events)
+    return events
+
+
+def _simulate(rt, teams, jobs, cases, moments, clock):
+    from backend.jobs.runner import run_job
+    from backend.models import Invoice
+    from backend.services import feed
+    from backend.sync import machine
+
+    _issue_all(cases)
+    events = _events(cases, moments)
+    ticks = 0
+    started = time.perf_counter()
+    while events:
+        due = (Invoice.select(Invoice.next_check_at).where(Invoice.status.in_(sorted(machine.WATCHED)),
+                                                           Invoice.next_check_at.is_null(False))
+               .order_by(Invoice.next_check_at).limit(1).scalar())
+        at = min(events[0][0], due) if due else events[0][0]
+        clock._now = max(clock.now(), at)
+        horizon = clock.now() + QUANTUM
+        observing = []
+        while events and events[0][0] < horizon:
+            _, _, kind, i, label = heapq.heappop(events)
+            if kind == "upload":
+                _upload(rt, teams, cases[i])
+            elif kind == "press":
+                _press(rt, cases[i])
+            elif kind == "observe":
+                observing.append((i, label))
+            _drain(rt, jobs, run_job)
+        clock._now = max(clock.now(), min(horizon, events[0][0]) if events else horizon)
+        feed.tick(rt)
+        _drain(rt, jobs, run_job)
+        ticks += 1
+        for i, label in observing:
+            _observe(rt, cases[i], label, clock.now())
+    wall = time.perf_counter() - started
+    return cases, ticks, wall, _lookups(cases)
 
 
 def _drain(rt, jobs: list[int], run_job) -> None:

@@ -21,7 +21,7 @@ from ..sync.schedule import china_day_start, expected_by, next_check, overdue_at
 from ..sync.types import Outcome, Result
 from . import health, invoices
 from .diagnose import diagnosis_for
-from .sync_facts import FIELD_KEYS, from_ledger_row, issued, policy, query_of, quota_used_today, values
+from .sync_facts import FIELD_KEYS, from_ledger_row, issued, ledger_rows, policy, query_of, quota_used_today, values
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def run_check(rt: Runtime, invoice: Invoice, trigger: str, user_id: int | None =
     query = query_of(values(invoice))
     if rt.connector is None or query is None or invoice.status not in CHECKABLE:
         return None
-    row = LedgerRow.get_or_none(LedgerRow.team == invoice.team_id, LedgerRow.key == query.key)
+    row = ledger_rows().where(LedgerRow.team == invoice.team_id, LedgerRow.key == query.key).first()
     if row is not None:
         result, trigger = from_ledger_row(row, values(invoice)), "ledger" if trigger == "auto" else trigger
     elif not rt.connector.online:
