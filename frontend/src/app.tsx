@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { api, ApiError, onAuthLost } from "./api/http";
 import { connect, disconnect, loadFirstPage } from "./api/sync";
 import { ConnectionIndicator } from "./components/ConnectionIndicator";
@@ -113,7 +113,7 @@ function canSeeSettings(me: User | null): boolean {
 
 /** Board, claims, dashboard, and what the role may see of settings, people, the audit log and (a site admin)
  * the backups: one row of tabs
- * (a second header row on a phone, scrolling sideways when it does not fit). */
+ * (a second header row on a phone, wrapping onto a third when it does not fit: never scrolling sideways). */
 function MainNav() {
   const me = user.value;
   const page = financePage.value;
@@ -127,13 +127,8 @@ function MainNav() {
     { key: "audit", href: "#/audit", label: t("nav.audit"), show: canAny(me, "audit") },
     { key: "backups", href: "#/backups", label: t("nav.backups"), show: canSeeBackups(me) },
   ].filter((l) => l.show);
-  // On a phone the row scrolls sideways: the current tab is scrolled into sight (a reload of #/backups, the last).
-  const nav = useRef<HTMLElement>(null);
-  useEffect(() => {
-    nav.current?.querySelector<HTMLElement>("a.active")?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
-  }, [current]);
   return (
-    <nav class="mainnav" ref={nav} aria-label={t("nav.label")}>
+    <nav class="mainnav" aria-label={t("nav.label")}>
       {links.map((l) => (
         <a key={l.key} href={l.href} data-testid={`nav-${l.key}`} aria-current={current === l.key ? "page" : undefined}
           class={current === l.key ? "active" : undefined}>{l.label}</a>

@@ -2,9 +2,10 @@
 
 On each: the page never scrolls sideways (document.scrollingElement.scrollWidth <= innerWidth), no visible
 element reaches past the viewport's right edge (one inside a box that scrolls sideways on purpose, such as
-the board table, counts where its box is), and axe-core (the frontend's dev dependency, injected from
-node_modules) finds no serious or critical violation. A screenshot of each goes to tests/e2e/screenshots/
-(gitignored: ~50 full-page PNGs a run). English lists are written with ", ", never "、".
+the board table, counts where its box is), every navigation tab is in sight without scrolling, and
+axe-core (the frontend's dev dependency, injected from node_modules) finds no serious or critical violation.
+A screenshot of each goes to tests/e2e/screenshots/ (gitignored: ~50 full-page PNGs a run).
+English lists are written with ", ", never "、".
 """
 
 from __future__ import annotations
@@ -56,6 +57,18 @@ OVERFLOW = """() => {
   return out.slice(0, 10);
 }"""
 
+# Navigation tabs out of sight: past either edge of the viewport, or in a row that would have to scroll.
+NAV_HIDDEN = """() => {
+  const nav = document.querySelector('.mainnav');
+  if (!nav) return [];
+  const out = [...nav.querySelectorAll('a')].filter((a) => {
+    const r = a.getBoundingClientRect();
+    return r.left < -0.5 || r.right > window.innerWidth + 0.5;
+  }).map((a) => a.dataset.testid);
+  if (nav.scrollWidth > nav.clientWidth + 1) out.push(`nav scrolls (${nav.scrollWidth} > ${nav.clientWidth})`);
+  return out;
+}"""
+
 AXE_RUN = """async () => {
   const r = await axe.run(document, {resultTypes: ['violations']});
   return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -76,6 +89,9 @@ def _check(page, name: str, problems: list[str]) -> None:
     scroll = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     if scroll[0] > scroll[1]:
         problems.append(f"{name}: scrolls sideways ({scroll[0]} > {scroll[1]})")
+    hidden = page.evaluate(NAV_HIDDEN)
+    if hidden:
+        problems.append(f"{name}: navigation out of sight: {hidden}")
     past = page.evaluate(OVERFLOW)
     if past:
         problems.append(f"{name}: past the right edge: {past}")
@@ -92,6 +108,23 @@ def _seed(stack) -> list[int]:
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
+
+
+def _upload_row(page, name: str, problems: list[str]) -> None:
+    """The upload queue with a long file name waiting for the network (offline: nothing reaches the server):
+    the name stays on one line, cut with an ellipsis, never one character per line."""
+    page.goto(f"{page.url.split('#')[0]}#/")
+    page.locator("[data-testid=connection][data-state=online]").wait_for()
+    page.context.set_offline(True)
+    page.get_by_test_id("file-input").set_input_files(
+        [{"name": LONG_NAME, "mimeType": "image/jpeg", "buffer": media.jpeg()}])
+    row = page.locator("[data-testid=upload-row][data-phase=waiting_online]")
+    row.wait_for(timeout=10_000)
+    lines = row.get_by_test_id("upload-name").evaluate(
+        "(el) => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).fontSize)")
+    if lines >= 2:  # one line is ~1.2–1.5 em tall
+        problems.append(f"{name}: the file name wraps ({lines:.1f} em tall)")
+    _check(page, name, problems)  # the context is closed offline: the queued file is never sent
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed (make install: npm ci)")
@@ -133,5 +166,6 @@ def test_every_screen_fits_at_360_and_1366_in_both_languages_and_passes_axe(stac
                 page.locator(ready).first.wait_for()
                 page.wait_for_load_state("networkidle")
                 _check(page, f"{71 + n}-{lang}-{size[0]}-{name}", problems)
+            _upload_row(page, f"{71 + len(screens)}-{lang}-{size[0]}-upload", problems)
             context.close()
     assert problems == [], "\n".join(problems)

@@ -77,7 +77,7 @@ def test_uploads_held_at_a_reload_come_back_and_finish(stack, browser, tmp_path)
     page.reload()
     page.get_by_test_id("upload-resumed").nth(1).wait_for()  # the reloaded page's rows, from IndexedDB
     rows = page.locator(ROWS)
-    assert sorted(rows.locator(".name").all_inner_texts()) == ["first.jpg", "second.jpg"]
+    assert sorted(rows.get_by_test_id("upload-name").all_inner_texts()) == ["first.jpg", "second.jpg"]
     _until(page, lambda: len(held) == 4)  # both sent again, from the reloaded page (still held)
     assert _server_invoices(stack) == []  # nothing had reached the server before the reload
     for route in held[2:]:

@@ -2,6 +2,7 @@
 // booking, reconciliation with the authority), the authority checks, and the whole timeline.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { partLabel } from "../components/BundleNote";
+import { FileName } from "../components/FileName";
 import { StatusChip } from "../components/StatusChip";
 import { t } from "../i18n";
 import { qrAgreement } from "../lib/qr";
@@ -108,17 +109,14 @@ export function InvoiceDetail({ id }: { id: number }) {
   );
 }
 
-/** "File NAME, uploaded by … at …" with a long name cut to one line: the whole name on hover, and on a tap
- * (a phone has no hover) it unfolds. */
+/** "File NAME, uploaded by … at …" with a long name cut to one line (FileName). */
 function FileLine({ inv }: { inv: Invoice }) {
-  const [whole, setWhole] = useState(false);
   const marker = "\u0000";
   const [before, after] = t("detail.file", { name: marker, by: inv.uploaded_by_name ?? "—", at: shortDateTime(inv.created_at) }).split(marker);
   return (
     <>
       {before}
-      <button type="button" class={`filename${whole ? " whole" : ""}`} title={inv.original_name} data-testid="file-name"
-        aria-expanded={whole} onClick={() => setWhole(!whole)}>{inv.original_name}</button>
+      <FileName name={inv.original_name} />
       {partLabel(inv) && <span class="part-of-file" data-testid="part-of-file"> · {partLabel(inv)}</span>}
       {after}
     </>

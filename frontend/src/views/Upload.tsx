@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { BundleNote } from "../components/BundleNote";
+import { FileName } from "../components/FileName";
 import { errorText, t } from "../i18n";
 import { addFiles, clearFinished, uploads, type UploadItem } from "../state/uploads";
 
@@ -69,7 +70,7 @@ function UploadRow({ item }: { item: UploadItem }) {
   return (
     <li class={`upload-row phase-${item.phase}`} data-testid="upload-row" data-phase={item.phase}>
       <div class="row between">
-        <span class="name">{item.name}</span>
+        <FileName name={item.name} testId="upload-name" />
         <span class="phase">{label}</span>
       </div>
       {item.resumed && <p class="hint" data-testid="upload-resumed">{t("upload.resumed")}</p>}
