@@ -48,12 +48,18 @@ export function emptyResult(query: string): ResultState {
   return { query, gen: 0, countsGen: -1, total: null, counts: {}, facets: noFacets, pages: new Map() };
 }
 
-function upsert<T extends { id: number; version: number }>(map: ReadonlyMap<number, T>, items: readonly T[]) {
+// `asked`: the items answer a request (REST), not a push. At the same version such an answer may still carry a
+// newer diagnosis (the server's as of now, backend/services/sync.current_diagnosis) than the one stored with
+// the change that a push carried: it replaces it. A push never replaces an invoice of its own version.
+function upsert<T extends { id: number; version: number; diagnosis?: unknown }>(
+  map: ReadonlyMap<number, T>, items: readonly T[], asked = false,
+) {
   let next: Map<number, T> | null = null;
   const changed: { prev: T | undefined; next: T }[] = [];
   for (const item of items) {
     const current = (next ?? map).get(item.id);
-    if (current && current.version >= item.version) continue;
+    if (current && current.version > item.version) continue;
+    if (current && current.version === item.version && !(asked && newDiagnosis(current, item))) continue;
     next ??= new Map(map);
     next.set(item.id, item);
     changed.push({ prev: current, next: item });
@@ -61,8 +67,13 @@ function upsert<T extends { id: number; version: number }>(map: ReadonlyMap<numb
   return { map: next ?? map, changed };
 }
 
+function newDiagnosis(current: { diagnosis?: unknown }, item: { diagnosis?: unknown }): boolean {
+  return JSON.stringify(current.diagnosis ?? null) !== JSON.stringify(item.diagnosis ?? null);
+}
+
+/** Invoices a request answered (a page, one invoice): newest version kept, or the same one's newer diagnosis. */
 export function applyInvoices(state: BoardState, items: readonly Invoice[]): BoardState {
-  const { map } = upsert(state.invoices, items);
+  const { map } = upsert(state.invoices, items, true);
   return map === state.invoices ? state : { ...state, invoices: map };
 }
 

@@ -3,6 +3,8 @@ import {
   applyClaims, applyEvents, applyInvoices, applyPage, emptyBoard, keepResults, sortedInvoices,
   type BoardState, type PageRequest, type ResultPage,
 } from "./reduce";
+import { api } from "../api/http";
+import { createExpiryWatch } from "./expiry";
 import type { Claim, ConnectionState, Invoice, ServerEvent, User } from "./types";
 
 export const user = signal<User | null>(null);
@@ -13,8 +15,18 @@ export const invoiceList = computed(() => sortedInvoices(board.value));
 /** Claims as last seen (REST or `claim.updated` pushes), newest version kept. */
 export const claimsById = computed(() => board.value.claims);
 
+// A diagnosis whose premise time has passed is asked again (state/expiry.ts); its answer comes back here.
+const expiry = createExpiryWatch((id) =>
+  api<{ invoice: Invoice }>(`/api/invoices/${id}`).then((r) => receiveInvoices([r.invoice])));
+
+function setBoard(next: BoardState): void {
+  const before = board.value.invoices;
+  board.value = next;
+  if (next.invoices !== before) expiry.observe(next.invoices);
+}
+
 export function receiveInvoices(items: readonly Invoice[]): void {
-  board.value = applyInvoices(board.value, items);
+  setBoard(applyInvoices(board.value, items));
 }
 
 export function receiveClaims(items: readonly Claim[]): void {
@@ -22,11 +34,11 @@ export function receiveClaims(items: readonly Claim[]): void {
 }
 
 export function receiveEvents(events: readonly ServerEvent[]): void {
-  board.value = applyEvents(board.value, events);
+  setBoard(applyEvents(board.value, events));
 }
 
 export function receivePage(query: string, req: PageRequest, page: ResultPage): void {
-  board.value = applyPage(board.value, query, req, page);
+  setBoard(applyPage(board.value, query, req, page));
 }
 
 /** The queries the board shows now; results of others are let go. */
@@ -39,5 +51,6 @@ export function setCursorAtLeast(cursor: number): void {
 }
 
 export function resetBoard(): void {
+  expiry.reset();
   board.value = emptyBoard;
 }
