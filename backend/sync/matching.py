@@ -149,10 +149,12 @@ class NearMiss:
 Lookup = Callable[[list[str]], Mapping[str, Mapping]]
 
 
-def near_misses(key: str, ours: Mapping, lookup: Lookup, limit: int = 5) -> list[NearMiss]:
-    """Rows one slip away from `key`, best first. Exact matches are not near misses."""
+def near_misses(key: str, ours: Mapping, lookup: Lookup, limit: int = 5,
+                rows: Mapping[str, Mapping] | None = None) -> list[NearMiss]:
+    """Rows one slip away from `key`, best first. Exact matches are not near misses.
+    `rows`: the look-up of every variant already made (match asks for the key and its variants at once)."""
     found = list(variants(key))
-    rows = lookup([v.key for v in found])
+    rows = lookup([v.key for v in found]) if rows is None else rows
     out = []
     for v in found:
         row = rows.get(v.key)
@@ -190,7 +192,8 @@ def match(ours: Mapping, lookup: Lookup, limit: int = 5) -> Match:
     key = invoice_key(ours.get("invoice_code"), ours.get("invoice_number"))
     if key is None:
         return Match(None, None, (), ())
-    exact = lookup([key]).get(key)
+    rows = lookup([key, *(v.key for v in variants(key))])  # one query, not two: the key is usually absent
+    exact = rows.get(key)
     if exact is not None:
         return Match(key, exact, differences(ours, exact), ())
-    return Match(key, None, (), tuple(near_misses(key, ours, lookup, limit)))
+    return Match(key, None, (), tuple(near_misses(key, ours, lookup, limit, rows)))
