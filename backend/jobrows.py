@@ -13,8 +13,8 @@ import peewee
 from .models import Job, JobState
 
 WORKER_HOST = socket.gethostname()
-ACTIVE = (JobState.QUEUED.value, JobState.RETRY.value, JobState.RUNNING.value,  # the queue: not done or failed
-          JobState.HELD.value)  # (held: a bundle's page waiting for its turn)
+QUEUE = (JobState.QUEUED.value, JobState.RETRY.value, JobState.RUNNING.value)  # in the queue or being run
+ACTIVE = (*QUEUE, JobState.HELD.value)  # not done or failed (held: a bundle's page waiting for its turn)
 
 
 def worker_id() -> str:

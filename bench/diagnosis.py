@@ -25,6 +25,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from backend.simulator.rules import china_date
+
 from .diagnosis_population import (
     FIELD_TYPOS,
     NUMBER_TYPOS,
@@ -32,7 +34,6 @@ from .diagnosis_population import (
     UNAUTHORISED,
     UNSUPPORTED_REGION,
     Case,
-    china_date,
     population,
 )
 

@@ -12,7 +12,9 @@ import math
 import random
 from dataclasses import dataclass, field
 
-CHINA = dt.timedelta(hours=8)
+from backend.simulator.rules import china_date
+from backend.sync.matching import invoice_key
+
 OWN = "91310000MA1FL0001A"  # the team's registered buyer, the installation authorised for it
 UNAUTHORISED = "91310000MA1FL0002B"  # registered by the team, but the platform has no authorisation for it
 STRANGER = "91440300MA5D00003C"  # another company: a wrong 抬头
@@ -49,12 +51,7 @@ class Case:
 
     @property
     def key(self) -> str:
-        code = self.issued.get("invoice_code")
-        return f"{code}-{self.issued['invoice_number']}" if code else self.issued["invoice_number"]
-
-
-def china_date(at: dt.datetime) -> dt.date:
-    return (at + CHINA).date()
+        return invoice_key(self.issued.get("invoice_code"), self.issued["invoice_number"])
 
 
 def _numbers(rng: random.Random, family: str, region: str, year: int) -> tuple[str | None, str]:

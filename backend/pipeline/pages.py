@@ -26,11 +26,6 @@ _LIST_TITLE = re.compile(r"(销售货物|应税劳务|服务|销货|货物|商�
 Identity = tuple[str | None, bool, bool]  # (the invoice a page prints, whether it is a 销货清单, whether it has text)
 
 
-def page_groups(data: bytes, kind: str, limits: Limits) -> list[tuple[int, ...]]:
-    """The file's pages (0-based) grouped one group per invoice, in page order."""
-    return list(iter_page_groups(data, kind, limits))
-
-
 def iter_page_groups(data: bytes, kind: str, limits: Limits) -> Iterator[tuple[int, ...]]:
     """Each group as soon as it is known (when the page after it starts another, or the file ends), so the
     caller can have the first read while the rest are looked at. `pdf.too_many_pages` (an OFD:

@@ -25,9 +25,6 @@ from .events import EventKind, append
 
 log = logging.getLogger(__name__)
 
-IN_QUEUE = (JobState.QUEUED.value, JobState.RETRY.value, JobState.RUNNING.value)
-
-
 def image_key(inv: Invoice) -> str:
     """What names the invoice's thumbnail and preview: the file's hash, and the part of the file it is. A
     copy of the same bytes is never read: it shows what its original's reading drew (a copy made before a
@@ -120,7 +117,7 @@ def release(rt: Runtime, head_id: int) -> list[int]:
     """Queue the bundle's next held jobs, up to `in_flight` in the queue. Returns the job ids queued."""
     members = Invoice.select(Invoice.id).where((Invoice.part_of == head_id) | (Invoice.id == head_id))
     jobs = Job.select(Job.id, Job.state).where(Job.invoice.in_(members), Job.kind == "process")
-    queued = sum(1 for j in jobs if j.state in IN_QUEUE)
+    queued = sum(1 for j in jobs if j.state in jobrows.QUEUE)
     held = sorted(j.id for j in jobs if j.state == JobState.HELD.value)
     now = rt.clock.now()
     released = []
