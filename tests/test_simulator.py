@@ -9,6 +9,7 @@ import pytest
 
 from backend.clock import FakeClock
 from backend.settings import Settings, SimulatorSettings
+from backend.simulator import rules
 from backend.simulator.app import create_simulator
 
 from .exports import export_xlsx
@@ -81,6 +82,26 @@ def test_quota_is_five_a_day_per_invoice(sim, sim_clock):
     assert outcomes == ["found"] * 5 + ["quota_exceeded"]
     assert verify(sim, invoice_number="11111111")["outcome"] == "not_found"  # another invoice: its own quota
     sim_clock.advance(hours=14)  # past midnight in China
+    assert verify(sim)["outcome"] == "found"
+
+
+def test_quota_day_is_the_china_day_at_scale_one_and_a_demo_day_in_a_demo(tmp_path, sim_clock):
+    settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator_token=TOKEN, time_scale=1 / 120,
+                        simulator=SimulatorSettings(seed=7))
+    demo = _authorised(create_simulator(settings, sim_clock, random.Random(7)).test_client())
+    demo.post("/api/v1/invoices", json={**INVOICE, "delay_hours": 0})
+    assert [verify(demo)["outcome"] for _ in range(6)] == ["found"] * 5 + ["quota_exceeded"]
+    sim_clock.advance(minutes=12)  # a demo day (24 h at 1/120) later: its quota is back
+    assert [verify(demo)["outcome"] for _ in range(6)] == ["found"] * 5 + ["quota_exceeded"]
+    assert rules.quota_day(sim_clock.now(), 1) == rules.china_date(sim_clock.now())
+
+
+def test_production_quota_waits_for_the_china_midnight(sim, sim_clock):
+    sim.post("/api/v1/invoices", json={**INVOICE, "delay_hours": 0})
+    assert [verify(sim)["outcome"] for _ in range(6)] == ["found"] * 5 + ["quota_exceeded"]
+    sim_clock.advance(minutes=12)  # 10:12 in China: the same day at time scale 1
+    assert verify(sim)["outcome"] == "quota_exceeded"
+    sim_clock.advance(hours=13, minutes=48)  # 00:00 the next day in China
     assert verify(sim)["outcome"] == "found"
 
 

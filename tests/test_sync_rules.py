@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from backend.clock import CHINA, platform_date, platform_day_start
 from backend.sync import diagnosis as dg
 from backend.sync.machine import next_status
 from backend.sync.schedule import Policy, china_day_start, issued_at, next_check
@@ -73,6 +74,26 @@ def test_schedule_respects_quota_limit_and_scale():
     retry = next_check(now=NOW, outcome=Outcome.UNAVAILABLE, checks_done=1, pending_since=NOW, quota_used_today=0,
                        policy=POLICY)
     assert retry - NOW == dt.timedelta(minutes=10)
+
+
+def test_the_platform_day_is_the_china_day_at_scale_one_and_a_demo_day_in_a_demo():
+    for now in (NOW, dt.datetime(2026, 3, 2, 15, 59), dt.datetime(2026, 3, 2, 16, 0), dt.datetime(2019, 7, 1, 23)):
+        local = now + CHINA
+        assert platform_day_start(now) == dt.datetime(local.year, local.month, local.day) - CHINA
+        assert platform_date(now) == local.date() and POLICY.day_start(now) == china_day_start(now)
+    assert POLICY.next_day(NOW) == dt.datetime(2026, 3, 2, 16, 0)
+    demo = Policy(time_scale=1 / 120)  # a demo day lasts 12 minutes
+    start = demo.day_start(NOW)
+    assert start <= NOW < demo.next_day(NOW) == start + dt.timedelta(minutes=12)
+    assert demo.day_start(demo.next_day(NOW)) == demo.next_day(NOW)
+    assert platform_date(NOW, 1 / 120) != platform_date(NOW + dt.timedelta(minutes=12), 1 / 120)
+    # Its 5 look-ups spent, a demo invoice waits for the demo day to turn (+5 authority-minutes), not for 00:05.
+    when = next_check(now=NOW, outcome=Outcome.QUOTA, checks_done=5, pending_since=NOW, quota_used_today=5,
+                      policy=demo)
+    assert when == demo.next_day(NOW) + dt.timedelta(seconds=2.5)
+    last = next_check(now=NOW, outcome=Outcome.NOT_FOUND, checks_done=1, pending_since=NOW, quota_used_today=4,
+                      policy=demo)
+    assert last == max(NOW + dt.timedelta(seconds=30), demo.next_day(NOW) - dt.timedelta(seconds=15))
 
 
 def test_issue_day_is_the_china_day():

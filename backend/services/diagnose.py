@@ -9,7 +9,7 @@ from ..pipeline.types import is_doubtful
 from ..runtime import Runtime
 from ..sync import diagnosis
 from ..sync.matching import match
-from ..sync.schedule import china_day_start, expected_by, overdue_at
+from ..sync.schedule import expected_by, overdue_at
 from ..sync.types import Outcome
 from . import health
 from .sync_facts import issued, ledger_lookup, policy, quota_used_today, values
@@ -25,7 +25,7 @@ def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.date
     pol = policy(rt)
     fields = values(invoice)
     start = issued(rt, invoice, now)
-    used = quota_used_today(invoice, now) if quota_used is None else quota_used
+    used = quota_used_today(invoice, now, pol) if quota_used is None else quota_used
     near = ()
     if outcome in diagnosis.NOT_FOUND_YET and fields.get("invoice_number"):
         near = tuple(m.as_dict() for m in match(fields, ledger_lookup(invoice.team_id)).near)
@@ -35,7 +35,7 @@ def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.date
         validation=tuple(invoice.validation or ()), doubtful=_doubtful(invoice),
         expected_by=expected_by(start, pol), overdue_at=overdue_at(start, pol), next_check_at=invoice.next_check_at,
         quota_used_today=used if online else 0, daily_quota=pol.daily_quota,
-        next_allowed=china_day_start(now) + dt.timedelta(days=1),
+        next_allowed=pol.next_day(now),
         near=near, differences=tuple((invoice.authority or {}).get("differences") or ()),
         entities=tuple((e.name, e.tax_id) for e in BuyerEntity.select().where(BuyerEntity.team == invoice.team_id)),
         connector=health.snapshot(rt) if online else None,

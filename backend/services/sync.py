@@ -17,7 +17,7 @@ from ..runtime import Runtime
 from ..sync import machine
 from ..sync.connector import ConnectorError
 from ..sync.matching import differences
-from ..sync.schedule import china_day_start, expected_by, next_check, overdue_at
+from ..sync.schedule import expected_by, next_check, overdue_at
 from ..sync.types import Outcome, Result
 from . import health, invoices
 from .diagnose import diagnosis_for
@@ -69,16 +69,13 @@ def request_check(rt: Runtime, invoice: Invoice, user_id: int) -> dict:
         number = (values(invoice).get("invoice_number") or "").strip()
         raise AppError("sync.number_unusable", 409, number=number) if number else AppError("sync.no_key", 409)
     now = rt.clock.now()
-    used, limit = quota_used_today(invoice, now), policy(rt).daily_quota
+    pol = policy(rt)
+    used, limit = quota_used_today(invoice, now, pol), pol.daily_quota
     if rt.connector.online and used >= limit:
-        raise AppError("sync.quota", 429, limit=limit, next_allowed=_next_day(now).isoformat() + "Z")
+        raise AppError("sync.quota", 429, limit=limit, next_allowed=pol.next_day(now).isoformat() + "Z")
     job = jobrows.create(invoice.id, "check", now, rt.settings.job_max_attempts, requested_by=user_id)
     rt.dispatch(job.id, 0)
     return {"job_id": job.id, "quota": {"used": used, "limit": limit, "spends": 1 if rt.connector.online else 0}}
-
-
-def _next_day(now: dt.datetime) -> dt.datetime:
-    return china_day_start(now) + dt.timedelta(days=1)
 
 
 def check_job(rt: Runtime, job: Job) -> None:
@@ -101,7 +98,7 @@ def run_check(rt: Runtime, invoice: Invoice, trigger: str, user_id: int | None =
         result, trigger = from_ledger_row(row, values(invoice)), "ledger" if trigger == "auto" else trigger
     elif not rt.connector.online:
         result = Result(Outcome.NOT_FOUND)
-    elif quota_used_today(invoice, rt.clock.now()) >= policy(rt).daily_quota:
+    elif quota_used_today(invoice, rt.clock.now(), policy(rt)) >= policy(rt).daily_quota:
         result = Result(Outcome.QUOTA, remaining=0)
     else:
         result = rt.connector.lookup(query)
@@ -121,7 +118,7 @@ def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, us
     overdue = overdue_at(start, pol)
     status = machine.next_status(result.outcome, now=now, overdue_at=overdue, errors_in_row=errors)
     checks_done = invoice.checks_done + (1 if result.outcome != Outcome.UNAVAILABLE else 0)
-    spent = quota_used_today(invoice, now) + (1 if result.spent_quota else 0)
+    spent = quota_used_today(invoice, now, pol) + (1 if result.spent_quota else 0)
     next_at = None if result.outcome in machine.STOPS_CHECKING else next_check(
         now=now, outcome=result.outcome, checks_done=checks_done, pending_since=since, quota_used_today=spent,
         policy=pol, expected_at=expected_by(start, pol))
@@ -177,7 +174,7 @@ def check_panel(rt: Runtime, invoice: Invoice) -> dict:
     """What the invoice page's sync panel shows: the checks, the next one, the diagnosis, today's quota."""
     return {"checks": timeline(invoice), "next_check_at": iso(invoice.next_check_at),
             "diagnosis": current_diagnosis(rt, invoice),
-            "quota": {"used": quota_used_today(invoice, rt.clock.now()), "limit": policy(rt).daily_quota}}
+            "quota": {"used": quota_used_today(invoice, rt.clock.now(), policy(rt)), "limit": policy(rt).daily_quota}}
 
 
 def current_diagnosis(rt: Runtime, invoice: Invoice) -> list[dict]:

@@ -10,7 +10,7 @@ from ..db import database
 from ..models import Invoice, LedgerRow, SyncCheck
 from ..runtime import Runtime
 from ..sync.matching import differences
-from ..sync.schedule import Policy, china_day_start, issued_at
+from ..sync.schedule import Policy, issued_at
 from ..sync.types import Outcome, Query, Result, checkable_number
 
 FIELD_KEYS = ("invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "buyer_tax_id",
@@ -47,10 +47,11 @@ def query_of(fields: dict) -> Query | None:
                  fields.get("amount"), fields.get("total"), fields.get("check_code"))
 
 
-def quota_used_today(invoice: Invoice, now: dt.datetime) -> int:
+def quota_used_today(invoice: Invoice, now: dt.datetime, pol: Policy) -> int:
+    """Look-ups of this invoice spent in the platform's day (a demo day at a demo time scale)."""
     # One column counted: `select().count()` wraps a SELECT of every column (built anew each call, the costly part).
     return (SyncCheck.select(SyncCheck.id).where(SyncCheck.invoice == invoice.id, SyncCheck.spent_quota,
-                                                 SyncCheck.at >= china_day_start(now)).count())
+                                                 SyncCheck.at >= pol.day_start(now)).count())
 
 
 def from_ledger_row(row: LedgerRow | dict, fields: dict) -> Result:

@@ -101,7 +101,7 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
         query = Query(body.get("invoice_code") or None, number, body.get("issue_date"), body.get("amount"),
                       body.get("total"), body.get("check_code"))
         now = state.clock.now()
-        before = store.count_lookup(query.key, now)
+        before = store.count_lookup(query.key, now, state.time_scale)
         row = store.get(query.key)
         result = verify(row.as_issued() if row else None, query, now=now, lookups_today=before,
                         config=state.config)

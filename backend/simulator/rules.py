@@ -7,9 +7,9 @@ import math
 import random
 from dataclasses import dataclass
 
+from ..clock import CHINA, platform_date
 from ..settings import SimulatorSettings
 from ..sync.matching import differences
-from ..sync.schedule import CHINA
 from ..sync.types import Outcome, Query, Result
 
 
@@ -24,7 +24,13 @@ class Issued:
 
 
 def china_date(now: dt.datetime) -> dt.date:
+    """The calendar date in China: what issue dates and the 5-year window are counted in, at every time scale."""
     return (now + CHINA).date()
+
+
+def quota_day(now: dt.datetime, time_scale: float) -> dt.date:
+    """The day an invoice's 5 look-ups are counted in: the China date, or a demo day at a demo time scale."""
+    return platform_date(now, time_scale)
 
 
 def province(query: Query) -> str | None:

@@ -7,7 +7,7 @@ import datetime as dt
 import peewee as pw
 
 from ..db import BUSY_SLICE_MS, JSONField, SqliteDatabase
-from .rules import Issued, china_date
+from .rules import Issued, quota_day
 
 # The app's SQLite handling (backend/db.py): the threaded server answers several requests at once.
 db = SqliteDatabase(None, lock_type="IMMEDIATE")
@@ -74,9 +74,10 @@ def set_state(key: str, state: str, now: dt.datetime) -> bool:
         return True
 
 
-def count_lookup(key: str, now: dt.datetime) -> int:
-    """Record one look-up of `key` today; returns how many there were before it."""
-    day = china_date(now)
+def count_lookup(key: str, now: dt.datetime, time_scale: float = 1.0) -> int:
+    """Record one look-up of `key` today (the platform's day at this time scale); returns how many there were
+    before it."""
+    day = quota_day(now, time_scale)
     with db.atomic():
         SimLookup.insert(key=key, day=day, count=0).on_conflict_ignore().execute()
         before = SimLookup.get((SimLookup.key == key) & (SimLookup.day == day)).count

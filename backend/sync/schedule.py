@@ -1,7 +1,8 @@
 """When to look again: back-off inside the sync window, within the daily quota, up to a limit.
 
 All times are naive UTC. The platform's day (for the 5-look-ups quota) is the China calendar day.
-`time_scale` shrinks every spacing for demos (1/120: an authority hour passes in 30 s).
+`time_scale` shrinks every spacing for demos (1/120: an authority hour passes in 30 s), the platform's day
+included (backend/clock.platform_day_start).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..clock import CHINA, platform_day_length, platform_day_start
 from .types import Outcome
 
 LADDER_HOURS = (1.0, 3.0, 12.0, 24.0)  # after the 1st, 2nd, 3rd, 4th look; then daily
@@ -20,7 +22,6 @@ LAST_OF_DAY_MINUTES = 30.0  # the day's last look-up, this long before the platf
 LATE_STEP_HOURS = 6.0
 # Overdue: what a look-up would show has mostly been shown; every 3 days, as a person who has not given up would.
 OVERDUE_STEP_HOURS = 72.0
-CHINA = dt.timedelta(hours=8)
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,18 @@ class Policy:
     def scaled(self, hours: float) -> dt.timedelta:
         return dt.timedelta(hours=hours * self.time_scale)
 
+    def day_start(self, now: dt.datetime) -> dt.datetime:
+        """Start of the platform's day (its quota's) that holds `now`: a demo day at a demo scale."""
+        return platform_day_start(now, self.time_scale)
+
+    def next_day(self, now: dt.datetime) -> dt.datetime:
+        """When the platform's day turns and its quota is given back."""
+        return self.day_start(now) + platform_day_length(self.time_scale)
+
 
 def china_day_start(now: dt.datetime) -> dt.datetime:
     """Start (UTC) of the China calendar day that contains `now` (UTC)."""
-    local = now + CHINA
-    return dt.datetime(local.year, local.month, local.day) - CHINA
+    return platform_day_start(now)
 
 
 def issued_at(issue_date: str | None, fallback: dt.datetime) -> dt.datetime:
@@ -80,10 +88,10 @@ def next_check(*, now: dt.datetime, outcome: Outcome, checks_done: int, pending_
         if now < after < when:
             when = after
     when = min(when, limit_at)  # the last look at the limit, not a long step past it
-    day_turns = china_day_start(now) + dt.timedelta(days=1)
+    day_turns = policy.next_day(now)
     if outcome == Outcome.QUOTA or quota_used_today >= policy.daily_quota:
         # The platform refuses until its day turns; asking before that only burns tomorrow's quota.
-        return max(when, day_turns + dt.timedelta(minutes=5))
+        return max(when, day_turns + policy.scaled(5 / 60))
     if quota_used_today == policy.daily_quota - 1 and when < day_turns:
         # The day's last look-up: as late as the day allows, never spent just before the invoice appears
         # (one was parked till the next day, its 5th check having run 14 s too early).
