@@ -119,7 +119,7 @@ class Recogniser:
 
 class Engines:
     def __init__(self, threads: int = 1, det_model: str | Path | None = None,
-                 rec_model: str | Path | None = None) -> None:
+                 rec_model: str | Path | None = None, tagger_model: str | Path | None = None) -> None:
         # ONNX threads per session (-1: all cores). One by default: a text line is too small for
         # ONNX's threads to help, and on a busy machine they spin against other work (a dev photo:
         # 2.0 s with all threads, 1.3 s with one, on 2 busy cores); cores are used by reading
@@ -127,6 +127,7 @@ class Engines:
         self.threads = threads
         self.det_model = str(det_model) if det_model else None  # None: the wheel's fp32 detector
         self.rec_model = str(rec_model) if rec_model else None
+        self.tagger_model = str(tagger_model) if tagger_model else None  # None: the rules alone
 
     @cached_property
     def _ocr(self):
@@ -156,3 +157,15 @@ class Engines:
     @cached_property
     def recogniser(self) -> Recogniser:
         return Recogniser(self._ocr._load_rec_model(), float(self._ocr.cfg.Global.text_score))  # noqa: SLF001
+
+    @cached_property
+    def tagger(self):
+        """The field tagger's session (pipeline/tagger.py; `weights.tagger_file` chooses the file),
+        or None when no file was given: the reader then runs on its rules alone."""
+        if not self.tagger_model:
+            return None
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = max(self.threads, 0)
+        return onnxruntime.InferenceSession(self.tagger_model, options, providers=["CPUExecutionProvider"])
