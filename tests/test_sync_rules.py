@@ -8,6 +8,7 @@ import pytest
 
 from backend.clock import CHINA, platform_date, platform_day_start
 from backend.sync import diagnosis as dg
+from backend.sync import schedule
 from backend.sync.machine import next_status
 from backend.sync.schedule import Policy, china_day_start, issued_at, next_check
 from backend.sync.types import Outcome
@@ -76,6 +77,24 @@ def test_schedule_respects_quota_limit_and_scale():
     assert retry - NOW == dt.timedelta(minutes=10)
 
 
+def test_an_announced_maintenance_is_waited_out_and_an_outage_retried():
+    end = NOW + dt.timedelta(hours=2)
+    margin = dt.timedelta(minutes=schedule.AFTER_MAINTENANCE_MINUTES)
+
+    def after(until, policy=POLICY, now=NOW):
+        return next_check(now=now, outcome=Outcome.UNAVAILABLE, checks_done=1, pending_since=NOW, quota_used_today=0,
+                          policy=policy, maintenance_until=until)
+
+    assert after(end) == end + margin  # not every 10 minutes until it is over
+    assert after(NOW + dt.timedelta(minutes=1)) == NOW + dt.timedelta(minutes=1) + margin  # sooner than a retry
+    assert after(end, now=end + dt.timedelta(minutes=1)) == end + margin  # inside the margin: still waiting
+    assert after(end, Policy(time_scale=1 / 120)) == end + margin / 120
+    assert after(None) == NOW + dt.timedelta(minutes=10)  # an outage names no end: its back-off
+    assert after(NOW - margin) == NOW + dt.timedelta(minutes=10)  # over: asking is worth it again
+    assert after(NOW + dt.timedelta(days=30)) == NOW + dt.timedelta(minutes=10)  # an end past belief
+    assert schedule.resume_after_maintenance(end, NOW, POLICY) == end + margin
+
+
 def test_the_platform_day_is_the_china_day_at_scale_one_and_a_demo_day_in_a_demo():
     for now in (NOW, dt.datetime(2026, 3, 2, 15, 59), dt.datetime(2026, 3, 2, 16, 0), dt.datetime(2019, 7, 1, 23)):
         local = now + CHINA
@@ -136,6 +155,10 @@ def test_each_rule_alone():
     announced = {"ok": True, "failures": 1, "last_error": "connector.maintenance"}
     assert keys(ctx(connector=announced)) == ["maintenance"]
     assert keys(ctx(connector={**announced, "ok": False, "failures": 3})) == ["maintenance"]
+    said = dg.diagnose(ctx(connector={**announced, "maintenance_until": "2026-03-02T06:00:00.000Z",
+                                      "resumes_at": "2026-03-02T06:05:00.000Z"}))[0].params
+    assert said["until"] == "2026-03-02T06:00:00.000Z" and said["resumes_at"] == "2026-03-02T06:05:00.000Z"
+    assert dg.diagnose(ctx(connector=announced))[0].params["resumes_at"] == "—"  # it named no end
     mine = {"invoice_number": "1", "buyer_tax_id": "911100001234567890"}
     refused = frozenset({"911100001234567890"})
     assert keys(ctx(fields=mine, entities=(("我们公司", "911100001234567890"),), refused=refused)) \

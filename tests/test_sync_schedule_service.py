@@ -9,11 +9,12 @@ import random
 
 import pytest
 
-from backend.clock import platform_day_start
-from backend.models import Invoice, StoredFile, SyncCheck, Team
-from backend.services import sync
+from backend.clock import iso, platform_day_start
+from backend.models import BuyerEntity, Invoice, StoredFile, SyncCheck, Team
+from backend.services import feed, health, sync
 from backend.settings import Settings, SimulatorSettings
 from backend.simulator.app import create_simulator
+from backend.sync import schedule
 from backend.sync.connector import HttpConnector
 
 from .fakes import FlaskSession
@@ -94,3 +95,60 @@ def test_a_demo_invoice_gets_its_look_ups_back_each_demo_day(rt, queue, clock, s
     assert all(n <= 5 for n in per_day.values()), per_day
     assert sum(per_day.values()) > 5 and len([n for n in per_day.values() if n]) >= 3, per_day
     assert "quota_exceeded" not in {c.outcome for c in checks}  # the app and the platform count the same day
+
+
+def configure(sim, **body):
+    call(sim, "PUT", "/api/v1/config", json=body)
+
+
+def lookups(sim) -> int:
+    return sim.calls.count("POST /api/v1/verify")
+
+
+def test_an_announced_maintenance_is_waited_out_by_the_checks_and_the_feed(rt, queue, clock, sim, db):
+    start = clock.now()
+    end = start + dt.timedelta(hours=2)
+    issue(sim)  # findable at once, but the platform closes now for two hours
+    configure(sim, maintenance=[[start.isoformat(), end.isoformat()]])
+    first = make_invoice(rt)
+    BuyerEntity.create(team=first.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=start)
+    sync.due(rt)
+    queue.run_all()
+    first = Invoice.get_by_id(first.id)
+    resume = end + dt.timedelta(minutes=schedule.AFTER_MAINTENANCE_MINUTES)
+    assert first.last_outcome == "unavailable" and first.next_check_at == resume  # not every 10 minutes
+    assert health.maintenance_until() == end
+    cause = sync.check_panel(rt, first)["diagnosis"][0]
+    assert cause["key"] == "maintenance" and cause["params"]["until"] == iso(end)
+    assert cause["params"]["resumes_at"] == iso(resume)
+
+    clock.advance(minutes=30)  # another invoice falls due inside the window; the feed ticks all along
+    second = make_invoice(rt, {**FIELDS, "invoice_number": "87654322"})
+    asked, pulled = lookups(sim), sim.calls.count("GET /api/v1/ledger")
+    for _ in range(3):
+        feed.tick(rt)
+        queue.run_all()
+        clock.advance(minutes=10)
+    assert lookups(sim) == asked and sim.calls.count("GET /api/v1/ledger") == pulled  # nothing asked, nothing spent
+    second = Invoice.get_by_id(second.id)
+    assert second.next_check_at == resume and second.checks_done == 0
+    assert SyncCheck.get(SyncCheck.invoice == second.id).detail["error"] == "connector.maintenance"
+
+    clock._now = resume
+    feed.tick(rt)  # the feed resumes and settles the first; the second is looked up
+    queue.run_all()
+    assert Invoice.get_by_id(first.id).status == "found"
+    assert Invoice.get_by_id(second.id).status == "pending_sync" and lookups(sim) == asked + 1
+    assert health.maintenance_until() is None and health.snapshot(rt)["ok"]
+
+
+def test_an_unannounced_outage_keeps_its_backoff(rt, queue, clock, sim, db):
+    now = clock.now()
+    configure(sim, outages=[[now.isoformat(), (now + dt.timedelta(hours=2)).isoformat()]])
+    inv = make_invoice(rt)
+    sync.due(rt)
+    queue.run_all()
+    inv = Invoice.get_by_id(inv.id)
+    assert inv.last_outcome == "unavailable" and inv.next_check_at == now + dt.timedelta(minutes=10)
+    assert health.maintenance_until() is None
+    assert sync.check_panel(rt, inv)["diagnosis"][0]["key"] != "maintenance"

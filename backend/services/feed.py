@@ -20,10 +20,12 @@ def pull(rt: Runtime) -> int:
     entities = list(BuyerEntity.select(BuyerEntity.team, BuyerEntity.tax_id))
     if not entities:
         return 0  # the platform shows a taxpayer its own ledger: with none registered there is none to pull
+    if health.waiting_for_maintenance(rt, rt.clock.now()):
+        return 0  # closed for an announced maintenance: the feed waits for its end, as the checks do
     try:
         rows, cursor = conn.changes(health.feed_cursor(), sorted({e.tax_id for e in entities}))
     except ConnectorError as exc:
-        health.record(rt, exc.key)
+        health.record(rt, exc.key, exc.params.get("until"))
         return 0
     health.record(rt, None)
     health.record_refused(getattr(conn, "refused", []))

@@ -8,16 +8,22 @@ from ..clock import iso
 from ..db import write_transaction
 from ..models import ConnectorState
 from ..runtime import Runtime
+from ..sync.diagnosis import MAINTENANCE_ERROR
+from ..sync.schedule import resume_after_maintenance
+from .sync_facts import policy
 
 NAME = "authority"
+# While the authority is down for an announced maintenance, one row of this name holds its announced end (in
+# `last_error_at`): every process's checks and feed wait for it (sync/schedule.resume_after_maintenance).
+MAINTENANCE = "maintenance"
 DOWN_AFTER_FAILURES = 3  # one lost request is noise; three in a row is an outage
 # The scheduler succeeds every tick: while all is well, "last good answer" is refreshed at most this
 # often, so an idle system does not take the write lock every two seconds.
 OK_REFRESH = dt.timedelta(seconds=30)
 
 
-def record(rt: Runtime, error_key: str | None) -> None:
-    """Note one call's result: None for success, else its connector.* key."""
+def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None) -> None:
+    """Note one call's result: None for success, else its connector.* key (and an announced maintenance's end)."""
     now = rt.clock.now()
     if error_key is None:
         current = ConnectorState.get_or_none(ConnectorState.name == NAME)
@@ -34,11 +40,39 @@ def record(rt: Runtime, error_key: str | None) -> None:
             state.down_since = state.down_since or now
             state.ok = state.failures < DOWN_AFTER_FAILURES
         state.save()
+        _note_maintenance(until if error_key == MAINTENANCE_ERROR else None, now)
+
+
+def _note_maintenance(until: dt.datetime | None, now: dt.datetime) -> None:
+    """Keep the announced end of a maintenance; any other answer (a success, an outage) ends what was kept."""
+    if until is None:
+        ConnectorState.delete().where(ConnectorState.name == MAINTENANCE).execute()
+        return
+    row, _ = ConnectorState.get_or_create(name=MAINTENANCE, defaults={"ok": False, "last_error": MAINTENANCE_ERROR,
+                                                                     "down_since": now})
+    row.last_error_at = until
+    row.save()
+
+
+def maintenance_until() -> dt.datetime | None:
+    """The announced end of the maintenance the authority last said it is in, if it said one."""
+    row = ConnectorState.get_or_none(ConnectorState.name == MAINTENANCE)
+    return row.last_error_at if row else None
+
+
+def waiting_for_maintenance(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
+    """The announced end of a maintenance while calls wait for it (it, and the margin after it, lasts)."""
+    until = maintenance_until()
+    return until if resume_after_maintenance(until, now, policy(rt)) else None
 
 
 def snapshot(rt: Runtime) -> dict:
-    state = ConnectorState.get_or_none(ConnectorState.name == NAME)
-    base = {"connector": rt.settings.connector, "online": bool(rt.connector and rt.connector.online)}
+    rows = {r.name: r for r in ConnectorState.select().where(ConnectorState.name.in_([NAME, MAINTENANCE]))}
+    state, announced = rows.get(NAME), rows.get(MAINTENANCE)
+    until = announced.last_error_at if announced else None
+    base = {"connector": rt.settings.connector, "online": bool(rt.connector and rt.connector.online),
+            "maintenance_until": iso(until),
+            "resumes_at": iso(resume_after_maintenance(until, rt.clock.now(), policy(rt)))}
     if state is None:
         return {**base, "ok": True, "last_ok_at": None, "last_error": None, "last_error_at": None,
                 "down_since": None, "failures": 0}

@@ -100,9 +100,12 @@ def run_check(rt: Runtime, invoice: Invoice, trigger: str, user_id: int | None =
         result = Result(Outcome.NOT_FOUND)
     elif quota_used_today(invoice, rt.clock.now(), policy(rt)) >= policy(rt).daily_quota:
         result = Result(Outcome.QUOTA, remaining=0)
+    elif until := health.waiting_for_maintenance(rt, rt.clock.now()):
+        # The authority announced it is closed until then: asking now would learn nothing (nor cost anything).
+        result = Result(Outcome.UNAVAILABLE, error="connector.maintenance", maintenance_until=until)
     else:
         result = rt.connector.lookup(query)
-        health.record(rt, result.error)
+        health.record(rt, result.error, result.maintenance_until)
     apply_result(rt, invoice, result, trigger, user_id)
     return result.outcome
 
@@ -121,7 +124,7 @@ def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, us
     spent = quota_used_today(invoice, now, pol) + (1 if result.spent_quota else 0)
     next_at = None if result.outcome in machine.STOPS_CHECKING else next_check(
         now=now, outcome=result.outcome, checks_done=checks_done, pending_since=since, quota_used_today=spent,
-        policy=pol, expected_at=expected_by(start, pol))
+        policy=pol, expected_at=expected_by(start, pol), maintenance_until=result.maintenance_until)
     authority = _authority(result, fields)
     changes = dict(status=status, reason="sync.outcome", reason_params={"outcome": result.outcome.value},
                    last_outcome=result.outcome.value, checks_done=checks_done, next_check_at=next_at,
@@ -190,8 +193,9 @@ def current_diagnosis(rt: Runtime, invoice: Invoice) -> list[dict]:
 
 
 # The times a stored diagnosis rests on (sync_window's "expected by", its "overdue at", the quota's "next
-# allowed"): once one has passed, the stored ranking may no longer hold and the current one is computed.
-PREMISE_TIMES = ("expected_by", "overdue_at", "next_allowed")
+# allowed", a maintenance's "resumes at"): once one has passed, the stored ranking may no longer hold and the
+# current one is computed.
+PREMISE_TIMES = ("expected_by", "overdue_at", "next_allowed", "resumes_at")
 
 
 def premise_passed(diagnosis: list[dict] | None, now: dt.datetime) -> bool:

@@ -9,6 +9,7 @@ unauthorized / bad_response), never an exception that could mark an invoice foun
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 import requests
@@ -58,9 +59,13 @@ class HttpConnector:
         except requests.RequestException:
             raise ConnectorError("connector.down") from None
         if res.status_code >= 500:
-            # An announced maintenance says so (and until when); anything else is an outage.
-            raise ConnectorError("connector.maintenance" if _says_maintenance(res) else "connector.down",
-                                 status=res.status_code)
+            # An announced maintenance says so, and until when (the schedule waits for that end); anything else is
+            # an outage.
+            failure = _json(res)
+            if isinstance(failure, dict) and failure.get("error") == "maintenance":
+                raise ConnectorError("connector.maintenance", status=res.status_code,
+                                     until=_naive_utc(failure.get("until")))
+            raise ConnectorError("connector.down", status=res.status_code)
         if res.status_code in (401, 403):
             # The token is wrong or missing: a setting to fix, which says nothing about any invoice.
             raise ConnectorError("connector.unauthorized", status=res.status_code)
@@ -76,7 +81,7 @@ class HttpConnector:
         try:
             body = self._call("POST", "/api/v1/verify", json=query.as_dict())
         except ConnectorError as exc:
-            return Result(Outcome.UNAVAILABLE, error=exc.key)
+            return Result(Outcome.UNAVAILABLE, error=exc.key, maintenance_until=exc.params.get("until"))
         outcome = _OUTCOMES.get(body.get("outcome"))
         fields = body.get("fields") or {}
         if outcome is None or not isinstance(fields, dict) or outcome == Outcome.UNAVAILABLE:
@@ -110,12 +115,20 @@ class HttpConnector:
         self._call("POST", "/api/v1/invoices", json=fields)
 
 
-def _says_maintenance(res) -> bool:
+def _json(res):
     try:
-        body = res.json()
+        return res.json()
     except ValueError:
-        return False
-    return isinstance(body, dict) and body.get("error") == "maintenance"
+        return None
+
+
+def _naive_utc(raw) -> dt.datetime | None:
+    """An ISO time of the far side as naive UTC; None when it is none."""
+    try:
+        when = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return when if when is None or when.tzinfo is None else when.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class LedgerOnly:

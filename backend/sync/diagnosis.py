@@ -138,10 +138,13 @@ def _failing(c: Context) -> bool:
 
 
 def _maintenance(c: Context) -> Hit:
-    """An announced maintenance of the authority: it says so, so one refused call is enough to tell."""
+    """An announced maintenance of the authority: it says so, so one refused call is enough to tell; and until
+    when, so the checks wait for that end and the cause says when they resume ("—" when it named no end)."""
     if not _failing(c) or c.connector.get("last_error") != MAINTENANCE_ERROR or not c.connector.get("failures"):
         return None
-    return 0.906, {"since": c.connector.get("down_since"), "last_ok_at": c.connector.get("last_ok_at")}
+    return 0.906, {"since": c.connector.get("down_since"), "last_ok_at": c.connector.get("last_ok_at"),
+                   "until": c.connector.get("maintenance_until") or "—",
+                   "resumes_at": c.connector.get("resumes_at") or "—"}
 
 
 def _connector_down(c: Context) -> Hit:

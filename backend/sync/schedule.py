@@ -15,6 +15,10 @@ from .types import Outcome
 
 LADDER_HOURS = (1.0, 3.0, 12.0, 24.0)  # after the 1st, 2nd, 3rd, 4th look; then daily
 RETRY_UNAVAILABLE_MINUTES = 10.0  # the connector failed: try again soon, it costs no quota
+# An announced maintenance: wait for its announced end, and a little more (a platform reopens a few minutes late,
+# and every waiting invoice is due at once then). An end further off than MAINTENANCE_AT_MOST is not believed.
+AFTER_MAINTENANCE_MINUTES = 5.0
+MAINTENANCE_AT_MOST = dt.timedelta(days=7)
 AFTER_EXPECTED_MINUTES = 5.0  # look just after the sync window ends: "expected by" is then answered
 LAST_OF_DAY_MINUTES = 30.0  # the day's last look-up, this long before the platform's day turns
 # Past the sync window but not yet overdue (offline-issued invoices arrive a day or two late): look every few
@@ -49,6 +53,15 @@ def china_day_start(now: dt.datetime) -> dt.datetime:
     return platform_day_start(now)
 
 
+def resume_after_maintenance(until: dt.datetime | None, now: dt.datetime, policy: Policy) -> dt.datetime | None:
+    """When to ask again after an announced maintenance ending `until`; None when there is no end to wait for
+    (none announced, it and the margin after it past, or too far off to believe): then an outage's retry applies."""
+    resume = until + policy.scaled(AFTER_MAINTENANCE_MINUTES / 60) if until is not None else None
+    if resume is None or resume <= now or until - now > MAINTENANCE_AT_MOST:
+        return None
+    return resume
+
+
 def issued_at(issue_date: str | None, fallback: dt.datetime) -> dt.datetime:
     """Start of the issue day (UTC) when the date is known, else when we first saw the invoice."""
     try:
@@ -68,16 +81,20 @@ def overdue_at(issued: dt.datetime, policy: Policy) -> dt.datetime:
 
 
 def next_check(*, now: dt.datetime, outcome: Outcome, checks_done: int, pending_since: dt.datetime,
-               quota_used_today: int, policy: Policy, expected_at: dt.datetime | None = None) -> dt.datetime | None:
+               quota_used_today: int, policy: Policy, expected_at: dt.datetime | None = None,
+               maintenance_until: dt.datetime | None = None) -> dt.datetime | None:
     """The next automatic look-up, or None when there is nothing more to learn by asking.
 
     `expected_at`: when the invoice should be findable (end of its sync window); a look-up is placed just
-    after it, so the premise "expected by …" is answered when it expires, not a ladder step later."""
+    after it, so the premise "expected by …" is answered when it expires, not a ladder step later.
+    `maintenance_until`: the announced end of the maintenance that made the connector unavailable."""
     limit_at = pending_since + policy.scaled(policy.limit_days * 24)
     if now >= limit_at:
         return None
     if outcome == Outcome.UNAVAILABLE:
-        return now + policy.scaled(RETRY_UNAVAILABLE_MINUTES / 60)
+        # Asking during an announced maintenance learns nothing: wait for its end. An outage says no end: retry.
+        resume = resume_after_maintenance(maintenance_until, now, policy)
+        return resume or now + policy.scaled(RETRY_UNAVAILABLE_MINUTES / 60)
     step = LADDER_HOURS[checks_done - 1] if 0 < checks_done <= len(LADDER_HOURS) else 24.0
     if expected_at is not None and expected_at <= now:
         late = now < expected_at + policy.scaled(policy.overdue_hours - policy.window_hours)

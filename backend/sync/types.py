@@ -62,6 +62,7 @@ class Result:
     error: str | None = None  # stable key when UNAVAILABLE: connector.down / timeout / bad_response
     remaining: int | None = None  # look-ups of this invoice left today, when the platform says
     spent_quota: bool = False  # this look-up counted against the daily quota
+    maintenance_until: dt.datetime | None = None  # UNAVAILABLE for an announced maintenance: its announced end
     at: dt.datetime | None = None
 
     def as_dict(self) -> dict:

@@ -7,7 +7,7 @@
 import type { Invoice } from "./types";
 
 /** The params of a cause that hold such times (backend/services/sync.PREMISE_TIMES). */
-export const PREMISE_TIMES = ["expected_by", "overdue_at", "next_allowed"] as const;
+export const PREMISE_TIMES = ["expected_by", "overdue_at", "next_allowed", "resumes_at"] as const;
 // The statuses the server recomputes a diagnosis for (backend/sync/machine.WATCHED); others keep theirs.
 const WATCHED = new Set<string>(["pending_sync", "not_found", "sync_error"]);
 export const MAX_IN_FLIGHT = 4;
