@@ -13,6 +13,7 @@ from backend.clock import iso, platform_day_start
 from backend.models import BuyerEntity, Invoice, StoredFile, SyncCheck, Team
 from backend.services import feed, health, sync
 from backend.settings import Settings, SimulatorSettings
+from backend.simulator import app as simulator_app
 from backend.simulator.app import create_simulator
 from backend.sync import schedule
 from backend.sync.connector import HttpConnector
@@ -152,3 +153,58 @@ def test_an_unannounced_outage_keeps_its_backoff(rt, queue, clock, sim, db):
     assert inv.last_outcome == "unavailable" and inv.next_check_at == now + dt.timedelta(minutes=10)
     assert health.maintenance_until() is None
     assert sync.check_panel(rt, inv)["diagnosis"][0]["key"] != "maintenance"
+
+
+OURS, THEIRS_TOO = "91110000MA00000001", "91110000MA00000009"  # two buyer entities of the team
+
+
+def test_a_taxpayer_authorised_later_gets_its_refused_rows_replayed(rt, queue, clock, sim, db, monkeypatch):
+    """Refused rows of one taxpayer, while another's rows move the shared cursor on: once the platform authorises
+    us for it, the next feed pass replays its rows from where they were refused (a page at a time)."""
+    monkeypatch.setattr(simulator_app, "FEED_PAGE", 2)
+    configure(sim, taxpayers=[OURS])
+    later = [make_invoice(rt, {**FIELDS, "invoice_number": f"8765433{i}", "buyer_tax_id": THEIRS_TOO})
+             for i in range(3)]
+    for inv in later:
+        BuyerEntity.get_or_create(team=inv.team_id, tax_id=THEIRS_TOO, defaults={"name": "丙公司",
+                                                                                 "created_at": clock.now()})
+        issue(sim, invoice_number=inv.fields["invoice_number"]["value"], buyer_tax_id=THEIRS_TOO)
+        clock.advance(seconds=1)  # the feed's cursor is a time: a page ends between two
+    mine = make_invoice(rt)
+    BuyerEntity.create(team=mine.team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
+    issue(sim)
+    clock.advance(seconds=1)
+    feed.pull(rt)  # ours settles; theirs are refused, and the cursor moves past their rows
+    assert Invoice.get_by_id(mine.id).status == "found"
+    assert health.refused_taxpayers() == {THEIRS_TOO} and health.feed_cursor() == clock.now().isoformat()
+    cause = sync.check_panel(rt, Invoice.get_by_id(later[0].id))["diagnosis"][0]
+    assert cause["key"] == "no_permission"
+
+    configure(sim, taxpayers=[OURS, THEIRS_TOO])  # the taxpayer authorises this installation at the platform
+    clock.advance(seconds=1)
+    asked = lookups(sim)
+    feed.pull(rt)  # the first page of its rows
+    assert health.refused_taxpayers() == set()  # served again: no longer "no permission"
+    assert [Invoice.get_by_id(i.id).status for i in later] == ["found", "found", "pending_sync"]
+    clock.advance(seconds=1)
+    feed.pull(rt)  # and the rest
+    assert [Invoice.get_by_id(i.id).status for i in later] == ["found"] * 3
+    assert lookups(sim) == asked  # found by the feed, not by look-ups
+    assert not SyncCheck.select().where(SyncCheck.invoice.in_([i.id for i in later]), SyncCheck.spent_quota).exists()
+    clock.advance(seconds=1)
+    feed.pull(rt)
+    assert sim.calls.count("GET /api/v1/ledger") == 1 + 2 + 2 + 1  # the replay done: one call a pass, as before
+
+
+def test_a_refused_taxpayer_no_longer_ours_is_forgotten(rt, queue, clock, sim, db):
+    configure(sim, taxpayers=[OURS])
+    inv = make_invoice(rt, {**FIELDS, "buyer_tax_id": THEIRS_TOO})
+    BuyerEntity.create(team=inv.team_id, name="丙公司", tax_id=THEIRS_TOO, created_at=clock.now())
+    issue(sim, buyer_tax_id=THEIRS_TOO)
+    feed.pull(rt)
+    assert health.refused_taxpayers() == {THEIRS_TOO}
+    BuyerEntity.delete().where(BuyerEntity.tax_id == THEIRS_TOO).execute()  # no longer one of ours
+    BuyerEntity.create(team=inv.team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
+    feed.pull(rt)
+    assert health.refused_taxpayers() == set()  # not asked for: nothing kept of it
+    assert Invoice.get_by_id(inv.id).status == "pending_sync"

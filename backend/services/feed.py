@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from ..models import BuyerEntity
@@ -22,13 +23,16 @@ def pull(rt: Runtime) -> int:
         return 0  # the platform shows a taxpayer its own ledger: with none registered there is none to pull
     if health.waiting_for_maintenance(rt, rt.clock.now()):
         return 0  # closed for an announced maintenance: the feed waits for its end, as the checks do
+    since, buyers = health.feed_cursor(), sorted({e.tax_id for e in entities})
     try:
-        rows, cursor = conn.changes(health.feed_cursor(), sorted({e.tax_id for e in entities}))
+        rows, cursor = conn.changes(since, buyers)
     except ConnectorError as exc:
         health.record(rt, exc.key, exc.params.get("until"))
         return 0
     health.record(rt, None)
-    health.record_refused(getattr(conn, "refused", []))
+    for tax_id, replay_from in health.record_refused(getattr(conn, "refused", []), since, buyers).items():
+        shown = {r.get("key") for r in rows}
+        rows += [r for r in _replay(conn, tax_id, replay_from, cursor) if r.get("key") not in shown]
     if not rows:
         return 0  # keep the old cursor: nothing has changed since it, and nothing is written
     settled = 0
@@ -43,6 +47,29 @@ def pull(rt: Runtime) -> int:
             settled += ledger.settle(rt, team_id, changed, "feed")
     health.save_feed_cursor(cursor)
     return settled
+
+
+def _replay(conn, tax_id: str, since: str | None, cursor: str) -> list[dict]:
+    """One page of a taxpayer's rows from where they were refused: the shared cursor moved past them while the
+    platform refused us that taxpayer, so once it is authorised they are asked for again (and its invoices settle
+    now, not at their next look-up)."""
+    try:
+        rows, upto = conn.changes(since, [tax_id])
+    except ConnectorError:
+        return []  # the next pass asks again
+    if tax_id.upper() in getattr(conn, "refused", []):
+        return []  # refused again meanwhile: the next pass notes it
+    health.replayed(tax_id, None if _not_before(upto, cursor) else upto)
+    return rows
+
+
+def _not_before(a: str, b: str) -> bool:
+    """Whether feed cursor `a` has caught up with `b` (a cursor that cannot be read counts as caught up: a replay
+    never loops on garbage)."""
+    try:
+        return dt.datetime.fromisoformat(a) >= dt.datetime.fromisoformat(b)
+    except (TypeError, ValueError):
+        return True
 
 
 def tick(rt: Runtime) -> tuple[int, int]:

@@ -91,23 +91,54 @@ def condition(snap: dict) -> str:
     return "degraded" if snap["failures"] else "ok"
 
 
-REFUSED = "refused:"  # one row per taxpayer whose ledger the platform refused (no authorisation for it)
+# One row per taxpayer whose ledger the platform refused (no authorisation for it): `feed_cursor` is where its rows
+# went unserved (the cursor of the first refused call; the shared cursor moves on past them with the others' rows).
+# Once the platform serves that taxpayer again the row turns `ok` and the feed replays its rows from there, then
+# drops the row (services/feed.pull).
+REFUSED = "refused:"
 
 
-def record_refused(refused: list[str]) -> None:
-    """Keep the taxpayers the last ledger call was refused for: a row each, gone once it is served again.
-    Written only when the set changes (the feed asks every tick)."""
-    wanted = {t.upper() for t in refused}
-    if wanted == refused_taxpayers():
-        return
+def _refused_name(tax_id: str) -> str:
+    return (REFUSED + tax_id.upper())[:32]
+
+
+def record_refused(refused: list[str], since: str | None, asked: list[str]) -> dict[str, str | None]:
+    """Note which of the `asked` taxpayers the ledger call from cursor `since` was refused for. Returns those served
+    again whose refused rows are still to be replayed, each with the cursor to replay from. Written only when
+    something changed (the feed asks every tick)."""
+    wanted, asked_ids = {t.upper() for t in refused}, {t.upper() for t in asked}
+    rows = {r.name: r for r in ConnectorState.select(ConnectorState.name, ConnectorState.ok, ConnectorState.feed_cursor)
+            .where(ConnectorState.name.startswith(REFUSED))}
+    names = {_refused_name(t): t for t in asked_ids}
+    gone = [n for n in rows if n not in names]  # no longer registered: nothing of it to replay
+    new = [n for n, t in names.items() if t in wanted and n not in rows]
+    again = [n for n, t in names.items() if t in wanted and n in rows and rows[n].ok]
+    served = [n for n, t in names.items() if t not in wanted and n in rows and not rows[n].ok]
+    if gone or new or again or served:
+        with write_transaction():
+            if gone:
+                ConnectorState.delete().where(ConnectorState.name.in_(gone)).execute()
+            for name in new:
+                ConnectorState.create(name=name, ok=False, last_error="connector.not_authorised", feed_cursor=since)
+            for name, ok in [(n, False) for n in again] + [(n, True) for n in served]:
+                ConnectorState.update(ok=ok).where(ConnectorState.name == name).execute()
+    return {names[n]: rows[n].feed_cursor for n in rows if n in names and names[n] not in wanted}
+
+
+def replayed(tax_id: str, upto: str | None) -> None:
+    """A served-again taxpayer's refused rows: replayed (None), or replayed up to cursor `upto` (a page more due)."""
     with write_transaction():
-        ConnectorState.delete().where(ConnectorState.name.startswith(REFUSED)).execute()
-        for tax_id in sorted(wanted):
-            ConnectorState.create(name=(REFUSED + tax_id)[:32], ok=False, last_error="connector.not_authorised")
+        row = ConnectorState.name == _refused_name(tax_id)
+        if upto is None:
+            ConnectorState.delete().where(row).execute()
+        else:
+            ConnectorState.update(feed_cursor=upto).where(row).execute()
 
 
 def refused_taxpayers() -> set[str]:
-    rows = ConnectorState.select(ConnectorState.name).where(ConnectorState.name.startswith(REFUSED))
+    """The taxpayers the platform refuses us now (not those served again, whose rows are being replayed)."""
+    rows = ConnectorState.select(ConnectorState.name).where(ConnectorState.name.startswith(REFUSED),
+                                                            ~ConnectorState.ok)
     return {r.name[len(REFUSED):] for r in rows}
 
 
