@@ -26,8 +26,11 @@ $(STAMPS)/fonts:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk)
 	@touch $@
 
-# The int8 text detector, derived from the installed wheel's model (backend/weights/quantise.py).
-$(STAMPS)/models: $(STAMPS)/python $(STAMPS)/fonts backend/weights/quantise.py backend/weights/synth.py
+# The int8 text detector, derived from the installed wheel's model (backend/weights/quantise.py),
+# then the field tagger, trained on the generator's invoices (backend/weights/tagger.py); each is
+# rebuilt when its recipe (the code and models it is made from) changes.
+$(STAMPS)/models: $(STAMPS)/python $(STAMPS)/fonts backend/weights/quantise.py backend/weights/synth.py \
+		backend/weights/tagger.py backend/pipeline/tagger.py backend/weights/families.py
 	$(BIN)/fapiao models
 	@touch $@
 

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--json", action="store_true", help="one JSON object per line")
     jobs = sub.add_parser("jobs", help="job commands").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("recover", help="re-deliver lost jobs")
-    models = sub.add_parser("models", help="build the int8 text detector from the installed wheel (if stale)")
+    models = sub.add_parser("models", help="build the int8 text detector and the field tagger (if stale)")
     models.add_argument("--force", action="store_true", help="rebuild even if up to date")
     sub.add_parser("scheduler", help="queue due authority checks and pull the feed")
     sub.add_parser("simulator", help="run the local tax-authority simulator")
@@ -161,12 +161,18 @@ def _user(settings: Settings, args) -> int:
 
 
 def _models(settings: Settings, args) -> int:
-    from .weights import default_dir
-    from .weights.quantise import build
+    import time
+
+    from .weights import default_dir, quantise, tagger
 
     logging.getLogger().setLevel(logging.WARNING)  # the quantiser logs every scale it adjusts
-    built = build(settings.model_dir or default_dir(), force=args.force)
-    print(f"{'built' if built.fresh else 'up to date'}: {built.path} (sha256 {built.sha256[:16]})")
+    where = settings.model_dir or default_dir()
+    # The detector first: the tagger is trained on what the reader reads with it.
+    for build in (quantise.build, tagger.build):
+        t0 = time.perf_counter()
+        built = build(where, force=args.force)
+        took = f", {time.perf_counter() - t0:.0f} s" if built.fresh else ""
+        print(f"{'built' if built.fresh else 'up to date'}: {built.path} (sha256 {built.sha256[:16]}{took})")
     return 0
 
 

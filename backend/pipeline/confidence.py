@@ -14,20 +14,23 @@ an 18-character USCC with its check digit, the sums and the words.
 
 The constants are round numbers chosen on the dev set (in-sample; bench.accuracy prints the
 reliability table they give); the checks are the invoice rules, not fitted.
+
+Last, where the field tagger runs (Engines.tagger): a value whose line the tagger reads as
+another field, or as no field, stays under the review line (`tagged`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
 from ..validate import uscc
 from ..validate.codes import DIGITAL, Family, region_of
 from ..validate.words import parse_money, words_to_amount
-from .types import REVIEW_BELOW, FieldValue
+from .types import REVIEW_BELOW, FieldValue, TextLine
 
 TEXT_LAYER = 0.98  # exact characters, label found: what can be wrong is which text was taken
 FOUND = {"inline": 1.0, "row": 1.0, "below": 0.95, "loose": 0.9, "position": 0.88}
@@ -37,6 +40,10 @@ POSITION_CODE = 0.95
 AGREES = 0.99  # two independent readings agree (printed twice, sums, words, check digit)
 HARD_FAIL = 0.85  # never above this when a hard structure check fails
 MAX_RATE = Decimal("0.17")
+# The field tagger (pipeline/tagger.py) on the value's line: at most this for the field, and the
+# value stays under the review line — the rules took a line the tagger reads as something else.
+TAGGER_AGAINST = 0.05
+TAGGER_AGREES = 0.5  # at least this: said in the evidence, no lift (the rules saw the same line)
 assert HARD_FAIL < REVIEW_BELOW
 
 Fields = dict[str, FieldValue]
@@ -73,6 +80,25 @@ def checks(fields: Fields, family: Family, today: dt.date, rate: Decimal | None 
     for name, why in failed:
         fv = out[name]
         out[name] = replace(fv, confidence=min(fv.confidence, HARD_FAIL), evidence=fv.evidence + (f"fails:{why}",))
+    return out
+
+
+def tagged(fields: Fields, lines: Sequence[TextLine], probs, classes: Sequence[str]) -> Fields:
+    """The tagger's word on each value read off a line (OCR or a text layer, not confirmed by the
+    QR or the XML): strongly against caps it at HARD_FAIL; for, or unsure, only says so."""
+    at = {ln.box: k for k, ln in reversed(list(enumerate(lines)))}
+    out = dict(fields)
+    for name, fv in fields.items():
+        k = at.get(fv.box) if fv.box is not None else None
+        if fv.value is None or k is None or fv.source not in ("ocr", "text_layer") or name not in classes:
+            continue
+        p = float(probs[k][classes.index(name)])
+        if p <= TAGGER_AGAINST:
+            instead = classes[int(probs[k].argmax())]
+            out[name] = replace(fv, confidence=min(fv.confidence, HARD_FAIL),
+                                evidence=fv.evidence + (f"tagger:against:{instead}",))
+        elif p >= TAGGER_AGREES:
+            out[name] = replace(fv, evidence=fv.evidence + ("tagger:agrees",))
     return out
 
 

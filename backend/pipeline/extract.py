@@ -1,6 +1,7 @@
 """The reader: one file in, an Extraction out. Stages are pure functions; this only sequences them.
 
     decode → (text layer | QR + OCR) → fields (layout) → cross-check (QR / embedded XML) → validate
+    (and, where the field tagger runs, its word on each value's line: pipeline/tagger.py)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from ..validate import Finding, validate
 from ..validate.codes import QR_TYPES, Family, family_from_keys
 from . import confidence, crosscheck, focus, textlayer
+from . import tagger as tagging
 from .decode import decode, open_pdf
 from .derive import derive_amounts
 from .engines import Engines
@@ -110,7 +112,7 @@ def extract(data: bytes, kind: str, engines: Engines, limits: Limits, today: dt.
     clock = _Clock(on_stage)
     reading = read(data, kind, engines, limits, clock, document, lanes)
     clock.stage("extracting")
-    family, fields, findings = interpret(reading, today, clock)
+    family, fields, findings = interpret(reading, today, clock, engines.tagger)
     why, params = verdict(reading.lines, reading.qr.text, reading.page_size is not None,
                           any(v.value is not None for v in fields.values()))
     return Extraction(family, fields, reading.qr.text, findings, clock.done(), reading.page_size, why, params)
@@ -159,9 +161,10 @@ def read(data: bytes, kind: str, engines: Engines, limits: Limits, clock: _Clock
     return Reading(read_lines(found, engines, lanes), page_size, qr)
 
 
-def interpret(reading: Reading, today: dt.date, clock: _Clock | None = None
+def interpret(reading: Reading, today: dt.date, clock: _Clock | None = None, tagger=None
               ) -> tuple[Family, dict[str, FieldValue], tuple[Finding, ...]]:
-    """Fields from what was read: layout, then the QR and embedded XML, derived amounts, the rules."""
+    """Fields from what was read: layout, then the QR and embedded XML, derived amounts, the rules;
+    `tagger`: the field tagger's session (Engines.tagger), its word on each value's line, or None."""
     lines, qr = reading.lines, reading.qr
     family, fields = assign(lines, reading.page_size or (1.0, 1.0))
     fields = confidence.reading(fields)
@@ -178,6 +181,9 @@ def interpret(reading: Reading, today: dt.date, clock: _Clock | None = None
     if clock:
         clock.stage("validating")
     fields = confidence.checks(fields, family, today, rate)
+    if tagger is not None and lines:
+        probs = tagging.tag(lines, reading.page_size or (1.0, 1.0), tagger)
+        fields = confidence.tagged(fields, lines, probs, tagging.CLASSES)
     findings = tuple(validate({k: v.value for k, v in fields.items()}, family, today))
     return family, _flag(fields, findings), findings
 

@@ -3,7 +3,9 @@
 Recognition and the orientation classifier run as shipped in the rapidocr wheel. Text detection
 runs an int8 copy of the wheel's PP-OCRv6 detector that this project derives at install time
 (`fapiao models`, run by `make install`): calibrated on the project's own synthetic invoices, so
-the build needs nothing but the wheel and is the same every time. Nothing is downloaded.
+the build needs nothing but the wheel and is the same every time. The field tagger
+(pipeline/tagger.py) is trained there too, on the project's own generated invoices read by the
+reader (weights/tagger.py); without it the reader runs on its rules alone. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ def wheel_model(name: str) -> Path:
 
 
 DET_SOURCE = "PP-OCRv6_det_small.onnx"
+REC_SOURCE = "PP-OCRv6_rec_small.onnx"
+TAGGER = "tagger.onnx"
+TAGGER_MANIFEST = "tagger.json"
 
 
 def detector_file(model_dir: Path | None = None) -> Path | None:
@@ -43,4 +48,16 @@ def detector_file(model_dir: Path | None = None) -> Path | None:
     built = current(where)
     if built is None:
         log.warning("no int8 text detector in %s (run `fapiao models`): using the slower fp32 one", where)
+    return built
+
+
+def tagger_file(model_dir: Path | None = None) -> Path | None:
+    """The field tagger in `model_dir` (default: inside the environment) when it is up to date
+    with the code and models it was built from, else None: the reader runs on its rules alone."""
+    from .tagger import current
+
+    where = model_dir or default_dir()
+    built = current(where)
+    if built is None:
+        log.warning("no field tagger in %s (run `fapiao models`): reading by the rules alone", where)
     return built
