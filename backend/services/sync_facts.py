@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import SQL
+from peewee import Node
 
 from ..db import database
 from ..models import Invoice, LedgerRow, SyncCheck
@@ -88,4 +88,18 @@ def ledger_lookup(team_id: int):
 def _among(column, values: list[str]):
     """`column IN (...)` as one node with its parameters: Peewee builds and converts a node per value, which for
     the ~200 one-slip variants of a key (the near-miss search) cost several times the query itself."""
-    return column.in_(SQL("(" + ", ".join([database.param] * len(values)) + ")", list(values)))
+    return column.in_(_Params(values))
+
+
+class _Params(Node):
+    """`(?, ?, …)` and its values, appended as they are, as Peewee's own Context node appends its values: the
+    keys are plain strings, and Peewee's path for each value (a converter, a Node check) cost ~10 µs apiece,
+    2 ms of a near-miss look-up's 3."""
+
+    def __init__(self, values: list[str]) -> None:
+        self.values = list(values)
+
+    def __sql__(self, ctx):
+        ctx.literal("(" + ", ".join([database.param] * len(self.values)) + ")")
+        ctx._values.extend(self.values)  # what Context.__sql__ itself does
+        return ctx

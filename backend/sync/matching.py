@@ -57,27 +57,45 @@ class Variant:
     diffs: tuple[CharDiff, ...]
 
 
-def _text_variants(field: str, text: str) -> Iterator[tuple[str, str, tuple[CharDiff, ...]]]:
+# A slip: (the key with it, field, kind, position, the field's text as read). Plain tuples: a key has ~200
+# of them, looked up at once, and only the few that hit a row become a Variant with its CharDiffs.
+Slip = tuple[str, str, str, int, str]
+
+
+def _text_slips(text: str) -> Iterator[tuple[str, str, int]]:
     for i, ch in enumerate(text):
+        head, tail = text[:i], text[i + 1:]
         for d in DIGITS:
             if d != ch:
-                kind = "confusion" if confusable(ch, d) else "one_edit"
-                yield text[:i] + d + text[i + 1:], kind, (CharDiff(field, i, ch, d),)
+                yield head + d + tail, "confusion" if (ch, d) in _CONFUSABLE else "one_edit", i
     for i in range(len(text) - 1):
         a, b = text[i], text[i + 1]
         if a != b:
-            swapped = text[:i] + b + a + text[i + 2:]
-            yield swapped, "transposition", (CharDiff(field, i, a, b), CharDiff(field, i + 1, b, a))
+            yield text[:i] + b + a + text[i + 2:], "transposition", i
+
+
+def slips(key: str) -> list[Slip]:
+    """Every key one slip away from `key` (in the number, or in the code)."""
+    code, number = split_key(key)
+    out = [(invoice_key(code, t), "invoice_number", kind, i, number) for t, kind, i in _text_slips(number)]
+    if code:
+        out += [(invoice_key(t, number), "invoice_code", kind, i, code) for t, kind, i in _text_slips(code)]
+    return out
+
+
+def _variant(slip: Slip) -> Variant:
+    key, field, kind, i, text = slip
+    slipped = split_key(key)[1 if field == "invoice_number" else 0]
+    if kind == "transposition":
+        diffs = (CharDiff(field, i, text[i], text[i + 1]), CharDiff(field, i + 1, text[i + 1], text[i]))
+    else:
+        diffs = (CharDiff(field, i, text[i], slipped[i]),)
+    return Variant(key, kind, diffs)
 
 
 def variants(key: str) -> Iterator[Variant]:
-    """Every key one slip away from `key` (in the number, or in the code)."""
-    code, number = split_key(key)
-    for text, kind, diffs in _text_variants("invoice_number", number):
-        yield Variant(invoice_key(code, text), kind, diffs)
-    if code:
-        for text, kind, diffs in _text_variants("invoice_code", code):
-            yield Variant(invoice_key(text, number), kind, diffs)
+    """Every key one slip away from `key`, with what differs."""
+    return (_variant(s) for s in slips(key))
 
 
 @dataclass(frozen=True)
@@ -150,16 +168,18 @@ Lookup = Callable[[list[str]], Mapping[str, Mapping]]
 
 
 def near_misses(key: str, ours: Mapping, lookup: Lookup, limit: int = 5,
-                rows: Mapping[str, Mapping] | None = None) -> list[NearMiss]:
+                rows: Mapping[str, Mapping] | None = None, found: list[Slip] | None = None) -> list[NearMiss]:
     """Rows one slip away from `key`, best first. Exact matches are not near misses.
-    `rows`: the look-up of every variant already made (match asks for the key and its variants at once)."""
-    found = list(variants(key))
-    rows = lookup([v.key for v in found]) if rows is None else rows
+    `rows`, `found`: the look-up of every slip already made, and those slips (match asks for the key and its
+    slips at once)."""
+    found = slips(key) if found is None else found
+    rows = lookup([s[0] for s in found]) if rows is None else rows
     out = []
-    for v in found:
-        row = rows.get(v.key)
+    for slip in found:
+        row = rows.get(slip[0])
         if row is None:
             continue
+        v = _variant(slip)
         diffs = differences(ours, row)
         out.append(NearMiss(v.key, v.kind, _score(v.kind, diffs, ours, row), v.diffs, diffs, row))
     out.sort(key=lambda m: (-m.score, m.key))
@@ -192,8 +212,9 @@ def match(ours: Mapping, lookup: Lookup, limit: int = 5) -> Match:
     key = invoice_key(ours.get("invoice_code"), ours.get("invoice_number"))
     if key is None:
         return Match(None, None, (), ())
-    rows = lookup([key, *(v.key for v in variants(key))])  # one query, not two: the key is usually absent
+    found = slips(key)
+    rows = lookup([key, *(s[0] for s in found)])  # one query, not two: the key is usually absent
     exact = rows.get(key)
     if exact is not None:
         return Match(key, exact, differences(ours, exact), ())
-    return Match(key, None, (), tuple(near_misses(key, ours, lookup, limit, rows)))
+    return Match(key, None, (), tuple(near_misses(key, ours, lookup, limit, rows, found)))
