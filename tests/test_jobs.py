@@ -205,3 +205,23 @@ def test_a_worker_connection_cut_by_postgresql_mid_job(client, alice, queue, clo
     upload(client, ("a.jpg", media.jpeg()))
     queue.run_all(clock=clock)
     assert (job().state, job().attempts) == ("done", 2)
+
+
+def test_a_worker_loads_the_reader_before_its_first_job_and_a_failure_is_left_to_the_job(rt, caplog):
+    from backend.jobs.worker import warm
+
+    class Engines:
+        def __init__(self, fails: bool) -> None:
+            self.fails, self.warmed = fails, 0
+
+        def warm(self):
+            self.warmed += 1
+            if self.fails:
+                raise MemoryError
+
+    rt.engines = Engines(fails=False)
+    warm(rt)
+    assert rt.engines.warmed == 1
+    rt.engines = Engines(fails=True)
+    warm(rt)  # logged, not raised: the worker starts, and the first job meets the failure itself
+    assert rt.engines.warmed == 1 and "models" in caplog.text

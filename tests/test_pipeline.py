@@ -96,3 +96,74 @@ def test_a_lone_reading_uses_every_core_and_a_batch_one_each(db, clock, monkeypa
     assert reading_lanes() == 2
     Job.update(state=JobState.RUNNING.value).execute()
     assert reading_lanes() == 1
+
+
+class _Session:
+    """A detection session that answers with its own name, so a test sees which one ran."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, tensor):
+        return self.name
+
+
+class _Resize:
+    def resize(self, view):
+        return view
+
+
+class _FakeDet:
+    """RapidOCR's detector as Detector uses it: preprocess, session, postprocess."""
+
+    def __init__(self) -> None:
+        self.session = _Session("own")
+
+    def get_preprocess(self):
+        return _Resize()
+
+    def postprocess_op(self, out, shape):
+        return [out], None
+
+
+def test_a_lone_reading_detects_on_every_core_and_a_batch_on_its_share(monkeypatch):
+    import numpy as np
+
+    from backend.pipeline.engines import Detector
+
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    built = []
+
+    def more(threads):
+        built.append(threads)
+        return _Session(f"{threads} threads")
+
+    detector, page = Detector(_FakeDet(), threads=1, more=more), np.full((64, 64, 3), 255, np.uint8)
+    assert detector.boxes(page, threads=4) == ["4 threads"]  # alone: reading_lanes() is every core
+    assert detector.boxes(page, threads=1) == ["own"]  # in a batch: the process's own session
+    assert detector.boxes(page, threads=9) == ["4 threads"]  # never more threads than cores
+    assert Detector(_FakeDet(), threads=2, more=more).boxes(page, threads=1) == ["own"]  # nor fewer than its own
+    assert built == [4]  # built once, kept for the next lone reading
+
+
+def test_the_reading_detects_on_its_lanes_and_more_threads_find_the_same_lines(engines, monkeypatch):
+    import datetime as dt
+
+    import cv2
+    import numpy as np
+
+    from backend.pipeline.extract import extract
+    from backend.pipeline.ocr import detect
+    from backend.weights.families import generate
+
+    page = generate("vat_normal", 7).image
+    one, two = detect(page, engines.detector, threads=1), detect(page, engines.detector, threads=2)
+    assert one.quads and len(one.quads) == len(two.quads)
+    assert all(np.allclose(a, b, atol=1) for a, b in zip(one.quads, two.quads, strict=True))
+    asked = []
+    boxes = engines.detector.boxes
+    monkeypatch.setattr(engines.detector, "boxes",
+                        lambda view, threads=1: asked.append(threads) or boxes(view, threads))
+    data = cv2.imencode(".jpg", page)[1].tobytes()
+    extract(data, "jpeg", engines, LIMITS, dt.date(2026, 1, 1), lanes=2)
+    assert asked == [2]

@@ -67,6 +67,16 @@ def lower_priority(niceness: int) -> None:
         os.setpriority(os.PRIO_PROCESS, 0, niceness)
 
 
+def warm(rt: Runtime) -> None:
+    """The reader's models loaded as the process starts, not by its first job (an upload to an idle
+    app waited ~1 s more for them). A failure is left to that job to meet and report."""
+    try:
+        if rt.engines is not None:
+            rt.engines.warm()
+    except Exception:  # noqa: BLE001 - e.g. out of memory under a low cap: the job fails with its reason
+        log.exception("could not load the reader's models ahead of the first job")
+
+
 def build_tasks(huey: Huey, get_runtime) -> Tasks:
     return Tasks(huey, run_job=lambda job_id: run_job(get_runtime(), job_id),
                  recover=lambda: recover(get_runtime()))
@@ -86,6 +96,7 @@ def run_worker(settings: Settings) -> None:
     @huey.on_startup()
     def resume():
         limit_memory(settings.worker_memory_mb)  # in each worker process, not in the consumer
+        warm(runtime())
         again = recover(runtime())
         if again:
             log.info("delivered %d job(s) again: %s", len(again), again)

@@ -156,7 +156,7 @@ def read(data: bytes, kind: str, engines: Engines, limits: Limits, clock: _Clock
     clock.stage("qr")
     qr = read_qr(image)
     clock.stage("detecting")
-    found = detect(image, engines.detector)
+    found = detect(image, engines.detector, threads=lanes)
     clock.stage("recognising")
     return Reading(read_lines(found, engines, lanes), page_size, qr)
 

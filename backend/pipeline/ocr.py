@@ -65,13 +65,13 @@ def turn(found: Detected) -> Detected:
                    spans=tuple(replace(s, level=mirror(s.level)) for s in found.spans))
 
 
-def detect(image: np.ndarray, detector: Detector, long_side: int = OCR_LONG_SIDE) -> Detected:
+def detect(image: np.ndarray, detector: Detector, long_side: int = OCR_LONG_SIDE, threads: int = 1) -> Detected:
     """Text-line quadrilaterals, from the detection model alone (RapidOCR's own call also crops
-    every line: ~20 ms a page for nothing)."""
+    every line: ~20 ms a page for nothing), on `threads` cores (the reading's lanes)."""
     h, w = image.shape[:2]
     scale = min(1.0, long_side / max(h, w))
     view = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
-    boxes = detector.boxes(view)
+    boxes = detector.boxes(view, threads)
     quads = tuple(np.asarray(q, dtype=np.float32) for q in boxes) if boxes is not None else ()
     return Detected(view, scale, quads, (h, w), spans(quads, scale, (h, w)))
 
