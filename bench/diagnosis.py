@@ -197,12 +197,12 @@ def _lookups(cases: list[Case]) -> dict[str, Counter]:
 
 
 def _observe(rt, c: Case, label: str, t: dt.datetime) -> None:
-    from backend.models import Invoice
     from backend.services import sync
+    from backend.services.sync_facts import invoice_by_id
     from backend.simulator.store import SimLookup
     from backend.sync.matching import invoice_key
 
-    inv = Invoice.get_by_id(c.invoice_id)
+    inv = invoice_by_id(c.invoice_id)
     shown = sync.current_diagnosis(rt, inv)  # what the invoice page shows (GET /api/invoices/<id>)
     top = ["found"] if inv.status == "found" else [d["key"] for d in shown[:3]] or ["(none)"]
     key = invoice_key(c.reading.get("invoice_code"), c.reading["invoice_number"])

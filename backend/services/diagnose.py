@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .. import prepared
 from ..models import BuyerEntity, Invoice
 from ..pipeline.types import is_doubtful
 from ..runtime import Runtime
@@ -30,6 +31,7 @@ def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.date
     if outcome in diagnosis.NOT_FOUND_YET and fields.get("invoice_number"):
         near = tuple(m.as_dict() for m in match(fields, ledger_lookup(invoice.team_id)).near)
     online = bool(rt.connector and rt.connector.online)
+    connector = health.standing() if online else None  # its health and refused taxpayers in one read
     return diagnosis.Context(
         now=now, status=invoice.status, last_outcome=outcome, fields=fields, family=invoice.family,
         validation=tuple(invoice.validation or ()), doubtful=_doubtful(invoice),
@@ -37,10 +39,16 @@ def context(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.date
         quota_used_today=used if online else 0, daily_quota=pol.daily_quota,
         next_allowed=pol.next_day(now),
         near=near, differences=tuple((invoice.authority or {}).get("differences") or ()),
-        entities=tuple((e.name, e.tax_id) for e in BuyerEntity.select().where(BuyerEntity.team == invoice.team_id)),
-        connector=health.snapshot(rt) if online else None,
-        refused=frozenset(health.refused_taxpayers()) if online else frozenset(), online=online,
+        entities=_entities(invoice.team_id),
+        connector=health.snapshot(rt, connector) if connector else None,
+        refused=connector.refused if connector else frozenset(), online=online,
     )
+
+
+def _entities(team_id: int) -> tuple[tuple[str, str], ...]:
+    found = prepared.rows(BuyerEntity, "team_entities", lambda t: BuyerEntity.select(
+        BuyerEntity.name, BuyerEntity.tax_id).where(BuyerEntity.team == t), team_id)
+    return tuple((e.name, e.tax_id) for e in found)
 
 
 def diagnosis_for(rt: Runtime, invoice: Invoice, outcome: Outcome | None, now: dt.datetime,

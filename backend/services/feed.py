@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from .. import prepared
 from ..models import BuyerEntity
 from ..runtime import Runtime
 from ..sync.connector import ConnectorError
@@ -18,12 +19,13 @@ def pull(rt: Runtime) -> int:
     conn = rt.connector
     if conn is None or not conn.online:
         return 0
-    entities = list(BuyerEntity.select(BuyerEntity.team, BuyerEntity.tax_id))
+    entities = prepared.rows(BuyerEntity, "entities", lambda: BuyerEntity.select(BuyerEntity.team, BuyerEntity.tax_id))
     if not entities:
         return 0  # the platform shows a taxpayer its own ledger: with none registered there is none to pull
-    if health.waiting_for_maintenance(rt, rt.clock.now()):
+    before = health.standing()  # its maintenance and cursor in one read (every tick asks)
+    if health.waiting_for_maintenance(rt, rt.clock.now(), before):
         return 0  # closed for an announced maintenance: the feed waits for its end, as the checks do
-    since, buyers = health.feed_cursor(), sorted({e.tax_id for e in entities})
+    since, buyers = before.feed_cursor, sorted({e.tax_id for e in entities})
     try:
         rows, cursor = conn.changes(since, buyers)
     except ConnectorError as exc:

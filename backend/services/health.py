@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from .. import prepared
 from ..clock import iso
 from ..db import write_transaction
 from ..models import ConnectorState
@@ -22,23 +24,46 @@ DOWN_AFTER_FAILURES = 3  # one lost request is noise; three in a row is an outag
 OK_REFRESH = dt.timedelta(seconds=30)
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Every row of connector_state, read in one query (a handful: the authority's health, an announced
+    maintenance, a row per refused taxpayer): a diagnosis and a feed pull each read it two to four times."""
+
+    authority: ConnectorState | None
+    maintenance_until: dt.datetime | None
+    refused: frozenset[str]  # as refused_taxpayers()
+
+    @property
+    def feed_cursor(self) -> str | None:
+        return self.authority.feed_cursor if self.authority else None
+
+
+def standing() -> Standing:
+    rows = {r.name: r for r in prepared.rows(ConnectorState, "connector_state", ConnectorState.select)}
+    announced = rows.get(MAINTENANCE)
+    return Standing(rows.get(NAME), announced.last_error_at if announced else None,
+                    frozenset(n[len(REFUSED):] for n, r in rows.items() if n.startswith(REFUSED) and not r.ok))
+
+
 def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None) -> None:
     """Note one call's result: None for success, else its connector.* key (and an announced maintenance's end)."""
     now = rt.clock.now()
     if error_key is None:
-        current = ConnectorState.get_or_none(ConnectorState.name == NAME)
-        if current and current.ok and not current.failures and current.last_ok_at \
-                and now - current.last_ok_at < OK_REFRESH:
+        state = standing().authority
+        if state and state.ok and not state.failures and state.last_ok_at and now - state.last_ok_at < OK_REFRESH:
             return
+        with write_transaction():  # one UPDATE of the four columns a success sets (the row is created but once)
+            if not ConnectorState.update(ok=True, failures=0, down_since=None, last_ok_at=now) \
+                    .where(ConnectorState.name == NAME).execute():
+                ConnectorState.create(name=NAME, ok=True, failures=0, last_ok_at=now)
+            _note_maintenance(None, now)
+        return
     with write_transaction():
         state, _ = ConnectorState.get_or_create(name=NAME)
-        if error_key is None:
-            state.ok, state.failures, state.down_since, state.last_ok_at = True, 0, None, now
-        else:
-            state.failures += 1
-            state.last_error, state.last_error_at = error_key, now
-            state.down_since = state.down_since or now
-            state.ok = state.failures < DOWN_AFTER_FAILURES
+        state.failures += 1
+        state.last_error, state.last_error_at = error_key, now
+        state.down_since = state.down_since or now
+        state.ok = state.failures < DOWN_AFTER_FAILURES
         state.save()
         _note_maintenance(until if error_key == MAINTENANCE_ERROR else None, now)
 
@@ -60,16 +85,15 @@ def maintenance_until() -> dt.datetime | None:
     return row.last_error_at if row else None
 
 
-def waiting_for_maintenance(rt: Runtime, now: dt.datetime) -> dt.datetime | None:
+def waiting_for_maintenance(rt: Runtime, now: dt.datetime, current: Standing | None = None) -> dt.datetime | None:
     """The announced end of a maintenance while calls wait for it (it, and the margin after it, lasts)."""
-    until = maintenance_until()
+    until = (current or standing()).maintenance_until
     return until if resume_after_maintenance(until, now, policy(rt)) else None
 
 
-def snapshot(rt: Runtime) -> dict:
-    rows = {r.name: r for r in ConnectorState.select().where(ConnectorState.name.in_([NAME, MAINTENANCE]))}
-    state, announced = rows.get(NAME), rows.get(MAINTENANCE)
-    until = announced.last_error_at if announced else None
+def snapshot(rt: Runtime, current: Standing | None = None) -> dict:
+    current = current or standing()
+    state, until = current.authority, current.maintenance_until
     base = {"connector": rt.settings.connector, "online": bool(rt.connector and rt.connector.online),
             "maintenance_until": iso(until),
             "resumes_at": iso(resume_after_maintenance(until, rt.clock.now(), policy(rt)))}
@@ -143,8 +167,7 @@ def refused_taxpayers() -> set[str]:
 
 
 def feed_cursor() -> str | None:
-    state = ConnectorState.get_or_none(ConnectorState.name == NAME)
-    return state.feed_cursor if state else None
+    return standing().feed_cursor
 
 
 def save_feed_cursor(cursor: str | None) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from .. import jobrows, metrics
+from .. import jobrows, metrics, prepared
 from ..clock import iso
 from ..errors import AppError
-from ..models import Invoice, InvoiceStatus, Job, LedgerRow, SyncCheck
+from ..models import Invoice, InvoiceStatus, Job, SyncCheck
 from ..runtime import Runtime
 from ..sync import machine
 from ..sync.connector import ConnectorError
@@ -21,7 +21,17 @@ from ..sync.schedule import expected_by, next_check, overdue_at
 from ..sync.types import Outcome, Result
 from . import health, invoices
 from .diagnose import diagnosis_for
-from .sync_facts import FIELD_KEYS, from_ledger_row, issued, ledger_rows, policy, query_of, quota_used_today, values
+from .sync_facts import (
+    FIELD_KEYS,
+    from_ledger_row,
+    invoice_by_id,
+    issued,
+    ledger_row,
+    policy,
+    query_of,
+    quota_used_today,
+    values,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,25 +90,26 @@ def request_check(rt: Runtime, invoice: Invoice, user_id: int) -> dict:
 
 def check_job(rt: Runtime, job: Job) -> None:
     """The `check` job: one look at the authority for one invoice."""
-    invoice = Invoice.get_by_id(job.invoice_id)
+    invoice = invoice_by_id(job.invoice_id)
     run_check(rt, invoice, "manual" if job.requested_by else "auto", job.requested_by)
 
 
 def check_given_up(rt: Runtime, job: Job, key: str, params: dict) -> None:
     """The `check` job failed for good: record it as an unavailable answer, so the next check is scheduled."""
-    apply_result(rt, Invoice.get_by_id(job.invoice_id), Result(Outcome.UNAVAILABLE, error=key), "auto", None)
+    apply_result(rt, invoice_by_id(job.invoice_id), Result(Outcome.UNAVAILABLE, error=key), "auto", None)
 
 
 def run_check(rt: Runtime, invoice: Invoice, trigger: str, user_id: int | None = None) -> Outcome | None:
     query = query_of(values(invoice))
     if rt.connector is None or query is None or invoice.status not in CHECKABLE:
         return None
-    row = ledger_rows().where(LedgerRow.team == invoice.team_id, LedgerRow.key == query.key).first()
+    row = ledger_row(invoice.team_id, query.key)
+    now, pol, used = rt.clock.now(), policy(rt), None
     if row is not None:
         result, trigger = from_ledger_row(row, values(invoice)), "ledger" if trigger == "auto" else trigger
     elif not rt.connector.online:
         result = Result(Outcome.NOT_FOUND)
-    elif quota_used_today(invoice, rt.clock.now(), policy(rt)) >= policy(rt).daily_quota:
+    elif (used := quota_used_today(invoice, now, pol)) >= pol.daily_quota:
         result = Result(Outcome.QUOTA, remaining=0)
     elif until := health.waiting_for_maintenance(rt, rt.clock.now()):
         # The authority announced it is closed until then: asking now would learn nothing (nor cost anything).
@@ -106,12 +117,15 @@ def run_check(rt: Runtime, invoice: Invoice, trigger: str, user_id: int | None =
     else:
         result = rt.connector.lookup(query)
         health.record(rt, result.error, result.maintenance_until)
-    apply_result(rt, invoice, result, trigger, user_id)
+    apply_result(rt, invoice, result, trigger, user_id, None if used is None else (pol.day_start(now), used))
     return result.outcome
 
 
 # -- applying an answer ---------------------------------------------------------------------------
-def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, user_id: int | None) -> None:
+def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, user_id: int | None,
+                 counted: tuple[dt.datetime, int] | None = None) -> None:
+    """`counted`: (day start, look-ups spent that day) as the check counted them before asking; nothing spends
+    quota in between, so they are not counted again while it is still that day."""
     now = rt.clock.now()
     pol = policy(rt)
     fields = values(invoice)
@@ -121,7 +135,8 @@ def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, us
     overdue = overdue_at(start, pol)
     status = machine.next_status(result.outcome, now=now, overdue_at=overdue, errors_in_row=errors)
     checks_done = invoice.checks_done + (1 if result.outcome != Outcome.UNAVAILABLE else 0)
-    spent = quota_used_today(invoice, now, pol) + (1 if result.spent_quota else 0)
+    used = counted[1] if counted and counted[0] == pol.day_start(now) else quota_used_today(invoice, now, pol)
+    spent = used + (1 if result.spent_quota else 0)
     next_at = None if result.outcome in machine.STOPS_CHECKING else next_check(
         now=now, outcome=result.outcome, checks_done=checks_done, pending_since=since, quota_used_today=spent,
         policy=pol, expected_at=expected_by(start, pol), maintenance_until=result.maintenance_until)
@@ -226,9 +241,8 @@ def due(rt: Runtime, limit: int = 500) -> list[int]:
     The conditional UPDATE is the claim: two schedulers never queue the same check twice."""
     now = rt.clock.now()
     queued = []
-    candidates = (Invoice.select(Invoice.id, Invoice.next_check_at)
-                  .where(Invoice.next_check_at <= now, Invoice.status.in_(sorted(machine.WATCHED)))
-                  .order_by(Invoice.next_check_at).limit(limit))
+    # Every tick asks, most often to find nothing due: its SQL is built once (building it was most of its cost).
+    candidates = prepared.rows(Invoice, "due", _due_query, now, *sorted(machine.WATCHED), limit)
     for inv in candidates:
         job_id = _claim(rt, inv.id, inv.next_check_at, now)
         if job_id is not None:
@@ -236,6 +250,14 @@ def due(rt: Runtime, limit: int = 500) -> list[int]:
     for job_id in queued:
         rt.dispatch(job_id, 0)
     return queued
+
+
+def _due_query(now: dt.datetime, *statuses_and_limit):
+    """The due invoices' SELECT, its values in the order of its parameters (prepared.sql binds them so)."""
+    *statuses, limit = statuses_and_limit
+    return (Invoice.select(Invoice.id, Invoice.next_check_at)
+            .where(Invoice.next_check_at <= now, Invoice.status.in_(statuses))
+            .order_by(Invoice.next_check_at).limit(limit))
 
 
 def check_if_due(rt: Runtime, invoice_id: int) -> int | None:
