@@ -197,6 +197,7 @@ class Engines:
             self.detector.boxes(blank, threads)
         self.classifier.flipped([blank[:48]])
         self.recogniser.read(np.zeros((1, 3, 48, 64), dtype=np.float32))
+        self.tagger  # noqa: B018 - loaded (None without its file)
 
 
 def _sibling(session, threads: int):

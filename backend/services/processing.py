@@ -102,9 +102,10 @@ def _part_of_file(rt: Runtime, invoice: Invoice, data: bytes, limits: Limits) ->
 
 
 def reading_lanes() -> int:
-    """How many lines this reading recognises at once: the cores shared among the readings now
-    running (this one included). A lone photo uses the whole machine; in a batch each worker
-    process reads one line at a time and every core stays busy with its own photo."""
+    """How many cores this reading may use: the cores shared among the readings now running (this one
+    included). It recognises that many lines at once and detects on that many ONNX threads, so a lone
+    photo uses the whole machine; in a batch each worker process reads one line at a time on its own
+    one-thread sessions and every core stays busy with its own photo."""
     running = Job.select().where(Job.kind == "process", Job.state == JobState.RUNNING.value).count()
     return max(1, (os.cpu_count() or 1) // max(1, running))
 
