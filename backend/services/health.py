@@ -49,14 +49,16 @@ def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None)
     """Note one call's result: None for success, else its connector.* key (and an announced maintenance's end)."""
     now = rt.clock.now()
     if error_key is None:
-        state = standing().authority
+        current = standing()
+        state = current.authority
         if state and state.ok and not state.failures and state.last_ok_at and now - state.last_ok_at < OK_REFRESH:
             return
         with write_transaction():  # one UPDATE of the four columns a success sets (the row is created but once)
             if not ConnectorState.update(ok=True, failures=0, down_since=None, last_ok_at=now) \
                     .where(ConnectorState.name == NAME).execute():
                 ConnectorState.create(name=NAME, ok=True, failures=0, last_ok_at=now)
-            _note_maintenance(None, now)
+            if current.maintenance_until is not None:  # a maintenance kept ends (none kept: nothing to delete)
+                _note_maintenance(None, now)
         return
     with write_transaction():
         state, _ = ConnectorState.get_or_create(name=NAME)
