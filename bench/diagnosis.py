@@ -18,12 +18,14 @@ import contextlib
 import datetime as dt
 import hashlib
 import heapq
+import io
 import json
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import urlencode
 
 from backend.simulator.rules import china_date
 
@@ -49,15 +51,31 @@ MAINTENANCE = (START + dt.timedelta(days=2, hours=13), START + dt.timedelta(days
 
 
 class _Transport:
-    """The connector's `requests.Session`, answered by the simulator's Flask app in-process (no sockets)."""
+    """The connector's `requests.Session`, answered by the simulator's Flask app in-process (no sockets): one WSGI
+    call with the environ the request would make. Werkzeug's test client took ~2 ms a call building one."""
 
     def __init__(self, app) -> None:
-        self.client = app.test_client()
+        self.app = app
 
     def request(self, method, url, timeout=None, json=None, params=None, headers=None):
-        res = self.client.open("/" + url.split("/", 3)[3], method=method, json=json, query_string=params,
-                               headers=headers)
-        return _Response(res.status_code, res.data)
+        body = b"" if json is None else _dumps(json).encode()
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": "/" + url.split("/", 3)[3],
+                   "QUERY_STRING": urlencode(params or {}), "SERVER_NAME": "simulator", "SERVER_PORT": "80",
+                   "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+                   "wsgi.errors": sys.stderr, "wsgi.version": (1, 0), "wsgi.multithread": False,
+                   "wsgi.multiprocess": False, "wsgi.run_once": False, "CONTENT_LENGTH": str(len(body)),
+                   "CONTENT_TYPE": "application/json" if json is not None else "",
+                   **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()}}
+        status: list[str] = []
+        answer = self.app(environ, lambda line, _headers, _exc=None: status.append(line))
+        try:
+            content = b"".join(answer)
+        finally:
+            getattr(answer, "close", lambda: None)()
+        return _Response(int(status[0].split()[0]), content)
+
+
+_dumps = json.dumps  # `json` is the name of request()'s body argument, as in requests
 
 
 class _Response:
@@ -263,9 +281,7 @@ def _simulate(rt, teams, jobs, cases, moments, clock):
     ticks = 0
     started = time.perf_counter()
     while events:
-        due = (Invoice.select(Invoice.next_check_at).where(Invoice.status.in_(sorted(machine.WATCHED)),
-                                                           Invoice.next_check_at.is_null(False))
-               .order_by(Invoice.next_check_at).limit(1).scalar())
+        due = _next_due(Invoice, machine)
         at = min(events[0][0], due) if due else events[0][0]
         clock._now = max(clock.now(), at)
         horizon = clock.now() + QUANTUM
@@ -287,6 +303,19 @@ def _simulate(rt, teams, jobs, cases, moments, clock):
             _observe(rt, cases[i], label, clock.now())
     wall = time.perf_counter() - started
     return cases, ticks, wall, _lookups(cases)
+
+
+def _next_due(Invoice, machine):
+    """When the app's next check is due: the clock jumps there (or to the next event) rather than ticking."""
+    from backend import prepared
+
+    def query(*statuses_and_limit):
+        *statuses, limit = statuses_and_limit
+        return (Invoice.select(Invoice.next_check_at).where(Invoice.status.in_(statuses),
+                                                            Invoice.next_check_at.is_null(False))
+                .order_by(Invoice.next_check_at).limit(limit))
+    found = prepared.rows(Invoice, "bench_next_due", query, *sorted(machine.WATCHED), 1)
+    return found[0].next_check_at if found else None
 
 
 def _drain(rt, jobs: list[int], run_job) -> None:
