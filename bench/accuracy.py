@@ -14,7 +14,8 @@ reliability table (confidence bin → observed accuracy), p50/p95 seconds per fi
 
 The baseline is what a user would write first: full-page RapidOCR text (PDFs rasterised too)
 and regular expressions over the joined text. Both run on the same files in this run, each in
-its own child process so that each one's peak RSS is its own.
+its own child process so that each one's peak RSS is its own, taking turns file by file (ratios measured
+side by side on a shared machine).
 """
 
 from __future__ import annotations
@@ -45,40 +46,50 @@ def load(set_dir: Path, only: str | None = None, limit: int | None = None, unsee
     return rows[:limit] if limit else rows
 
 
-# -- the two readers, each returning prediction objects {"file", "fields", "seconds"} ----------------------
-def ours(paths: list[str]) -> tuple[list[dict], int]:
+# -- the two readers, each reading one file into a prediction {"file", "fields", "seconds"} ------------------
+# Each runs in a child process of its own (its peak RSS is its own), which builds its engine on its first file.
+_engine = None
+
+
+def ours(path: str) -> dict:
+    global _engine
     from backend.pipeline.engines import Engines
     from backend.pipeline.extract import extract
     from backend.pipeline.types import Limits
     from backend.sniff import sniff
     from backend.weights import detector_file
 
-    engines, limits, out = Engines(det_model=detector_file()), Limits(max_pixels=100_000_000, max_pdf_pages=50), []
+    limits = Limits(max_pixels=100_000_000, max_pdf_pages=50)
+    if _engine is None:
+        _engine = Engines(det_model=detector_file())
+        _engine.warm()
     lanes = os.cpu_count() or 1  # alone on the machine: every core, as the baseline's ONNX threads
-    for p in paths:
-        t0 = time.perf_counter()
-        kind = sniff(Path(p), limits.max_pixels).kind
-        ex = extract(Path(p).read_bytes(), kind, engines, limits, dt.date.today(), lanes=lanes)
-        out.append({"file": Path(p).name, "seconds": time.perf_counter() - t0,
-                    "fields": {k: v.as_dict() for k, v in ex.fields.items()}})
-    return out, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    kind = sniff(Path(path), limits.max_pixels).kind
+    ex = extract(Path(path).read_bytes(), kind, _engine, limits, dt.date.today(), lanes=lanes)
+    return {"file": Path(path).name, "seconds": time.perf_counter() - t0,
+            "fields": {k: v.as_dict() for k, v in ex.fields.items()}}
 
 
-def baseline(paths: list[str]) -> tuple[list[dict], int]:
+def baseline(path: str) -> dict:
+    global _engine
     import cv2
     import numpy as np
     from rapidocr import RapidOCR
 
-    engine, out = RapidOCR(params={"Global.log_level": "warning"}), []
-    for p in paths:
-        t0 = time.perf_counter()
-        is_doc = p.endswith((".pdf", ".ofd"))
-        image = _raster(p) if is_doc else cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_COLOR)
-        result = engine(image) if image is not None else None
-        text = " ".join(result.txts) if result is not None and result.txts else ""
-        fields = {k: {"value": v, "confidence": 1.0} for k, v in _regex_fields(text).items()}
-        out.append({"file": Path(p).name, "seconds": time.perf_counter() - t0, "fields": fields})
-    return out, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if _engine is None:
+        _engine = RapidOCR(params={"Global.log_level": "warning"})
+    t0 = time.perf_counter()
+    is_doc = path.endswith((".pdf", ".ofd"))
+    image = _raster(path) if is_doc else cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
+    result = _engine(image) if image is not None else None
+    text = " ".join(result.txts) if result is not None and result.txts else ""
+    fields = {k: {"value": v, "confidence": 1.0} for k, v in _regex_fields(text).items()}
+    return {"file": Path(path).name, "seconds": time.perf_counter() - t0, "fields": fields}
+
+
+def _peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _raster(path: str):
@@ -119,10 +130,21 @@ def _regex_fields(text: str) -> dict[str, str | None]:
     }
 
 
-def run(fn, paths: list[str]) -> tuple[list[dict], float]:
-    with ProcessPoolExecutor(max_workers=1) as pool:  # a fresh process: its own peak RSS
-        results, rss_kb = pool.submit(fn, paths).result()
-    return results, rss_kb / 1024
+def run(readers: dict, paths: list[str]) -> dict[str, dict]:
+    """Each reader in a fresh process of its own, taking turns file by file: the machine's other load
+    weighs on both alike (run one after the other on a shared box, the ratio drifted with it)."""
+    pools = {name: ProcessPoolExecutor(max_workers=1) for name in readers}
+    try:
+        preds: dict[str, list[dict]] = {name: [] for name in readers}
+        for p in paths:
+            for name, fn in readers.items():
+                preds[name].append(pools[name].submit(fn, p).result())
+        rss = {name: pools[name].submit(_peak_rss_kb).result() / 1024 for name in readers}
+    finally:
+        for pool in pools.values():
+            pool.shutdown()
+    return {name: {"preds": {r["file"]: r for r in preds[name]}, "rss_mb": rss[name],
+                   "seconds": [r["seconds"] for r in preds[name]]} for name in readers}
 
 
 def read_predictions(path: Path) -> list[dict]:
@@ -192,10 +214,7 @@ def main() -> None:
     if args.predictions:
         reports["saved"] = {"preds": {p["file"]: p for p in read_predictions(args.predictions)}}
     else:
-        for name, fn in (("ours", ours), ("baseline", baseline))[: 1 if args.no_baseline else 2]:
-            results, rss = run(fn, paths)
-            reports[name] = {"preds": {r["file"]: r for r in results}, "rss_mb": rss,
-                             "seconds": [r["seconds"] for r in results]}
+        reports.update(run(dict((("ours", ours), ("baseline", baseline))[: 1 if args.no_baseline else 2]), paths))
     if args.save and "ours" in reports:
         args.save.write_text("".join(json.dumps({"file": r["file"], "fields": r["fields"]}, ensure_ascii=False)
                                      + "\n" for r in reports["ours"]["preds"].values()), encoding="utf-8")
