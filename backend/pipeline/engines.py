@@ -111,16 +111,28 @@ class Recogniser:
 
     def read_all(self, tensors: Sequence[np.ndarray], lanes: int = 1) -> list[Read]:
         """`read` each line, in `lanes` runs at once: a line is too small for ONNX's own threads
-        to help, but separate runs in parallel use the cores (onnxruntime releases the GIL)."""
+        to help, but separate runs in parallel use the cores (onnxruntime releases the GIL).
+
+        Each lane takes the next line as it finishes one, widest first (a line costs about its
+        width): split into fixed shares up front, one lane could still be reading a long line
+        while the others were done."""
         if lanes <= 1 or len(tensors) < 2:
             return [self.read(t) for t in tensors]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="recognise")
-        chunks = [tensors[k::lanes] for k in range(lanes)]
-        done = list(self._pool.map(lambda chunk: [self.read(t) for t in chunk], chunks))
+        order = iter(sorted(range(len(tensors)), key=lambda i: -tensors[i].shape[-1]))
+        taking = threading.Lock()
         out: list[Read] = [None] * len(tensors)  # type: ignore[list-item]
-        for k, reads in enumerate(done):
-            out[k::lanes] = reads
+
+        def lane(_: int) -> None:
+            while True:
+                with taking:
+                    i = next(order, None)
+                if i is None:
+                    return
+                out[i] = self.read(tensors[i])
+
+        list(self._pool.map(lane, range(min(lanes, len(tensors)))))
         return out
 
     def read(self, tensor: np.ndarray) -> Read:
