@@ -33,9 +33,31 @@ def sql(name: str, build: Callable[..., peewee.Query], *values) -> tuple[str, li
 
 
 def rows(model: type[peewee.Model], name: str, build: Callable[..., peewee.Query], *values) -> list:
-    """The model instances a select reads (as Peewee would make them: fields converted, nothing dirty)."""
+    """The model instances a select reads, made as Peewee makes them (each column's python_value, then nothing
+    dirty), but without a query object: Model.raw passed each of its values through Peewee's per-value path
+    again (~180 keys in a near-miss look-up) and resolved its columns anew on every read."""
     text, params = sql(name, build, *values)
-    return list(model.raw(text, *params))
+    cursor = database.execute_sql(text, params)
+    columns = _columns(model, tuple(d[0] for d in cursor.description))
+    found = []
+    for row in cursor.fetchall():
+        instance = model(__no_default__=1, **{n: (convert(v) if convert else v) for (n, convert), v in
+                                              zip(columns, row, strict=True)})
+        instance._dirty.clear()  # as read: a save writes only what is set afterwards
+        found.append(instance)
+    return found
+
+
+_resolved: dict[tuple, tuple] = {}
+
+
+def _columns(model: type[peewee.Model], names: tuple[str, ...]) -> tuple:
+    """(field name, python_value) per column the cursor names (a column of no field: as named, unconverted)."""
+    key = (model, names)
+    if key not in _resolved:
+        fields = [model._meta.columns.get(n) or model._meta.fields.get(n) for n in names]
+        _resolved[key] = tuple((f.name, f.python_value) if f else (n, None) for f, n in zip(fields, names, strict=True))
+    return _resolved[key]
 
 
 def first(model: type[peewee.Model], name: str, build: Callable[..., peewee.Query], *values):
