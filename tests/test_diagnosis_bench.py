@@ -13,7 +13,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def measured():
-    cases, info = diagnosis.run(n=160, seed=11, days=7)
+    # 60 invoices, seeded to draw every story asserted below (and 16 of the 17): ~7 s of CPU, where 160 took ~24 s.
+    cases, info = diagnosis.run(n=60, seed=9, days=7)
     return cases, diagnosis.measure(cases, info)
 
 
