@@ -2,7 +2,7 @@
 
 All times are naive UTC. The platform's day (for the 5-look-ups quota) is the China calendar day.
 `time_scale` shrinks every spacing for demos (1/120: an authority hour passes in 30 s), the platform's day
-included (backend/clock.platform_day_start).
+included: at a demo scale its quota turns every demo day (backend/clock.platform_day_start).
 """
 
 from __future__ import annotations
