@@ -2,11 +2,12 @@
 
 A small ONNX model (a one-hidden-layer MLP, built by `fapiao models`: backend/weights/tagger.py,
 trained on the project's own generated invoices) over features of a line in its page: its text
-as hashed character uni/bi-grams (digits and Latin letters folded to one symbol each, so a
-date is its shape), the text of the nearest line to its left and above it (where its label
-usually is), shape counts, which field structures it matches (fields.PARSE), where it sits on
-the page, and the page's family. The features are computed here, the same for the build and at
-run time; the model only maps them to probabilities over FIELD_NAMES + "other".
+as hashed character uni/bi-grams (labels as printed; digits, Latin letters and other Chinese
+characters folded to one symbol each, so a value is its shape), the text of the nearest line
+to its left and above it (where its label usually is), shape counts, which field structures
+it matches (fields.PARSE), where it sits on the page, and the page's family. The features are
+computed here, the same for the build and at run time; the model only maps them to
+probabilities over FIELD_NAMES + "other".
 
 The reader uses it as evidence against a value (confidence.tagged): the rules choose the value;
 a tagger that says its line is some other field caps the value under the review line.
@@ -14,7 +15,6 @@ a tagger that says its line is some other field caps the value under the review 
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Sequence
 
@@ -22,18 +22,30 @@ import numpy as np
 
 from ..validate.codes import Family
 from .fields import FIELD_NAMES, PARSE, _overlap, detect_family, squash, upright
+from .lexicon import normal, occurrences
 from .types import TextLine
 
 CLASSES = (*FIELD_NAMES, "other")
-FEATURES = 2  # bump when the features change: a model built for other features is stale
+FEATURES = 3  # bump when the features change: a model built for other features is stale
 OWN, NEAR = 256, 128  # hash buckets: the line's own text, each neighbour's
 _FAMILIES = tuple(Family)
 _SHAPES = ("¥￥", "年月日", ".", "-", ":：", "*", "()（）", "元圆")
 
 
+# Characters that are a value's structure, kept as they are: dates, money, amounts in words.
+_STRUCTURE = set("年月日元圆角分整零壹贰叁肆伍陆柒捌玖拾佰仟万亿¥￥")
+
+
 def fold(text: str) -> str:
-    """The text as hashed: no spaces, every digit 0, every Latin letter a (a value's shape)."""
-    return re.sub(r"[A-Za-z]", "a", re.sub(r"\d", "0", squash(text)))
+    """The text as hashed: labels (lexicon) as printed; of the rest, every digit 0, every Latin
+    letter a, every other Chinese character 汉 — a value is its shape, not its words (the names
+    the generator draws are not the names on real invoices)."""
+    s = normal(text)
+    keep = [False] * len(s)
+    for occ in occurrences(s, Family.UNKNOWN):
+        keep[occ.start:occ.end] = [True] * (occ.end - occ.start)
+    return "".join(c if kept or c in _STRUCTURE else "0" if c.isdigit() else "a" if c.isascii() and c.isalpha()
+                   else "汉" if "\u4e00" <= c <= "\u9fff" else c for c, kept in zip(s, keep, strict=True))
 
 
 def _bucket(gram: str, size: int) -> int:

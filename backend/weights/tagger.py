@@ -32,7 +32,7 @@ SEED = 0
 HIDDEN = 48
 STEPS = 400
 RATE = 0.01
-DECAY = 1e-4
+DECAY = 1e-3  # 1e-4 fitted the generator's pages closer and was against more right values on the dev set
 OPSET, IR_VERSION = 17, 8
 SOURCES = ("pipeline/tagger.py", "weights/tagger.py", "weights/families.py")
 
