@@ -9,6 +9,7 @@ import pytest
 
 from backend.clock import FakeClock
 from backend.settings import Settings, SimulatorSettings
+from backend.simulator import app as simulator_app
 from backend.simulator import rules
 from backend.simulator.app import create_simulator
 
@@ -219,3 +220,25 @@ def test_maintenance_and_taxpayers_from_the_environment_and_the_config_api(tmp_p
     assert res.status_code == 200 and res.json["taxpayers"] == ["91110000MA00000001"]
     assert res.json["maintenance"] == [["2026-01-05T14:00:00", "2026-01-05T20:00:00"]]
     assert sim.put("/api/v1/config", json={"taxpayers": "all"}).status_code == 400
+
+
+def test_feed_pages_split_rows_of_one_time_without_losing_any(sim, monkeypatch):
+    """The cursor is (time, row): a page ending among rows of one instant goes on with the next of them; a plain
+    time (a cursor of before the row was in it) is read as before every row of that time, which come again."""
+    monkeypatch.setattr(simulator_app, "FEED_PAGE", 2)
+    for i in range(5):  # the clock stands still: all five of one time
+        sim.post("/api/v1/invoices", json={**INVOICE, "invoice_number": f"8765436{i}", "delay_hours": 0})
+    buyer, seen, more, cursor = INVOICE["buyer_tax_id"], [], [], None
+    for _ in range(3):
+        page = sim.get("/api/v1/ledger", query_string={"buyer": buyer, **({"since": cursor} if cursor else {})}).json
+        seen += [r["key"] for r in page["rows"]]
+        more.append(page["more"])
+        cursor = page["cursor"]
+    assert seen == [f"1100094140-8765436{i}" for i in range(5)] and more == [True, True, False]
+    again = sim.get("/api/v1/ledger", query_string={"buyer": buyer, "since": cursor}).json
+    assert again["rows"] == [] and again["more"] is False
+    plain = sim.get("/health").json["now"]  # the time all five were issued at
+    old = sim.get("/api/v1/ledger", query_string={"buyer": buyer, "since": plain}).json
+    assert [r["key"] for r in old["rows"]] == seen[:2]
+    for bad in ("2026-01-05T02:00:00/x", "2026-01-05T02:00:00/-1", "not a time/1"):
+        assert sim.get("/api/v1/ledger", query_string={"buyer": buyer, "since": bad}).status_code == 400

@@ -10,8 +10,8 @@ import random
 import pytest
 
 from backend.clock import iso, platform_day_start
-from backend.models import BuyerEntity, Invoice, StoredFile, SyncCheck, Team
-from backend.services import feed, health, sync
+from backend.models import BuyerEntity, Invoice, LedgerRow, StoredFile, SyncCheck, Team
+from backend.services import entities, feed, health, sync
 from backend.settings import Settings, SimulatorSettings
 from backend.simulator import app as simulator_app
 from backend.simulator.app import create_simulator
@@ -169,14 +169,14 @@ def test_a_taxpayer_authorised_later_gets_its_refused_rows_replayed(rt, queue, c
         BuyerEntity.get_or_create(team=inv.team_id, tax_id=THEIRS_TOO, defaults={"name": "丙公司",
                                                                                  "created_at": clock.now()})
         issue(sim, invoice_number=inv.fields["invoice_number"]["value"], buyer_tax_id=THEIRS_TOO)
-        clock.advance(seconds=1)  # the feed's cursor is a time: a page ends between two
+        clock.advance(seconds=1)
     mine = make_invoice(rt)
     BuyerEntity.create(team=mine.team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
     issue(sim)
     clock.advance(seconds=1)
     feed.pull(rt)  # ours settles; theirs are refused, and the cursor moves past their rows
     assert Invoice.get_by_id(mine.id).status == "found"
-    assert health.refused_taxpayers() == {THEIRS_TOO} and health.feed_cursor() == clock.now().isoformat()
+    assert health.refused_taxpayers() == {THEIRS_TOO} and health.feed_cursor() is not None
     cause = sync.check_panel(rt, Invoice.get_by_id(later[0].id))["diagnosis"][0]
     assert cause["key"] == "no_permission"
 
@@ -208,3 +208,82 @@ def test_a_refused_taxpayer_no_longer_ours_is_forgotten(rt, queue, clock, sim, d
     feed.pull(rt)
     assert health.refused_taxpayers() == set()  # not asked for: nothing kept of it
     assert Invoice.get_by_id(inv.id).status == "pending_sync"
+
+
+def test_rows_sharing_a_time_across_a_page_boundary_all_arrive(rt, queue, clock, sim, db, monkeypatch):
+    """Three rows of one instant, pages of two: the cursor is (time, row), so the second page has the third."""
+    monkeypatch.setattr(simulator_app, "FEED_PAGE", 2)
+    same = [make_invoice(rt, {**FIELDS, "invoice_number": f"8765434{i}"}) for i in range(3)]
+    BuyerEntity.create(team=same[0].team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
+    for inv in same:
+        issue(sim, invoice_number=inv.fields["invoice_number"]["value"])  # the clock stands still: one time
+    asked = lookups(sim)
+    assert feed.pull(rt) == 2
+    assert feed.pull(rt) == 1
+    assert [Invoice.get_by_id(i.id).status for i in same] == ["found"] * 3
+    assert lookups(sim) == asked
+
+
+def test_a_plain_time_cursor_of_before_the_upgrade_resends_that_time_harmlessly(rt, queue, clock, sim, db):
+    """A cursor stored before it named the row (a plain time) reads as before every row of that time: those rows
+    come again, and the ledger takes them as the same rows (nothing inserted, nothing settled twice)."""
+    inv = make_invoice(rt)
+    BuyerEntity.create(team=inv.team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
+    issue(sim)
+    assert feed.pull(rt) == 1
+    before = list(LedgerRow.select().dicts())
+    health.save_feed_cursor(clock.now().isoformat())  # what the old feed stored: the time of the last row
+    clock.advance(seconds=1)
+    assert feed.pull(rt) == 0  # the row came again (the ledger keeps it as it was)
+    assert sim.calls.count("GET /api/v1/ledger") == 2
+    assert list(LedgerRow.select().dicts()) == before
+    assert Invoice.get_by_id(inv.id).status == "found"
+    assert health.feed_cursor() != clock.now().isoformat()  # the platform's own cursor from here on
+
+
+NEWER = "91110000MA0000001X"  # a taxpayer the team registers only after the feed has moved on
+
+
+def test_a_buyer_entity_added_later_gets_its_older_rows(rt, queue, clock, sim, db, monkeypatch):
+    monkeypatch.setattr(simulator_app, "FEED_PAGE", 2)
+    mine = make_invoice(rt)
+    team = Team.get_by_id(mine.team_id)
+    entities.add(rt, team, "甲公司", OURS)
+    issue(sim)
+    older = [make_invoice(rt, {**FIELDS, "invoice_number": f"8765435{i}", "buyer_tax_id": NEWER}) for i in range(3)]
+    for inv in older:
+        issue(sim, invoice_number=inv.fields["invoice_number"]["value"], buyer_tax_id=NEWER)
+    clock.advance(seconds=1)
+    feed.pull(rt)  # only ours is asked for; the cursor moves past the other taxpayer's rows
+    assert Invoice.get_by_id(mine.id).status == "found" and health.feed_cursor() is not None
+    assert [Invoice.get_by_id(i.id).status for i in older] == ["pending_sync"] * 3
+
+    entities.add(rt, team, "丁公司", NEWER)
+    asked, calls = lookups(sim), sim.calls.count("GET /api/v1/ledger")
+    clock.advance(seconds=1)
+    feed.pull(rt)  # the shared page, and the first page of its rows from the feed's start
+    assert [Invoice.get_by_id(i.id).status for i in older] == ["found", "found", "pending_sync"]
+    clock.advance(seconds=1)
+    feed.pull(rt)  # and the rest
+    assert [Invoice.get_by_id(i.id).status for i in older] == ["found"] * 3
+    assert lookups(sim) == asked  # found by the feed, not by look-ups
+    clock.advance(seconds=1)
+    feed.pull(rt)
+    assert sim.calls.count("GET /api/v1/ledger") - calls == 2 + 2 + 1  # the replay done: one call a pass again
+    assert health.refused_taxpayers() == set()
+
+
+def test_a_second_team_registering_a_taxpayer_gets_the_rows_the_first_already_had(rt, queue, clock, sim, db):
+    first = make_invoice(rt)
+    entities.add(rt, Team.get_by_id(first.team_id), "甲公司", OURS)
+    issue(sim)
+    clock.advance(seconds=1)
+    feed.pull(rt)
+    other = Team.create(name="Team B", created_at=clock.now())
+    theirs = make_invoice(rt)
+    Invoice.update(team=other.id).where(Invoice.id == theirs.id).execute()
+    entities.add(rt, other, "甲公司", OURS)
+    clock.advance(seconds=1)
+    feed.pull(rt)
+    assert Invoice.get_by_id(theirs.id).status == "found"
+    assert LedgerRow.select().where(LedgerRow.team == other.id).count() == 1

@@ -9,7 +9,7 @@ from ..runtime import Runtime
 from ..sync import machine
 from ..sync.types import Outcome
 from ..validate import tax_id_findings
-from . import audit, invoices
+from . import audit, health, invoices
 from .diagnose import diagnosis_for
 
 MAX_PER_TEAM = 200
@@ -37,6 +37,9 @@ def add(rt: Runtime, team: Team, name, tax_id, *, actor: User | None = None, add
         if BuyerEntity.select().where(BuyerEntity.team == team.id).count() >= MAX_PER_TEAM:
             raise AppError("entity.invalid", 422)
         entity = BuyerEntity.create(team=team.id, name=name, tax_id=tax_id, created_at=rt.clock.now())
+        # The feed showed this team none of the taxpayer's rows so far (another team's that share it, at most):
+        # they are asked for again from the start, a page a pass, free of look-ups.
+        health.replay_from_start(tax_id)
         audit.record(rt.clock, "entity.added", actor=actor, address=address, team=team.id, target=f"entity:{entity.id}",
                      name=name, tax_id=tax_id)
     refresh(rt, team)

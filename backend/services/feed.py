@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from .. import prepared
@@ -34,7 +33,7 @@ def pull(rt: Runtime) -> int:
     health.record(rt, None)
     for tax_id, replay_from in health.record_refused(getattr(conn, "refused", []), since, buyers).items():
         shown = {r.get("key") for r in rows}
-        rows += [r for r in _replay(conn, tax_id, replay_from, cursor) if r.get("key") not in shown]
+        rows += [r for r in _replay(conn, tax_id, replay_from) if r.get("key") not in shown]
     if not rows:
         return 0  # keep the old cursor: nothing has changed since it, and nothing is written
     settled = 0
@@ -51,7 +50,7 @@ def pull(rt: Runtime) -> int:
     return settled
 
 
-def _replay(conn, tax_id: str, since: str | None, cursor: str) -> list[dict]:
+def _replay(conn, tax_id: str, since: str | None) -> list[dict]:
     """One page of a taxpayer's rows from where they were refused: the shared cursor moved past them while the
     platform refused us that taxpayer, so once it is authorised they are asked for again (and its invoices settle
     now, not at their next look-up)."""
@@ -61,17 +60,10 @@ def _replay(conn, tax_id: str, since: str | None, cursor: str) -> list[dict]:
         return []  # the next pass asks again
     if tax_id.upper() in getattr(conn, "refused", []):
         return []  # refused again meanwhile: the next pass notes it
-    health.replayed(tax_id, None if _not_before(upto, cursor) else upto)
+    # The cursor is the platform's, opaque: the replay is done when its page was the last one (it has reached now,
+    # and the shared feed, which asks for this taxpayer too, serves what changes from here).
+    health.replayed(tax_id, upto if getattr(conn, "more", False) else None)
     return rows
-
-
-def _not_before(a: str, b: str) -> bool:
-    """Whether feed cursor `a` has caught up with `b` (a cursor that cannot be read counts as caught up: a replay
-    never loops on garbage)."""
-    try:
-        return dt.datetime.fromisoformat(a) >= dt.datetime.fromisoformat(b)
-    except (TypeError, ValueError):
-        return True
 
 
 def tick(rt: Runtime) -> tuple[int, int]:

@@ -161,6 +161,18 @@ def replayed(tax_id: str, upto: str | None) -> None:
             ConnectorState.update(feed_cursor=upto).where(row).execute()
 
 
+def replay_from_start(tax_id: str) -> None:
+    """A taxpayer added after the feed's cursor moved on: its rows before the cursor never reached the team that
+    added it. Replay them as refused ones are, from the feed's beginning (the platform serves its own window: what a
+    look-up would refuse is not in it). Kept refused if it is refused now: it replays once served."""
+    if feed_cursor() is None:
+        return  # the feed has not started: its first pages bring them
+    name = _refused_name(tax_id)
+    with write_transaction():
+        if not ConnectorState.update(feed_cursor=None).where(ConnectorState.name == name).execute():
+            ConnectorState.create(name=name, ok=True, feed_cursor=None)
+
+
 def refused_taxpayers() -> set[str]:
     """The taxpayers the platform refuses us now (not those served again, whose rows are being replayed)."""
     rows = ConnectorState.select(ConnectorState.name).where(ConnectorState.name.startswith(REFUSED),

@@ -2,7 +2,8 @@
 
     POST /api/v1/verify                 one 查验 (counts against the invoice's daily quota)
     GET  /api/v1/ledger?since=&buyer=   the named taxpayers' invoices that became findable or changed since a
-                                        cursor (`buyer` is required: a ledger is one taxpayer's, never all)
+                                        cursor (`buyer` is required: a ledger is one taxpayer's, never all); a
+                                        page, its cursor (opaque) and whether more follow at once (`more`)
     POST /api/v1/invoices               issue an invoice (findable after a sampled or given delay)
     POST /api/v1/invoices/<key>/state   void (作废) or red-flush (红冲) it
     POST /api/v1/import                 seed from an official export file (findable at once)
@@ -111,7 +112,7 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
     def ledger():
         since = request.args.get("since")
         try:
-            since_at = _naive_utc(since) if since else None
+            since_at = _position(since) if since else None
         except (ValueError, OverflowError):
             return jsonify(error="bad_cursor"), 400
         buyers = auth.taxpayers(request.args.get("buyer"))
@@ -120,10 +121,10 @@ def create_simulator(settings: Settings, clock: Clock | None = None, rng: random
         now = state.clock.now()
         refused = [b for b in buyers if not authorised(b, state.config)]
         rows = store.changed(since_at, now, [b for b in buyers if b not in refused], FEED_PAGE)
-        cursor = rows[-1].changed_at if len(rows) == FEED_PAGE else now
+        more = len(rows) == FEED_PAGE
         return jsonify(rows=[{**r.fields, "key": r.key, "state": r.state} for r in rows
                              if in_ledger(r.fields, now, state.config)],
-                       cursor=cursor.isoformat(), refused=refused)
+                       cursor=_cursor(*_page_end(rows, now, more)), more=more, refused=refused)
 
     @app.post("/api/v1/invoices")
     def issue():
@@ -229,6 +230,28 @@ def _body(text_fields: tuple[str, ...]) -> dict:
 
 def _number(value, lo: float, hi: float) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def _page_end(rows: list, now: dt.datetime, more: bool) -> tuple[dt.datetime, int]:
+    """Where the next page starts: after the last row sent when the page was full, or when that row is of this
+    very time (one issued later at the same time has a larger id); otherwise after everything until now."""
+    if more or (rows and rows[-1].changed_at == now):
+        return rows[-1].changed_at, rows[-1].id
+    return now, 0
+
+
+def _cursor(at: dt.datetime, row_id: int) -> str:
+    """The feed's position as the app gets it: opaque to the app, which stores it and sends it back unchanged."""
+    return f"{at.isoformat()}/{row_id}"
+
+
+def _position(cursor: str) -> tuple[dt.datetime, int]:
+    """A cursor as (changed_at, id). A plain time is a cursor from before the id broke ties (an installation
+    upgraded mid-feed): it reads as (time, before any row), so rows at that very time are sent again, never lost."""
+    at, _, row_id = cursor.partition("/")
+    if row_id and not (row_id.isascii() and row_id.isdigit() and len(row_id) <= 18):
+        raise ValueError(cursor)
+    return _naive_utc(at), int(row_id or 0)
 
 
 def _naive_utc(raw) -> dt.datetime:

@@ -85,12 +85,15 @@ def count_lookup(key: str, now: dt.datetime, time_scale: float = 1.0) -> int:
     return before
 
 
-def changed(since: dt.datetime | None, now: dt.datetime, buyers: list[str], limit: int) -> list[SimInvoice]:
-    """The ledger of these taxpayers (buyer tax IDs) since a cursor; no taxpayer named, no rows."""
+def changed(since: tuple[dt.datetime, int] | None, now: dt.datetime, buyers: list[str],
+            limit: int) -> list[SimInvoice]:
+    """The ledger of these taxpayers (buyer tax IDs) after a feed position (changed_at, id), in that order; no
+    taxpayer named, no rows. The id breaks ties: rows sharing one time are never split by a page's end and lost."""
     if not buyers:
         return []
     query = SimInvoice.select().where(SimInvoice.changed_at <= now,
                                       SimInvoice.buyer_tax_id.in_([b.upper() for b in buyers]))
     if since is not None:
-        query = query.where(SimInvoice.changed_at > since)
+        at, row_id = since
+        query = query.where((SimInvoice.changed_at > at) | ((SimInvoice.changed_at == at) & (SimInvoice.id > row_id)))
     return list(query.order_by(SimInvoice.changed_at, SimInvoice.id).limit(limit))

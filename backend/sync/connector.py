@@ -42,6 +42,7 @@ class HttpConnector:
     name = "authority"
     online = True
     refused: list[str] = []  # taxpayers the last ledger call was refused for
+    more = False  # whether the last ledger page was full: more rows follow at once
 
     def __init__(self, base_url: str, timeout: float, session: requests.Session | None = None,
                  token: str = "") -> None:
@@ -97,7 +98,8 @@ class HttpConnector:
     def changes(self, cursor: str | None, buyers: list[str]) -> tuple[list[dict], str | None]:
         """The ledger rows of these taxpayers (buyer tax IDs) changed since the cursor. The platform shows a
         taxpayer only their own ledger: with none named there is nothing to ask for. The taxpayers it refused
-        (the installation holds no authorisation for them) are left in `refused`."""
+        (the installation holds no authorisation for them) are left in `refused`; whether the page was full (more
+        rows follow at once) in `more`. The cursor is the platform's, opaque: stored and sent back unchanged."""
         if not buyers:
             return [], cursor
         params = {"buyer": ",".join(buyers), **({"since": cursor} if cursor else {})}
@@ -105,6 +107,7 @@ class HttpConnector:
         refused = body.get("refused") or []
         self.refused = sorted({str(t).upper() for t in refused if isinstance(t, str)}) if isinstance(
             refused, list) else []
+        self.more = body.get("more") is True
         rows, new_cursor = body.get("rows"), body.get("cursor")
         if not isinstance(rows, list) or not isinstance(new_cursor, str):
             raise ConnectorError("connector.bad_response")
