@@ -26,11 +26,9 @@ $(STAMPS)/fonts:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk)
 	@touch $@
 
-# The int8 text detector, derived from the installed wheel's model (backend/weights/quantise.py),
-# then the field tagger, trained on the generator's invoices (backend/weights/tagger.py); each is
-# rebuilt when its recipe (the code and models it is made from) changes.
-$(STAMPS)/models: $(STAMPS)/python $(STAMPS)/fonts backend/weights/quantise.py backend/weights/synth.py \
-		backend/weights/tagger.py backend/pipeline/tagger.py backend/weights/families.py
+# The int8 text detector, derived from the installed wheel's model (backend/weights/quantise.py).
+# (The field tagger, `fapiao models --tagger`, is built on request only: the reader does not use it.)
+$(STAMPS)/models: $(STAMPS)/python $(STAMPS)/fonts backend/weights/quantise.py backend/weights/synth.py
 	$(BIN)/fapiao models
 	@touch $@
 

@@ -51,8 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--json", action="store_true", help="one JSON object per line")
     jobs = sub.add_parser("jobs", help="job commands").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("recover", help="re-deliver lost jobs")
-    models = sub.add_parser("models", help="build the int8 text detector and the field tagger (if stale)")
+    models = sub.add_parser("models", help="build the int8 text detector (if stale)")
     models.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    models.add_argument("--tagger", action="store_true",
+                        help="also train the field tagger (measured, not used by the reader: README)")
     sub.add_parser("scheduler", help="queue due authority checks and pull the feed")
     sub.add_parser("simulator", help="run the local tax-authority simulator")
     led = sub.add_parser("ledger", help="ledger commands").add_subparsers(dest="ledger_command", required=True)
@@ -167,8 +169,10 @@ def _models(settings: Settings, args) -> int:
 
     logging.getLogger().setLevel(logging.WARNING)  # the quantiser logs every scale it adjusts
     where = settings.model_dir or default_dir()
-    # The detector first: the tagger is trained on what the reader reads with it.
-    for build in (quantise.build, tagger.build):
+    # The detector first: the tagger is trained on what the reader reads with it. The tagger is built on
+    # request only: measured against the rules it changed no sure-and-wrong value (README), so the reader
+    # does not load it and an install need not spend minutes training it.
+    for build in (quantise.build, tagger.build) if args.tagger else (quantise.build,):
         t0 = time.perf_counter()
         built = build(where, force=args.force)
         took = f", {time.perf_counter() - t0:.0f} s" if built.fresh else ""

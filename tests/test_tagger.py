@@ -17,7 +17,7 @@ from backend.pipeline.confidence import PARTIES, TAGGER_AGAINST
 from backend.pipeline.engines import Engines
 from backend.pipeline.extract import Reading, interpret, read
 from backend.pipeline.types import REVIEW_BELOW, Limits, TextLine
-from backend.weights import TAGGER, TAGGER_MANIFEST, default_dir, detector_file, tagger, tagger_file
+from backend.weights import TAGGER, TAGGER_MANIFEST, detector_file, tagger, tagger_file
 from backend.weights.quantise import sha256
 
 TODAY = dt.date(2026, 11, 27)
@@ -124,21 +124,27 @@ def test_training_and_export_give_the_same_bytes_twice():
     assert p.shape == (len(page()), len(tagging.CLASSES)) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
 
 
+@pytest.fixture(scope="module")
+def small_build(tmp_path_factory):
+    """A tagger built from one page a family: what the slow tests below look at (`make install` does not
+    train one: the reader does not use it)."""
+    return tagger.build(tmp_path_factory.mktemp("tagger"), pages=1)
+
+
 @pytest.mark.slow
-def test_a_build_from_generated_pages_is_reproducible(tmp_path):
-    first, second = tagger.build(tmp_path / "a", pages=1), tagger.build(tmp_path / "b", pages=1)
-    assert first.fresh and first.lines > 100 and first.sha256 == second.sha256
-    assert not tagger.build(tmp_path / "a", pages=1).fresh  # up to date: nothing rebuilt
+def test_a_build_from_generated_pages_is_reproducible(small_build, tmp_path):
+    again = tagger.build(tmp_path, pages=1)
+    assert small_build.fresh and small_build.lines > 100 and small_build.sha256 == again.sha256
+    assert not tagger.build(tmp_path, pages=1).fresh  # up to date: nothing rebuilt
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["vat_normal", "digital_normal", "taxi_beijing"])
-def test_the_built_tagger_tags_a_page_it_never_saw(name):
+def test_the_built_tagger_tags_a_page_it_never_saw(small_build, name):
     from backend.weights.families import generate
 
-    path = tagger_file(default_dir())
-    if path is None:
-        pytest.skip("no field tagger built (run `fapiao models`)")
+    path = tagger.current(small_build.path.parent, pages=1)
+    assert path is not None
     drawn = generate(name, seed=3)  # bench.synthetic's seeds: the build draws from FIRST_SEED on
     engines = Engines(det_model=detector_file(), tagger_model=path)
     reading = read(jpeg(drawn.image), "jpeg", engines, LIMITS)

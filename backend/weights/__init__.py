@@ -59,5 +59,5 @@ def tagger_file(model_dir: Path | None = None) -> Path | None:
     where = model_dir or default_dir()
     built = current(where)
     if built is None:
-        log.warning("no field tagger in %s (run `fapiao models`): reading by the rules alone", where)
+        log.warning("no field tagger in %s (`fapiao models --tagger`): reading by the rules alone", where)
     return built
