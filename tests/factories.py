@@ -13,7 +13,7 @@ from decimal import Decimal
 from backend.clock import FakeClock
 from backend.db import write_transaction
 from backend.models import Invoice, InvoiceStatus, StoredFile, Team, User
-from backend.services import indexing, reconcile
+from backend.services import indexing, reconcile, sync
 from backend.sync import machine
 
 _seq = itertools.count(1)
@@ -65,6 +65,26 @@ def invoice(team: Team | int, user: User | int | None = None, *, status: str = I
         inv.save()
         indexing.write_fts(inv.id, inv.search_text)
     return inv
+
+
+PLATFORM_FIELDS = {"invoice_code": "1100094140", "invoice_number": "87654321", "issue_date": "2026-01-05",
+                   "amount": "100.00", "tax": "13.00", "total": "113.00", "buyer_name": "甲公司",
+                   "buyer_tax_id": "91110000MA00000001", "seller_name": "乙公司",
+                   "seller_tax_id": "91110000MA00000002"}
+
+
+def enrolled(rt, fields: dict = PLATFORM_FIELDS, status: str = "extracted", team_name: str = "Team A") -> Invoice:
+    """An invoice read off a file (its own, distinct file) and enrolled for checks at the authority, as the worker
+    leaves one."""
+    team, _ = Team.get_or_create(name=team_name, defaults={"created_at": rt.clock.now()})
+    now = rt.clock.now()
+    sha = hashlib.sha256(f"enrolled-{next(_seq)}".encode()).hexdigest()
+    stored = StoredFile.create(sha256=sha, size=1, kind="jpeg", mime="image/jpeg", created_at=now)
+    inv = Invoice.create(team=team, file=stored, original_name="x.jpg", status=status, created_at=now,
+                         updated_at=now, family="vat_special",
+                         fields={k: {"value": v, "confidence": 0.99, "source": "ocr"} for k, v in fields.items()})
+    sync.enroll(rt, inv, fresh=True)
+    return Invoice.get_by_id(inv.id)
 
 
 def many(team: Team | int, user: User | int | None, count: int, **values) -> list[Invoice]:

@@ -33,6 +33,26 @@ class InlineQueue:
         return ran
 
 
+SIM_TOKEN = "sim-token"
+
+
+def connect_simulator(tmp_path, clock, rt: Runtime, queue: InlineQueue) -> FlaskSession:
+    """The real simulator in-process (seeded), with the connector of both runtimes (web and worker) pointed at it."""
+    import random
+
+    from backend.settings import Settings, SimulatorSettings
+    from backend.simulator.app import create_simulator
+    from backend.sync.connector import HttpConnector
+
+    sim_settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator_token=SIM_TOKEN,
+                            simulator=SimulatorSettings(seed=1))
+    session = FlaskSession(create_simulator(sim_settings, clock, random.Random(1)))
+    connector = HttpConnector("http://simulator", 5, session, token=SIM_TOKEN)
+    rt.connector = connector
+    queue.runtime.connector = connector
+    return session
+
+
 class FlaskSession:
     """A `requests.Session` look-alike that sends the connector's HTTP calls to an in-process
     Flask app (the real simulator), so connector and simulator are tested together without sockets.

@@ -4,26 +4,20 @@ clock: the demo's platform day, an announced maintenance, a taxpayer authorised 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import random
 
 import pytest
 
 from backend.clock import iso, platform_day_start
-from backend.models import BuyerEntity, Invoice, LedgerRow, StoredFile, SyncCheck, Team
+from backend.models import BuyerEntity, Invoice, LedgerRow, SyncCheck, Team
 from backend.services import entities, feed, health, sync
-from backend.settings import Settings, SimulatorSettings
 from backend.simulator import app as simulator_app
-from backend.simulator.app import create_simulator
 from backend.sync import schedule
-from backend.sync.connector import HttpConnector
 
-from .fakes import FlaskSession
+from .factories import PLATFORM_FIELDS, enrolled
+from .fakes import SIM_TOKEN, connect_simulator
 
-TOKEN = "sim-token"
-FIELDS = {"invoice_code": "1100094140", "invoice_number": "87654321", "issue_date": "2026-01-05",
-          "amount": "100.00", "tax": "13.00", "total": "113.00", "buyer_name": "甲公司",
-          "buyer_tax_id": "91110000MA00000001", "seller_name": "乙公司", "seller_tax_id": "91110000MA00000002"}
+TOKEN = SIM_TOKEN
+FIELDS = PLATFORM_FIELDS
 DEMO_SCALE = 1 / 120
 
 
@@ -34,26 +28,7 @@ def settings(settings):
 
 @pytest.fixture
 def sim(tmp_path, clock, rt, queue):
-    """The simulator, with the connector of both runtimes (web and worker) pointed at it."""
-    sim_settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator_token=TOKEN,
-                            simulator=SimulatorSettings(seed=1))
-    session = FlaskSession(create_simulator(sim_settings, clock, random.Random(1)))
-    connector = HttpConnector("http://simulator", 5, session, token=TOKEN)
-    rt.connector = connector
-    queue.runtime.connector = connector
-    return session
-
-
-def make_invoice(rt, fields=FIELDS) -> Invoice:
-    team, _ = Team.get_or_create(name="Team A", defaults={"created_at": rt.clock.now()})
-    now = rt.clock.now()
-    sha = hashlib.sha256(repr((fields, now, random.random())).encode()).hexdigest()
-    stored = StoredFile.create(sha256=sha, size=1, kind="jpeg", mime="image/jpeg", created_at=now)
-    inv = Invoice.create(team=team, file=stored, original_name="x.jpg", status="extracted", created_at=now,
-                         updated_at=now, family="vat_special",
-                         fields={k: {"value": v, "confidence": 0.99, "source": "ocr"} for k, v in fields.items()})
-    sync.enroll(rt, inv, fresh=True)
-    return Invoice.get_by_id(inv.id)
+    return connect_simulator(tmp_path, clock, rt, queue)
 
 
 def call(sim, method, path, **kw):
@@ -84,7 +59,7 @@ def test_a_demo_invoice_gets_its_look_ups_back_each_demo_day(rt, queue, clock, s
     for runtime in (rt, queue.runtime):
         runtime.settings = runtime.settings.with_(demo=True, time_scale=DEMO_SCALE)
     sim.client.application.extensions["sim"].time_scale = DEMO_SCALE  # both sides read FAPIAO_TIME_SCALE
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     issue(sim, delay_hours=24 * 5, replace=True)  # findable only after five authority-days (an hour of demo)
     start = clock.now()
     run_due(rt, queue, clock, start + dt.timedelta(minutes=36))  # three demo days
@@ -111,7 +86,7 @@ def test_an_announced_maintenance_is_waited_out_by_the_checks_and_the_feed(rt, q
     end = start + dt.timedelta(hours=2)
     issue(sim)  # findable at once, but the platform closes now for two hours
     configure(sim, maintenance=[[start.isoformat(), end.isoformat()]])
-    first = make_invoice(rt)
+    first = enrolled(rt)
     BuyerEntity.create(team=first.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=start)
     sync.due(rt)
     queue.run_all()
@@ -124,7 +99,7 @@ def test_an_announced_maintenance_is_waited_out_by_the_checks_and_the_feed(rt, q
     assert cause["params"]["resumes_at"] == iso(resume)
 
     clock.advance(minutes=30)  # another invoice falls due inside the window; the feed ticks all along
-    second = make_invoice(rt, {**FIELDS, "invoice_number": "87654322"})
+    second = enrolled(rt, {**FIELDS, "invoice_number": "87654322"})
     asked, pulled = lookups(sim), sim.calls.count("GET /api/v1/ledger")
     for _ in range(3):
         feed.tick(rt)
@@ -146,7 +121,7 @@ def test_an_announced_maintenance_is_waited_out_by_the_checks_and_the_feed(rt, q
 def test_an_unannounced_outage_keeps_its_backoff(rt, queue, clock, sim, db):
     now = clock.now()
     configure(sim, outages=[[now.isoformat(), (now + dt.timedelta(hours=2)).isoformat()]])
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     sync.due(rt)
     queue.run_all()
     inv = Invoice.get_by_id(inv.id)
@@ -163,14 +138,14 @@ def test_a_taxpayer_authorised_later_gets_its_refused_rows_replayed(rt, queue, c
     us for it, the next feed pass replays its rows from where they were refused (a page at a time)."""
     monkeypatch.setattr(simulator_app, "FEED_PAGE", 2)
     configure(sim, taxpayers=[OURS])
-    later = [make_invoice(rt, {**FIELDS, "invoice_number": f"8765433{i}", "buyer_tax_id": THEIRS_TOO})
+    later = [enrolled(rt, {**FIELDS, "invoice_number": f"8765433{i}", "buyer_tax_id": THEIRS_TOO})
              for i in range(3)]
     for inv in later:
         BuyerEntity.get_or_create(team=inv.team_id, tax_id=THEIRS_TOO, defaults={"name": "丙公司",
                                                                                  "created_at": clock.now()})
         issue(sim, invoice_number=inv.fields["invoice_number"]["value"], buyer_tax_id=THEIRS_TOO)
         clock.advance(seconds=1)
-    mine = make_invoice(rt)
+    mine = enrolled(rt)
     BuyerEntity.create(team=mine.team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
     issue(sim)
     clock.advance(seconds=1)
@@ -198,7 +173,7 @@ def test_a_taxpayer_authorised_later_gets_its_refused_rows_replayed(rt, queue, c
 
 def test_a_refused_taxpayer_no_longer_ours_is_forgotten(rt, queue, clock, sim, db):
     configure(sim, taxpayers=[OURS])
-    inv = make_invoice(rt, {**FIELDS, "buyer_tax_id": THEIRS_TOO})
+    inv = enrolled(rt, {**FIELDS, "buyer_tax_id": THEIRS_TOO})
     BuyerEntity.create(team=inv.team_id, name="丙公司", tax_id=THEIRS_TOO, created_at=clock.now())
     issue(sim, buyer_tax_id=THEIRS_TOO)
     feed.pull(rt)
@@ -213,7 +188,7 @@ def test_a_refused_taxpayer_no_longer_ours_is_forgotten(rt, queue, clock, sim, d
 def test_rows_sharing_a_time_across_a_page_boundary_all_arrive(rt, queue, clock, sim, db, monkeypatch):
     """Three rows of one instant, pages of two: the cursor is (time, row), so the second page has the third."""
     monkeypatch.setattr(simulator_app, "FEED_PAGE", 2)
-    same = [make_invoice(rt, {**FIELDS, "invoice_number": f"8765434{i}"}) for i in range(3)]
+    same = [enrolled(rt, {**FIELDS, "invoice_number": f"8765434{i}"}) for i in range(3)]
     BuyerEntity.create(team=same[0].team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
     for inv in same:
         issue(sim, invoice_number=inv.fields["invoice_number"]["value"])  # the clock stands still: one time
@@ -227,7 +202,7 @@ def test_rows_sharing_a_time_across_a_page_boundary_all_arrive(rt, queue, clock,
 def test_a_plain_time_cursor_of_before_the_upgrade_resends_that_time_harmlessly(rt, queue, clock, sim, db):
     """A cursor stored before it named the row (a plain time) reads as before every row of that time: those rows
     come again, and the ledger takes them as the same rows (nothing inserted, nothing settled twice)."""
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     BuyerEntity.create(team=inv.team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
     issue(sim)
     assert feed.pull(rt) == 1
@@ -246,11 +221,11 @@ NEWER = "91110000MA0000001X"  # a taxpayer the team registers only after the fee
 
 def test_a_buyer_entity_added_later_gets_its_older_rows(rt, queue, clock, sim, db, monkeypatch):
     monkeypatch.setattr(simulator_app, "FEED_PAGE", 2)
-    mine = make_invoice(rt)
+    mine = enrolled(rt)
     team = Team.get_by_id(mine.team_id)
     entities.add(rt, team, "甲公司", OURS)
     issue(sim)
-    older = [make_invoice(rt, {**FIELDS, "invoice_number": f"8765435{i}", "buyer_tax_id": NEWER}) for i in range(3)]
+    older = [enrolled(rt, {**FIELDS, "invoice_number": f"8765435{i}", "buyer_tax_id": NEWER}) for i in range(3)]
     for inv in older:
         issue(sim, invoice_number=inv.fields["invoice_number"]["value"], buyer_tax_id=NEWER)
     clock.advance(seconds=1)
@@ -274,13 +249,13 @@ def test_a_buyer_entity_added_later_gets_its_older_rows(rt, queue, clock, sim, d
 
 
 def test_a_second_team_registering_a_taxpayer_gets_the_rows_the_first_already_had(rt, queue, clock, sim, db):
-    first = make_invoice(rt)
+    first = enrolled(rt)
     entities.add(rt, Team.get_by_id(first.team_id), "甲公司", OURS)
     issue(sim)
     clock.advance(seconds=1)
     feed.pull(rt)
     other = Team.create(name="Team B", created_at=clock.now())
-    theirs = make_invoice(rt)
+    theirs = enrolled(rt)
     Invoice.update(team=other.id).where(Invoice.id == theirs.id).execute()
     entities.add(rt, other, "甲公司", OURS)
     clock.advance(seconds=1)

@@ -4,27 +4,21 @@ HTTP connector, the real job runner, and one fake clock that drives the schedule
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import random
 
 import pytest
 
-from backend.models import BuyerEntity, Invoice, Membership, Role, StoredFile, SyncCheck, Team
+from backend.models import BuyerEntity, Invoice, Membership, Role, SyncCheck, Team
 from backend.services import feed, sync
-from backend.settings import Settings, SimulatorSettings
-from backend.simulator.app import create_simulator
-from backend.sync.connector import HttpConnector
 from backend.sync.schedule import china_day_start
 
 from .exports import export_xlsx
-from .fakes import FlaskSession
+from .factories import PLATFORM_FIELDS, enrolled
+from .fakes import SIM_TOKEN, connect_simulator
 from .helpers import login, read_generated
 
-TOKEN = "sim-token"
-FIELDS = {"invoice_code": "1100094140", "invoice_number": "87654321", "issue_date": "2026-01-05",
-          "amount": "100.00", "tax": "13.00", "total": "113.00", "buyer_name": "甲公司",
-          "buyer_tax_id": "91110000MA00000001", "seller_name": "乙公司", "seller_tax_id": "91110000MA00000002"}
+TOKEN = SIM_TOKEN
+FIELDS = PLATFORM_FIELDS
 
 
 @pytest.fixture
@@ -34,26 +28,7 @@ def settings(settings):
 
 @pytest.fixture
 def sim(tmp_path, clock, rt, queue):
-    """The simulator app, with the connector of both runtimes (web and worker) pointed at it."""
-    sim_settings = Settings(data_dir=tmp_path / "sim", secret_key="x", simulator_token=TOKEN,
-                            simulator=SimulatorSettings(seed=1))
-    session = FlaskSession(create_simulator(sim_settings, clock, random.Random(1)))
-    connector = HttpConnector("http://simulator", 5, session, token=TOKEN)
-    rt.connector = connector
-    queue.runtime.connector = connector
-    return session
-
-
-def make_invoice(rt, fields=FIELDS, status="extracted", team_name="Team A") -> Invoice:
-    team, _ = Team.get_or_create(name=team_name, defaults={"created_at": rt.clock.now()})
-    now = rt.clock.now()
-    sha = hashlib.sha256(repr((fields, now, random.random())).encode()).hexdigest()
-    stored = StoredFile.create(sha256=sha, size=1, kind="jpeg", mime="image/jpeg", created_at=now)
-    inv = Invoice.create(team=team, file=stored, original_name="x.jpg", status=status, created_at=now,
-                         updated_at=now, family="vat_special",
-                         fields={k: {"value": v, "confidence": 0.99, "source": "ocr"} for k, v in fields.items()})
-    sync.enroll(rt, inv, fresh=True)
-    return Invoice.get_by_id(inv.id)
+    return connect_simulator(tmp_path, clock, rt, queue)
 
 
 def issue(sim, delay_hours=0.0, **changes):
@@ -73,7 +48,7 @@ def reload(inv) -> Invoice:
 
 
 def test_pending_until_visible_then_found_by_lookup(rt, queue, clock, sim, db):
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     assert inv.status == "pending_sync" and inv.next_check_at == clock.now()
     assert [c["key"] for c in inv.diagnosis][:1] == ["sync_window"]
     issue(sim, delay_hours=5)
@@ -90,7 +65,7 @@ def test_pending_until_visible_then_found_by_lookup(rt, queue, clock, sim, db):
 
 
 def test_feed_settles_without_spending_quota(rt, queue, clock, sim, db):
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     BuyerEntity.create(team=inv.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=clock.now())
     issue(sim, delay_hours=2)
     feed.pull(rt)
@@ -105,7 +80,7 @@ def test_feed_settles_without_spending_quota(rt, queue, clock, sim, db):
 
 
 def test_scheduler_through_forty_days_keeps_quota_and_stops(rt, queue, clock, sim, db):
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     start = clock.now()
     for _ in range(40 * 24):  # one tick per hour for forty days, in milliseconds
         feed.tick(rt)
@@ -136,7 +111,7 @@ def test_near_miss_from_the_ledger_then_accept_and_found(rt, queue, clock, sim, 
                          "金额": "100.00", "税额": "13.00", "价税合计": "113.00", "发票状态": "正常",
                          "购方识别号": FIELDS["buyer_tax_id"]}])
     ledger.import_file(rt, team, data, "export.xlsx")
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     sync.run_check(rt, inv, "auto")
     inv = reload(inv)
     causes = [c["key"] for c in inv.diagnosis]
@@ -159,7 +134,7 @@ def test_near_miss_from_the_ledger_then_accept_and_found(rt, queue, clock, sim, 
 
 
 def test_outage_for_an_hour_never_marks_found_and_recovers(rt, queue, clock, sim, db):
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     issue(sim)
     sim.fail = "down"
     for _ in range(6):  # an hour of ticks, every ten minutes
@@ -189,7 +164,7 @@ def test_voided_red_flushed_and_mismatch(rt, queue, clock, sim, db):
     for n, (expected, at_sim, ours) in enumerate(cases):
         number = f"8765432{n}"
         issue(sim, invoice_number=number, **at_sim)
-        inv = make_invoice(rt, {**FIELDS, "invoice_number": number, **ours})
+        inv = enrolled(rt, {**FIELDS, "invoice_number": number, **ours})
         sim.fail = "down"
         feed.pull(rt)  # the feed is not what this test is about
         sim.fail = None
@@ -207,7 +182,7 @@ def test_other_taxpayer_is_diagnosed_once_entities_exist(rt, queue, clock, sim, 
     make_user("acc", "Team A", role=Role.ADMIN)  # buyer entities are the team admin's
 
     login(client, "acc")
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     team_id = inv.team_id
     res = client.post(f"/api/teams/{team_id}/entities", json={"name": "我们公司", "tax_id": "91110000MA0000000X"})
     assert res.status_code == 201, res.json
@@ -228,7 +203,7 @@ def test_members_cannot_change_entities_or_import(rt, sim, db, client, alice):
 
 
 def test_check_now_spends_quota_and_is_refused_when_spent(rt, queue, clock, sim, db, client, alice):
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     for used in range(5):
         res = client.post(f"/api/invoices/{inv.id}/check")
         assert res.status_code == 202, res.json
@@ -244,7 +219,7 @@ def test_check_now_spends_quota_and_is_refused_when_spent(rt, queue, clock, sim,
 
 
 def test_a_check_job_that_keeps_crashing_never_fails_the_invoice(rt, queue, clock, sim, db, monkeypatch):
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
 
     def boom(query):
         raise RuntimeError("bug in an adapter")
@@ -269,7 +244,7 @@ def test_demo_mode_issues_at_enrolment_and_the_journey_ends_found(rt, queue, clo
     for runtime in (rt, queue.runtime):
         runtime.settings = runtime.settings.with_(demo=True, time_scale=1 / 120)
     sim.client.application.extensions["sim"].time_scale = 1 / 120  # both sides read FAPIAO_TIME_SCALE
-    inv = make_invoice(rt, {**FIELDS, "issue_date": "2026-01-05"})  # today in China, by the fake clock
+    inv = enrolled(rt, {**FIELDS, "issue_date": "2026-01-05"})  # today in China, by the fake clock
     statuses = []
     for _ in range(30 * 60 // 2):  # half an hour of 2-second ticks
         feed.tick(rt)
@@ -289,7 +264,7 @@ def configure(sim, **body):
 
 
 def test_the_diagnosis_shown_is_of_now_not_of_the_last_answer(rt, queue, clock, sim, db, client, alice):
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     sync.run_check(rt, reload(inv), "auto")
     stored = reload(inv).diagnosis
     assert stored[0]["key"] == "sync_window" and stored[0]["score"] == 0.9  # expected by 16:00 UTC
@@ -303,7 +278,7 @@ def test_the_diagnosis_shown_is_of_now_not_of_the_last_answer(rt, queue, clock, 
 
 def test_a_taxpayer_we_are_not_authorised_for_is_no_permission(rt, queue, clock, sim, db):
     configure(sim, taxpayers=["91110000MA00000009"])
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     BuyerEntity.create(team=inv.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=clock.now())
     issue(sim)
     feed.pull(rt)
@@ -319,7 +294,7 @@ def test_a_taxpayer_we_are_not_authorised_for_is_no_permission(rt, queue, clock,
 def test_announced_maintenance_is_told_apart_from_an_outage(rt, queue, clock, sim, db):
     now = clock.now()
     configure(sim, maintenance=[[now.isoformat(), (now + dt.timedelta(hours=2)).isoformat()]])
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     sync.run_check(rt, reload(inv), "auto")
     inv = reload(inv)
     assert inv.status == "pending_sync" and inv.last_outcome == "unavailable"
@@ -329,7 +304,7 @@ def test_announced_maintenance_is_told_apart_from_an_outage(rt, queue, clock, si
 
 def test_the_board_card_and_the_invoice_page_tell_the_same_cause(rt, queue, clock, sim, db, client, alice):
     """Quota spent, then past 'expected by': the card is not left on the stored 'quota, no action needed'."""
-    inv = make_invoice(rt)
+    inv = enrolled(rt)
     for _ in range(5):  # every look-up of today spent by check-now
         assert client.post(f"/api/invoices/{inv.id}/check").status_code == 202
         queue.run_all()
@@ -340,6 +315,6 @@ def test_the_board_card_and_the_invoice_page_tell_the_same_cause(rt, queue, cloc
     card = next(i for i in client.get("/api/invoices").json["items"] if i["id"] == inv.id)["diagnosis"]
     assert page[0]["key"] != stored[0]["key"]  # the premises passed: what holds now ranks otherwise
     assert card[0]["key"] == page[0]["key"] and card == page
-    untouched = make_invoice(rt)  # a stored diagnosis whose times still stand is served as stored
+    untouched = enrolled(rt)  # a stored diagnosis whose times still stand is served as stored
     card = next(i for i in client.get("/api/invoices").json["items"] if i["id"] == untouched.id)["diagnosis"]
     assert card == reload(untouched).diagnosis
