@@ -225,31 +225,3 @@ def test_a_worker_loads_the_reader_before_its_first_job_and_a_failure_is_left_to
     rt.engines = Engines(fails=True)
     warm(rt)  # logged, not raised: the worker starts, and the first job meets the failure itself
     assert rt.engines.warmed == 1 and "models" in caplog.text
-
-
-_HELD_AFTER_FREE = """
-import numpy as np
-from backend.jobs.memory import return_large_frees
-if {fixed}:
-    return_large_frees()
-def rss_mb():
-    return next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmRSS")) // 1024
-np.ones(1 << 20)  # one 8 MB block freed: glibc's own policy now keeps blocks this size on its heap
-before, blocks, others = rss_mb(), [], []
-for _ in range(30):  # a reading's page-sized buffers, each followed by a small allocation that outlives it
-    blocks.append(np.ones(1 << 20))
-    others.append(np.ones(1000))
-del blocks
-print(rss_mb() - before)
-"""
-
-
-@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
-def test_a_worker_gives_back_the_large_blocks_a_job_freed():
-    import sys
-
-    def held(fixed: bool) -> int:
-        code = _HELD_AFTER_FREE.format(fixed=fixed)
-        return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-
-    assert held(fixed=True) < 40 < held(fixed=False)  # 240 MB kept by default (glibc), none once fixed

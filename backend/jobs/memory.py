@@ -1,4 +1,4 @@
-"""How a worker process gives memory back: glibc's malloc, tuned for a reading's page-sized buffers.
+"""How a worker process keeps its memory down: glibc's malloc, tuned for a reading's threads.
 
 A module of its own, importing nothing else of the app: a test checks the allocator's behaviour in a bare
 process, which the app's imports would disturb.
@@ -9,19 +9,19 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 
-# glibc's malloc serves a block from its heap, and keeps it when freed, below a threshold that it raises
-# up to 32 MB as blocks are freed: a reading's page-sized buffers (a 2000 px view is 9 MB, the detector's
-# input 8 MB) then stay with the process after the job. Fixed at 1 MB, they are mapped and given back
-# when freed: a worker held ~380 MB after reading dev photos, ~235 MB with this; its peak 394 → 310 MB.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
-LARGE_BLOCK_BYTES = 1 << 20
+# glibc gives each thread that allocates an arena of its own (up to 8 per core), and each arena keeps what
+# its thread freed: the recognition lanes' threads (Recogniser.read_all) each held their own copy of a
+# reading's buffers after the job. Two arenas hold less (a lone reading of 6 dev photos peaked at 329 MB,
+# not 373 MB, ~270 MB held after, not ~316 MB) and cost nothing measurable; mapping every block of 1 MB or
+# more on its own (mallopt M_MMAP_THRESHOLD) held still less but made a reading ~30 % slower (page faults).
+_M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
+ARENAS = 2
 
 
-def return_large_frees() -> None:
-    """Large blocks mapped on their own, and the heap's free top given back, in this process (glibc)."""
+def share_arenas() -> None:
+    """At most ARENAS malloc arenas in this process (glibc; elsewhere the allocator's own policy stands)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES)
-        libc.mallopt(_M_TRIM_THRESHOLD, LARGE_BLOCK_BYTES)
-    except (OSError, AttributeError):  # not glibc (musl, macOS): its allocator's own policy stands
+        libc.mallopt(_M_ARENA_MAX, ARENAS)
+    except (OSError, AttributeError):
         pass

@@ -15,7 +15,7 @@ from ..realtime.notifier import worker_notifier
 from ..runtime import Runtime
 from ..settings import Settings
 from ..weights import detector_file
-from .memory import return_large_frees
+from .memory import share_arenas
 from .queue import Tasks, make_huey
 from .runner import recover, run_job
 
@@ -98,7 +98,7 @@ def run_worker(settings: Settings) -> None:
     @huey.on_startup()
     def resume():
         limit_memory(settings.worker_memory_mb)  # in each worker process, not in the consumer
-        return_large_frees()
+        share_arenas()
         warm(runtime())
         again = recover(runtime())
         if again:
