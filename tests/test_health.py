@@ -84,3 +84,21 @@ def test_a_degraded_or_down_connector_is_reported_and_stays_ready(anonymous, rt,
     assert anonymous.get("/readyz").json["checks"]["connector"] == {
         "ok": True, "state": "ok", "failures": 0, "last_error": "connector.down",
         "down_since": None}
+
+
+def test_an_entity_added_while_a_feed_call_was_out_keeps_its_replay(rt, db):
+    """The feed asked for the taxpayers it had read before its call; one added meanwhile (its replay row written with
+    it) is not among them, and its replay must not be dropped as a taxpayer no longer registered."""
+    from backend.models import BuyerEntity, ConnectorState, Team
+    from backend.services import entities
+
+    team = Team.create(name="Team A", created_at=rt.clock.now())
+    entities.add(rt, team, "甲公司", "91110000MA00000001")
+    health.save_feed_cursor("2026-01-05T09:00:00/3")  # the feed has run: a later entity replays from the start
+    asked = [e.tax_id for e in BuyerEntity.select()]
+    entities.add(rt, team, "乙公司", "91110000MA00000002")  # while the call was out
+    ConnectorState.create(name="refused:91110000MA00000009", ok=False)  # a taxpayer no longer registered
+    replay = health.record_refused([], "2026-01-05T09:00:00/3", asked)
+    names = {r.name for r in ConnectorState.select().where(ConnectorState.name.startswith(health.REFUSED))}
+    assert names == {"refused:91110000MA00000002"}
+    assert replay == {}  # it replays on the next pass, which asks for it

@@ -142,6 +142,7 @@ def test_a_lone_reading_detects_on_every_core_and_a_batch_on_its_share(monkeypat
     assert detector.boxes(page, threads=4) == ["4 threads"]  # alone: reading_lanes() is every core
     assert detector.boxes(page, threads=1) == ["own"]  # in a batch: the process's own session
     assert detector.boxes(page, threads=9) == ["4 threads"]  # never more threads than cores
+    assert detector.boxes(page, threads=2) == ["own"]  # sharing the machine: no session kept per count in between
     assert Detector(_FakeDet(), threads=2, more=more).boxes(page, threads=1) == ["own"]  # nor fewer than its own
     assert built == [4]  # built once, kept for the next lone reading
 

@@ -202,3 +202,21 @@ def test_every_rule_has_zh_and_en_text():
         for key, _, _ in dg.RULES:
             assert f"diagnosis.{key}" in catalog(lang), (lang, key)
             assert f"diagnosis.{key}.next" in catalog(lang), (lang, key)
+
+
+@pytest.mark.parametrize("until", ["0001-01-01T00:00:00+14:00", "tomorrow", 5, None])
+def test_a_maintenance_with_an_odd_end_is_still_a_connector_error(until):
+    """The far side's `until` is parsed, never trusted: a time UTC cannot hold, or no time, is an announced
+    maintenance of unknown end (the checks retry as for an outage), not an exception out of the connector."""
+    import json
+
+    from backend.sync.connector import ConnectorError, HttpConnector
+
+    class Answers503:
+        def request(self, *args, **kwargs):
+            body = json.dumps({"error": "maintenance", "until": until}).encode()
+            return type("Res", (), {"status_code": 503, "json": lambda self: json.loads(body)})()
+
+    with pytest.raises(ConnectorError) as failed:
+        HttpConnector("http://authority", 5, Answers503(), token="t").changes(None, ["91110000MA00000001"])
+    assert failed.value.key == "connector.maintenance" and failed.value.params["until"] is None

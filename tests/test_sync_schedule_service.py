@@ -9,7 +9,7 @@ import pytest
 
 from backend.clock import iso, platform_day_start
 from backend.models import BuyerEntity, Invoice, LedgerRow, SyncCheck, Team
-from backend.services import entities, feed, health, sync
+from backend.services import entities, feed, health, ledger, sync
 from backend.simulator import app as simulator_app
 from backend.sync import schedule
 
@@ -262,3 +262,32 @@ def test_a_second_team_registering_a_taxpayer_gets_the_rows_the_first_already_ha
     feed.pull(rt)
     assert Invoice.get_by_id(theirs.id).status == "found"
     assert LedgerRow.select().where(LedgerRow.team == other.id).count() == 1
+
+
+def test_a_replay_moves_on_only_once_its_rows_are_in_the_ledger(rt, queue, clock, sim, db, monkeypatch):
+    """The import of a replayed page fails (the pass raises, the tick logs it): the replay is asked for again from
+    where it was, not marked done with its rows lost."""
+    configure(sim, taxpayers=[OURS])
+    theirs = enrolled(rt, {**FIELDS, "buyer_tax_id": THEIRS_TOO})
+    BuyerEntity.create(team=theirs.team_id, name="丙公司", tax_id=THEIRS_TOO, created_at=clock.now())
+    BuyerEntity.create(team=theirs.team_id, name="甲公司", tax_id=OURS, created_at=clock.now())
+    issue(sim, buyer_tax_id=THEIRS_TOO)
+    clock.advance(seconds=1)
+    mine = enrolled(rt, {**FIELDS, "invoice_number": "87654350"})
+    issue(sim, invoice_number="87654350")
+    clock.advance(seconds=1)
+    feed.pull(rt)  # ours settles and the shared cursor moves past their row
+    assert health.refused_taxpayers() == {THEIRS_TOO} and Invoice.get_by_id(mine.id).status == "found"
+    configure(sim, taxpayers=[OURS, THEIRS_TOO])
+    clock.advance(seconds=1)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the import failed")
+
+    with monkeypatch.context() as m:
+        m.setattr(ledger, "upsert", broken)
+        with pytest.raises(RuntimeError):
+            feed.pull(rt)
+    assert Invoice.get_by_id(theirs.id).status == "pending_sync"
+    feed.pull(rt)  # the replay again, from where its rows were refused
+    assert Invoice.get_by_id(theirs.id).status == "found"

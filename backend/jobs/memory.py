@@ -1,7 +1,7 @@
 """How a worker process keeps its memory down: glibc's malloc, tuned for a reading's threads.
 
-A module of its own, importing nothing else of the app: a test checks the allocator's behaviour in a bare
-process, which the app's imports would disturb.
+A module of its own, importing nothing else of the app: it is called as a worker process starts, before the
+models load.
 """
 
 from __future__ import annotations

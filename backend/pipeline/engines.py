@@ -60,8 +60,11 @@ class Detector:
         self._lock = threading.Lock()
 
     def session(self, threads: int) -> Callable:
-        """The session to detect on with `threads` cores: the process's own below its share."""
-        threads = max(self._threads, min(threads, os.cpu_count() or 1))
+        """The session to detect on with `threads` cores: every core's for a reading given the whole machine, else
+        the process's own. Two at most: a session (and its thread pool) per count in between would be kept for
+        ever in every worker process, for readings that share the machine anyway."""
+        cores = os.cpu_count() or 1
+        threads = cores if threads >= cores > self._threads else self._threads
         if threads not in self._sessions and self._more is not None:
             with self._lock:
                 if threads not in self._sessions:

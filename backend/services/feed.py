@@ -31,10 +31,14 @@ def pull(rt: Runtime) -> int:
         health.record(rt, exc.key, exc.params.get("until"))
         return 0
     health.record(rt, None)
+    replays: list[tuple[str, str | None]] = []
     for tax_id, replay_from in health.record_refused(getattr(conn, "refused", []), since, buyers).items():
         shown = {r.get("key") for r in rows}
-        rows += [r for r in _replay(conn, tax_id, replay_from) if r.get("key") not in shown]
+        replayed, step = _replay(conn, tax_id, replay_from)
+        rows += [r for r in replayed if r.get("key") not in shown]
+        replays += [step] if step else []
     if not rows:
+        _replayed(replays)
         return 0  # keep the old cursor: nothing has changed since it, and nothing is written
     settled = 0
     by_team: dict[int, set[str]] = {}
@@ -47,23 +51,31 @@ def pull(rt: Runtime) -> int:
             changed = ledger.upsert(rt, team_id, ledger.rows_from_feed(wanted), "feed", summary)
             settled += ledger.settle(rt, team_id, changed, "feed")
     health.save_feed_cursor(cursor)
+    _replayed(replays)
     return settled
 
 
-def _replay(conn, tax_id: str, since: str | None) -> list[dict]:
+def _replay(conn, tax_id: str, since: str | None) -> tuple[list[dict], tuple[str, str | None] | None]:
     """One page of a taxpayer's rows from where they were refused: the shared cursor moved past them while the
     platform refused us that taxpayer, so once it is authorised they are asked for again (and its invoices settle
-    now, not at their next look-up)."""
+    now, not at their next look-up). Returns the rows and the replay's step: (tax id, the cursor of the next page,
+    or None when done), None when nothing was served."""
     try:
         rows, upto = conn.changes(since, [tax_id])
     except ConnectorError:
-        return []  # the next pass asks again
+        return [], None  # the next pass asks again
     if tax_id.upper() in getattr(conn, "refused", []):
-        return []  # refused again meanwhile: the next pass notes it
+        return [], None  # refused again meanwhile: the next pass notes it
     # The cursor is the platform's, opaque: the replay is done when its page was the last one (it has reached now,
     # and the shared feed, which asks for this taxpayer too, serves what changes from here).
-    health.replayed(tax_id, upto if getattr(conn, "more", False) else None)
-    return rows
+    return rows, (tax_id, upto if getattr(conn, "more", False) else None)
+
+
+def _replayed(steps: list[tuple[str, str | None]]) -> None:
+    """A replay moves on only once its rows are in the ledgers: if their import fails, the next pass asks again
+    (rows sent twice are kept as they are)."""
+    for tax_id, upto in steps:
+        health.replayed(tax_id, upto)
 
 
 def tick(rt: Runtime) -> tuple[int, int]:

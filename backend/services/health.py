@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .. import prepared
 from ..clock import iso
 from ..db import write_transaction
-from ..models import ConnectorState
+from ..models import BuyerEntity, ConnectorState
 from ..runtime import Runtime
 from ..sync.diagnosis import MAINTENANCE_ERROR
 from ..sync.schedule import resume_after_maintenance
@@ -136,7 +136,10 @@ def record_refused(refused: list[str], since: str | None, asked: list[str]) -> d
     rows = {r.name: r for r in ConnectorState.select(ConnectorState.name, ConnectorState.ok, ConnectorState.feed_cursor)
             .where(ConnectorState.name.startswith(REFUSED))}
     names = {_refused_name(t): t for t in asked_ids}
-    gone = [n for n in rows if n not in names]  # no longer registered: nothing of it to replay
+    # No longer registered: nothing of it to replay. Registered is read now, after the rows: an entity added while the
+    # call was out (its replay row written with it, services/entities.add) is not in `asked` but must stay.
+    registered = {_refused_name(t.upper()) for (t,) in BuyerEntity.select(BuyerEntity.tax_id).tuples()}
+    gone = [n for n in rows if n not in names and n not in registered]
     new = [n for n, t in names.items() if t in wanted and n not in rows]
     again = [n for n, t in names.items() if t in wanted and n in rows and rows[n].ok]
     served = [n for n, t in names.items() if t not in wanted and n in rows and not rows[n].ok]

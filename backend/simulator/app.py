@@ -26,6 +26,7 @@ from flask import Flask, jsonify, request
 
 from ..clock import Clock, SystemClock
 from ..errors import AppError
+from ..parse import utc_datetime
 from ..settings import Settings, SettingsError
 from ..sync.exportfile import read_export
 from ..sync.matching import invoice_key
@@ -215,7 +216,7 @@ def _windows(windows, name: str) -> tuple:
     if not isinstance(windows, list) or not all(isinstance(w, list) and len(w) == 2 for w in windows):
         raise ValueError(name)
     try:
-        return tuple((_naive_utc(a), _naive_utc(b)) for a, b in windows)
+        return tuple((utc_datetime(a), utc_datetime(b)) for a, b in windows)
     except (TypeError, ValueError, OverflowError):
         raise ValueError(name) from None
 
@@ -251,13 +252,7 @@ def _position(cursor: str) -> tuple[dt.datetime, int]:
     at, _, row_id = cursor.partition("/")
     if row_id and not (row_id.isascii() and row_id.isdigit() and len(row_id) <= 18):
         raise ValueError(cursor)
-    return _naive_utc(at), int(row_id or 0)
-
-
-def _naive_utc(raw) -> dt.datetime:
-    """An ISO timestamp as naive UTC, as the store keeps time."""
-    parsed = dt.datetime.fromisoformat(raw)
-    return parsed if parsed.tzinfo is None else parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc_datetime(at), int(row_id or 0)
 
 
 def seed_from_export(data: bytes, filename: str, now: dt.datetime) -> tuple[int, int, list[dict]]:

@@ -15,6 +15,7 @@ from typing import Protocol
 import requests
 
 from ..errors import AppError
+from ..parse import utc_datetime
 from .types import Outcome, Query, Result, checkable_number
 
 _OUTCOMES = {o.value: o for o in Outcome}
@@ -126,12 +127,12 @@ def _json(res):
 
 
 def _naive_utc(raw) -> dt.datetime | None:
-    """An ISO time of the far side as naive UTC; None when it is none."""
+    """An ISO time of the far side as naive UTC; None when it is none or no time (never an exception: a far side's
+    odd `until` is not a reason for a check to fail)."""
     try:
-        when = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        return utc_datetime(raw) if isinstance(raw, str) else None
     except ValueError:
         return None
-    return when if when is None or when.tzinfo is None else when.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class LedgerOnly:

@@ -4,8 +4,9 @@ Recognition and the orientation classifier run as shipped in the rapidocr wheel.
 runs an int8 copy of the wheel's PP-OCRv6 detector that this project derives at install time
 (`fapiao models`, run by `make install`): calibrated on the project's own synthetic invoices, so
 the build needs nothing but the wheel and is the same every time. The field tagger
-(pipeline/tagger.py) is trained there too, on the project's own generated invoices read by the
-reader (weights/tagger.py); without it the reader runs on its rules alone. Nothing is downloaded.
+(pipeline/tagger.py, weights/tagger.py) is trained only on request (`fapiao models --tagger`), on the
+project's own generated invoices read by the reader: measured against the rules it caught no
+sure-and-wrong value, so the reader does not load it. Nothing is downloaded.
 """
 
 from __future__ import annotations
