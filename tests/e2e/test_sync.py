@@ -98,7 +98,9 @@ def test_pending_sync_then_found_live_when_the_authority_has_it(sync_stack, brow
     seconds = time.monotonic() - started
     print(f"authority visible → found on the board: {seconds:.2f} s")
     assert page.evaluate("window.__sameDocument") is True  # moved live, never reloaded
-    assert page.locator("[data-testid=column-pending_sync]").count() == 0
+    # The emptied column goes with the board's counts, which follow the card's move (a load of the counts, not the
+    # push): a moment later on a busy machine.
+    page.locator("[data-testid=column-pending_sync]").wait_for(state="detached", timeout=10_000)
     page.screenshot(path=SHOTS / "11-found-live.png", full_page=True)
 
     found.click()
