@@ -89,14 +89,19 @@ def open_pdf(data: bytes):
         raise InputError("pdf.encrypted" if "password" in str(exc).lower() else "file.corrupt") from None
 
 
+def check_page_count(count: int, limits: Limits, key: str) -> None:
+    """A file of no page is corrupt; one of more pages than the limit fails with `key` (pdf/ofd.too_many_pages)."""
+    if count == 0:
+        raise InputError("file.corrupt")
+    if count > limits.max_pdf_pages:
+        raise InputError(key, pages=count, limit=limits.max_pdf_pages)
+
+
 def _decode_pdf(data: bytes, limits: Limits) -> Document:
     pdf = open_pdf(data)
     try:
         count = len(pdf)
-        if count == 0:
-            raise InputError("file.corrupt")
-        if count > limits.max_pdf_pages:
-            raise InputError("pdf.too_many_pages", pages=count, limit=limits.max_pdf_pages)
+        check_page_count(count, limits, "pdf.too_many_pages")
         pages = tuple(_render(pdf[i], limits) for i in range(min(count, MAX_PDF_RENDER_PAGES)))
         return Document("pdf", count, pages)
     finally:

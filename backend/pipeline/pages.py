@@ -16,14 +16,16 @@ from collections.abc import Callable, Iterator
 
 from .. import archive
 from ..errors import InputError
-from .decode import open_pdf
+from .decode import check_page_count, open_pdf
 from .fields import assign
 from .textlayer import ofd_embedded_fields, ofd_lines, pdf_lines
 from .types import Limits, TextLine
 
 # 销货清单 titles: 销售货物或者提供应税劳务清单, …应税劳务、服务清单, 销货清单, 货物清单 …
 _LIST_TITLE = re.compile(r"(销售货物|应税劳务|服务|销货|货物|商品)清单")
-Identity = tuple[str | None, bool, bool]  # (the invoice a page prints, whether it is a 销货清单, whether it has text)
+# (the code and number a page prints, or None without a number; whether it is a 销货清单; whether it has text).
+# Only compared with the page before: not the invoice's identity in a team (services/indexing.key_of).
+Identity = tuple[tuple[str | None, str] | None, bool, bool]
 
 
 def iter_page_groups(data: bytes, kind: str, limits: Limits) -> Iterator[tuple[int, ...]]:
@@ -35,23 +37,16 @@ def iter_page_groups(data: bytes, kind: str, limits: Limits) -> Iterator[tuple[i
         if count <= 1:  # one page, or a listing we do not follow: the file is read whole, as before
             yield (0,)
             return
-        _check_count(count, limits, "ofd.too_many_pages")
+        check_page_count(count, limits, "ofd.too_many_pages")
         yield from _grouped(count, lambda i: _identity(*ofd_lines(data, i)))
         return
     pdf = open_pdf(data)
     try:
         count = len(pdf)
-        _check_count(count, limits, "pdf.too_many_pages")
+        check_page_count(count, limits, "pdf.too_many_pages")
         yield from _grouped(count, lambda i: _identity(*pdf_lines(data, limits.render_long_side, pdf, i)))
     finally:
         pdf.close()
-
-
-def _check_count(count: int, limits: Limits, key: str) -> None:
-    if count == 0:
-        raise InputError("file.corrupt")
-    if count > limits.max_pdf_pages:
-        raise InputError(key, pages=count, limit=limits.max_pdf_pages)
 
 
 def _grouped(count: int, identity: Callable[[int], Identity]) -> Iterator[tuple[int, ...]]:
@@ -60,7 +55,7 @@ def _grouped(count: int, identity: Callable[[int], Identity]) -> Iterator[tuple[
         return
     group: list[int] = []
     lists: set[int] = set()
-    last_key: str | None = None
+    last_key: tuple[str | None, str] | None = None
     for index in range(count):
         key, is_list, has_text = identity(index)
         if is_list:
@@ -86,8 +81,7 @@ def _identity(lines: tuple[TextLine, ...], size: tuple[float, float]) -> Identit
     text = "".join(ln.text for ln in lines).replace(" ", "")
     _, fields = assign(lines, size)
     code, number = fields["invoice_code"].value, fields["invoice_number"].value
-    key = None if number is None else (f"{code}-{number}" if code else number)
-    return key, bool(_LIST_TITLE.search(text)), True
+    return (None if number is None else (code, number)), bool(_LIST_TITLE.search(text)), True
 
 
 def subset(data: bytes, kind: str, pages: list[int] | tuple[int, ...]) -> bytes:
