@@ -18,7 +18,7 @@ from backend.runtime import Runtime
 from backend.services.users import create_user
 from backend.settings import Settings
 
-from .fakes import InlineQueue
+from .fakes import InlineQueue, connect_simulator
 from .helpers import PASSWORD, login
 
 PG_URL = os.environ.get("FAPIAO_TEST_DATABASE_URL", "")
@@ -34,7 +34,7 @@ def settings(tmp_path) -> Settings:
         job_retry_base_seconds=0.01,
         max_upload_bytes=25 * 1024 * 1024,
         frontend_dist=tmp_path / "dist",
-        connector="off",  # tests about the authority side turn it on (tests/test_sync_service.py)
+        connector="off",  # tests about the authority side turn it on (the `sim` fixture)
         demo=False,
     )
 
@@ -85,6 +85,15 @@ def app(settings, clock, queue, engines):
     yield app
     if not database.is_closed():
         database.close()
+
+
+@pytest.fixture
+def sim(tmp_path, clock, rt, queue):
+    """The real simulator in-process behind the connector of both runtimes (web and worker), with sync set to it:
+    the one fixture of the tests about the authority side (a FlaskSession: its client talks to the simulator)."""
+    for runtime in (rt, queue.runtime):
+        runtime.settings = runtime.settings.with_(connector="simulator")
+    return connect_simulator(tmp_path, clock, rt, queue)
 
 
 @pytest.fixture

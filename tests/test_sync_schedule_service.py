@@ -14,21 +14,11 @@ from backend.simulator import app as simulator_app
 from backend.sync import schedule
 
 from .factories import PLATFORM_FIELDS, enrolled
-from .fakes import SIM_TOKEN, connect_simulator
+from .fakes import SIM_TOKEN
 
 TOKEN = SIM_TOKEN
 FIELDS = PLATFORM_FIELDS
 DEMO_SCALE = 1 / 120
-
-
-@pytest.fixture
-def settings(settings):
-    return settings.with_(connector="simulator", demo=False)
-
-
-@pytest.fixture
-def sim(tmp_path, clock, rt, queue):
-    return connect_simulator(tmp_path, clock, rt, queue)
 
 
 def call(sim, method, path, **kw):

@@ -6,29 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import pytest
-
 from backend.models import BuyerEntity, Invoice, Membership, Role, SyncCheck, Team
 from backend.services import feed, sync
 from backend.sync.schedule import china_day_start
 
 from .exports import export_xlsx
 from .factories import PLATFORM_FIELDS, enrolled
-from .fakes import SIM_TOKEN, connect_simulator
+from .fakes import SIM_TOKEN
 from .helpers import login, read_generated
 
 TOKEN = SIM_TOKEN
 FIELDS = PLATFORM_FIELDS
-
-
-@pytest.fixture
-def settings(settings):
-    return settings.with_(connector="simulator", demo=False)
-
-
-@pytest.fixture
-def sim(tmp_path, clock, rt, queue):
-    return connect_simulator(tmp_path, clock, rt, queue)
 
 
 def issue(sim, delay_hours=0.0, **changes):
