@@ -111,6 +111,7 @@ class Recogniser:
         self.characters: list[str] = rec.postprocess_op.character
         self.min_score = min_score
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()  # a worker's threads share this recogniser (FAPIAO_WORKER_MODE)
 
     def read_all(self, tensors: Sequence[np.ndarray], lanes: int = 1) -> list[Read]:
         """`read` each line, in `lanes` runs at once: a line is too small for ONNX's own threads
@@ -121,8 +122,9 @@ class Recogniser:
         while the others were done."""
         if lanes <= 1 or len(tensors) < 2:
             return [self.read(t) for t in tensors]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="recognise")
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="recognise")
         order = iter(sorted(range(len(tensors)), key=lambda i: -tensors[i].shape[-1]))
         taking = threading.Lock()
         out: list[Read] = [None] * len(tensors)  # type: ignore[list-item]
