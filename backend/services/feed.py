@@ -31,15 +31,25 @@ def pull(rt: Runtime) -> int:
         health.record(rt, exc.key, exc.params.get("until"))
         return 0
     health.record(rt, None)
+    # The cursor moves past what the page served, whether or not a row of it is kept (out of the platform's ledger,
+    # no number to check): else a full page of such rows is asked for again every tick. Read before the replays,
+    # whose calls overwrite the connector's note of its last page.
+    served = bool(rows) or getattr(conn, "served", 0) > 0 or getattr(conn, "more", False)
     replays: list[tuple[str, str | None]] = []
     for tax_id, replay_from in health.record_refused(getattr(conn, "refused", []), since, buyers).items():
         shown = {r.get("key") for r in rows}
         replayed, step = _replay(conn, tax_id, replay_from)
         rows += [r for r in replayed if r.get("key") not in shown]
         replays += [step] if step else []
-    if not rows:
-        _replayed(replays)
-        return 0  # keep the old cursor: nothing has changed since it, and nothing is written
+    settled = _import(rt, entities, rows) if rows else 0
+    if rows or served:  # else keep the old cursor: nothing was served since it, and nothing is written
+        health.save_feed_cursor(cursor)
+    _replayed(replays)
+    return settled
+
+
+def _import(rt: Runtime, entities: list[BuyerEntity], rows: list[dict]) -> int:
+    """The feed's rows into the ledgers of the teams whose taxpayers they name; returns invoices settled."""
     settled = 0
     by_team: dict[int, set[str]] = {}
     for e in entities:
@@ -50,8 +60,6 @@ def pull(rt: Runtime) -> int:
             summary = ledger.ImportSummary()
             changed = ledger.upsert(rt, team_id, ledger.rows_from_feed(wanted), "feed", summary)
             settled += ledger.settle(rt, team_id, changed, "feed")
-    health.save_feed_cursor(cursor)
-    _replayed(replays)
     return settled
 
 

@@ -44,6 +44,7 @@ class HttpConnector:
     online = True
     refused: list[str] = []  # taxpayers the last ledger call was refused for
     more = False  # whether the last ledger page was full: more rows follow at once
+    served = 0  # rows on the last ledger page, those dropped here (no number to check) included
 
     def __init__(self, base_url: str, timeout: float, session: requests.Session | None = None,
                  token: str = "") -> None:
@@ -100,7 +101,8 @@ class HttpConnector:
         """The ledger rows of these taxpayers (buyer tax IDs) changed since the cursor. The platform shows a
         taxpayer only their own ledger: with none named there is nothing to ask for. The taxpayers it refused
         (the installation holds no authorisation for them) are left in `refused`; whether the page was full (more
-        rows follow at once) in `more`. The cursor is the platform's, opaque: stored and sent back unchanged."""
+        rows follow at once) in `more`; how many rows it had, before those of no checkable number were dropped, in
+        `served`. The cursor is the platform's, opaque: stored and sent back unchanged."""
         if not buyers:
             return [], cursor
         params = {"buyer": ",".join(buyers), **({"since": cursor} if cursor else {})}
@@ -112,6 +114,7 @@ class HttpConnector:
         rows, new_cursor = body.get("rows"), body.get("cursor")
         if not isinstance(rows, list) or not isinstance(new_cursor, str):
             raise ConnectorError("connector.bad_response")
+        self.served = len(rows)
         rows = [r for r in rows if isinstance(r, dict) and checkable_number(str(r.get("invoice_number") or ""))]
         return rows, new_cursor
 
