@@ -16,7 +16,8 @@ from .sync_facts import policy
 
 NAME = "authority"
 # While the authority is down for an announced maintenance, one row of this name holds its announced end (in
-# `last_error_at`): every process's checks and feed wait for it (sync/schedule.resume_after_maintenance).
+# `last_error_at`): every process's checks and feed wait for it (sync/schedule.resume_after_maintenance). Only a
+# new maintenance answer or a success after that end replaces it.
 MAINTENANCE = "maintenance"
 DOWN_AFTER_FAILURES = 3  # one lost request is noise; three in a row is an outage
 # The scheduler succeeds every tick: while all is well, "last good answer" is refreshed at most this
@@ -50,14 +51,15 @@ def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None)
     now = rt.clock.now()
     if error_key is None:
         current = standing()
-        state = current.authority
-        if state and state.ok and not state.failures and state.last_ok_at and now - state.last_ok_at < OK_REFRESH:
+        state, ended = current.authority, _maintenance_over(current.maintenance_until, now)
+        if state and state.ok and not state.failures and state.last_ok_at and now - state.last_ok_at < OK_REFRESH \
+                and not ended:
             return
         with write_transaction():  # one UPDATE of the four columns a success sets (the row is created but once)
             if not ConnectorState.update(ok=True, failures=0, down_since=None, last_ok_at=now) \
                     .where(ConnectorState.name == NAME).execute():
                 ConnectorState.create(name=NAME, ok=True, failures=0, last_ok_at=now)
-            if current.maintenance_until is not None:  # a maintenance kept ends (none kept: nothing to delete)
+            if ended:
                 _note_maintenance(None, now)
         return
     with write_transaction():
@@ -67,11 +69,20 @@ def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None)
         state.down_since = state.down_since or now
         state.ok = state.failures < DOWN_AFTER_FAILURES
         state.save()
-        _note_maintenance(until if error_key == MAINTENANCE_ERROR else None, now)
+        if error_key == MAINTENANCE_ERROR:
+            _note_maintenance(until, now)
+
+
+def _maintenance_over(until: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a success at `now` ends the maintenance kept: only once its announced end has come. One before it
+    is an answer the platform gave before it closed (a call under way), which says nothing of its end."""
+    return until is not None and now >= until
 
 
 def _note_maintenance(until: dt.datetime | None, now: dt.datetime) -> None:
-    """Keep the announced end of a maintenance; any other answer (a success, an outage) ends what was kept."""
+    """Keep the announced end of a maintenance (a maintenance answer naming none ends what was kept). Another
+    failure during it (a timeout, an outage) keeps it: the platform is still closed until then; a success after
+    the end ends it (record)."""
     if until is None:
         ConnectorState.delete().where(ConnectorState.name == MAINTENANCE).execute()
         return
