@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 
 from ..db import database, is_postgres
-from ..models import Claim, Event, Invoice
+from ..models import Claim, Event, Invoice, Team
 from ..serializers import claim_public, invoice_public
 
 # Arbitrary constant naming the PostgreSQL advisory lock that orders event inserts.
@@ -19,6 +19,7 @@ class EventKind(StrEnum):
     INVOICE_CREATED = "invoice.created"
     INVOICE_UPDATED = "invoice.updated"
     CLAIM_UPDATED = "claim.updated"
+    CONNECTOR_UPDATED = "connector.updated"  # the authority connector's health (services/health.snapshot)
 
 
 def _ordered() -> None:
@@ -41,6 +42,14 @@ def append_claim(claim: Claim, now: dt.datetime) -> Event:
     _ordered()
     return Event.create(team=claim.team_id, invoice=None, kind=EventKind.CLAIM_UPDATED.value,
                         data={"claim": claim_public(claim)}, created_at=now)
+
+
+def append_connector(health: dict, now: dt.datetime) -> list[Event]:
+    """Append the authority connector's new state for every team: there is one for all, and each board shows it.
+    Call inside the transaction that changed it."""
+    _ordered()
+    return [Event.create(team=team_id, invoice=None, kind=EventKind.CONNECTOR_UPDATED.value, data={"health": health},
+                         created_at=now) for (team_id,) in Team.select(Team.id).order_by(Team.id).tuples()]
 
 
 def after(team_ids: list[int], cursor: int, limit: int) -> list[Event]:
