@@ -10,6 +10,7 @@ import socket
 
 import peewee
 
+from . import prepared
 from .models import Job, JobState
 
 WORKER_HOST = socket.gethostname()
@@ -23,27 +24,27 @@ def worker_id() -> str:
 
 def create(invoice_id: int | None, kind: str, now: dt.datetime, max_attempts: int, requested_by: int | None = None,
            payload: dict | None = None) -> Job:
-    return Job.create(
-        invoice=invoice_id, kind=kind, max_attempts=max_attempts, requested_by=requested_by, payload=payload,
-        created_at=now, updated_at=now,
-    )
+    # Every check queues one: its INSERT is built once (prepared.create), as Job.create would build it.
+    return prepared.create(Job, "job", invoice=invoice_id, kind=kind, max_attempts=max_attempts,
+                           requested_by=requested_by, payload=payload, created_at=now, updated_at=now)
 
 
 def claim(job_id: int, worker: str, now: dt.datetime, lease_seconds: int) -> Job | None:
-    """Take a due job for this worker; None when it is not ours to run (done, running, not due)."""
-    due = (Job.run_after.is_null()) | (Job.run_after <= now)
-    rows = (
-        Job.update(
-            state=JobState.RUNNING.value,
-            attempts=Job.attempts + 1,
-            worker=worker,
-            lease_until=now + dt.timedelta(seconds=lease_seconds),
-            updated_at=now,
-        )
-        .where(Job.id == job_id, Job.state.in_([JobState.QUEUED.value, JobState.RETRY.value]), due)
-        .execute()
-    )
-    return Job.get_by_id(job_id) if rows else None
+    """Take a due job for this worker; None when it is not ours to run (done, running, not due).
+
+    Every job runs it (and _leave_running): their SQL is built once, with new values each time."""
+    lease_until = now + dt.timedelta(seconds=lease_seconds)
+    rows = prepared.execute("job_claim", _claim_query, JobState.RUNNING.value, 1, worker, lease_until, now, job_id,
+                            JobState.QUEUED.value, JobState.RETRY.value, now).rowcount
+    return prepared.first(Job, "job_by_id", lambda i: Job.select().where(Job.id == i), job_id) if rows else None
+
+
+def _claim_query(running, one, worker, lease_until, now, job_id, queued, retry, due_at):
+    """The claim's UPDATE, its values in the order of its parameters (prepared.sql binds them so)."""
+    return (Job.update(state=running, attempts=Job.attempts + one, worker=worker, lease_until=lease_until,
+                       updated_at=now)
+            .where(Job.id == job_id, Job.state.in_([queued, retry]),
+                   (Job.run_after.is_null()) | (Job.run_after <= due_at)))
 
 
 def unclaim(job_id: int, worker: str, now: dt.datetime) -> bool:
@@ -92,12 +93,10 @@ def backoff_seconds(attempt: int, base: float) -> float:
 def _leave_running(job: Job, now: dt.datetime, **fields) -> None:
     # Only the claim that is still current may move the job on: a worker declared dead that
     # comes back to life must not overwrite what recovery decided since.
-    (
-        Job.update(updated_at=now, worker=None, **fields)
-        .where(Job.id == job.id, Job.state == JobState.RUNNING.value, Job.worker == job.worker,
-               Job.attempts == job.attempts)
-        .execute()
-    )
+    prepared.update(Job, "job_leave", dict(updated_at=now, worker=None, **fields),
+                    lambda i, running, worker, attempts: (Job.id == i) & (Job.state == running)
+                    & (Job.worker == worker) & (Job.attempts == attempts),
+                    job.id, JobState.RUNNING.value, job.worker, job.attempts)
 
 
 def is_dead(worker: str | None, lease_until: dt.datetime | None, now: dt.datetime) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from . import prepared
 from .clock import iso
 from .models import Claim, Event, Invoice, User
 
 
 def invoice_public(inv: Invoice) -> dict:
-    f = inv.file
+    # Every invoice change's event serialises it: the rows it points to are read by prepared SELECTs.
+    f = prepared.related(inv, Invoice.file)
     return {
         "id": inv.id,
         "team_id": inv.team_id,
@@ -45,10 +47,10 @@ def invoice_public(inv: Invoice) -> dict:
         "total_amount": None if inv.total_amount is None else f"{inv.total_amount:.2f}",
         "seller_name": inv.seller_name,
         "buyer_name": inv.buyer_name,
-        "uploaded_by_name": _name(inv.uploaded_by) if inv.uploaded_by_id else None,
+        "uploaded_by_name": _name(prepared.related(inv, Invoice.uploaded_by)) if inv.uploaded_by_id else None,
         "duplicate": inv.duplicate,
         "reimbursement": inv.reimbursement,
-        "claim": _claim_ref(inv.claim) if inv.claim_id else None,
+        "claim": _claim_ref(prepared.related(inv, Invoice.claim)) if inv.claim_id else None,
         "reimbursed_at": iso(inv.reimbursed_at),
         "booking": {"state": inv.booking, "period": inv.booking_period, "voucher": inv.voucher_no,
                     "at": iso(inv.booked_at), "by": inv.booked_by, "by_name": _name_of(inv.booked_by)},
@@ -65,7 +67,9 @@ def _name(user: User | None) -> str | None:
 
 def _name_of(user_id: int | None) -> str | None:
     """A person's name for an id column that is not a foreign key (who booked, who decided)."""
-    return _name(User.get_or_none(User.id == user_id)) if user_id else None
+    if not user_id:
+        return None
+    return _name(prepared.first(User, "user_by_id", lambda i: User.select().where(User.id == i), user_id))
 
 
 def _claim_ref(claim: Claim | None) -> dict | None:

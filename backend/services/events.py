@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
+from .. import prepared
 from ..db import database, is_postgres
 from ..models import Claim, Event, Invoice, Team
 from ..serializers import claim_public, invoice_public
@@ -31,17 +32,19 @@ def _ordered() -> None:
 
 
 def append(invoice: Invoice, kind: EventKind, now: dt.datetime) -> Event:
-    """Append an event carrying the invoice's current public state. Call inside a transaction."""
+    """Append an event carrying the invoice's current public state. Call inside a transaction.
+
+    Every invoice change appends one: the INSERT is built once (prepared.create), as Event.create builds it."""
     _ordered()
-    return Event.create(team=invoice.team_id, invoice=invoice.id, kind=kind.value,
-                        data={"invoice": invoice_public(invoice)}, created_at=now)
+    return prepared.create(Event, "event", team=invoice.team_id, invoice=invoice.id, kind=kind.value,
+                           data={"invoice": invoice_public(invoice)}, created_at=now)
 
 
 def append_claim(claim: Claim, now: dt.datetime) -> Event:
     """Append a claim's current public state (its invoices' changes are their own events)."""
     _ordered()
-    return Event.create(team=claim.team_id, invoice=None, kind=EventKind.CLAIM_UPDATED.value,
-                        data={"claim": claim_public(claim)}, created_at=now)
+    return prepared.create(Event, "event", team=claim.team_id, invoice=None, kind=EventKind.CLAIM_UPDATED.value,
+                           data={"claim": claim_public(claim)}, created_at=now)
 
 
 def append_connector(health: dict, now: dt.datetime) -> list[Event]:

@@ -149,9 +149,9 @@ def apply_result(rt: Runtime, invoice: Invoice, result: Result, trigger: str, us
     diagnosis = diagnosis_for(rt, invoice, result.outcome, now, quota_used=spent)
 
     def record() -> None:
-        SyncCheck.create(invoice=invoice.id, at=now, trigger=trigger, by_user=user_id, outcome=result.outcome.value,
-                         status_after=status, spent_quota=result.spent_quota, next_check_at=next_at,
-                         detail={**result.as_dict(), "fields": result.fields or None})
+        prepared.create(SyncCheck, "sync_check", invoice=invoice.id, at=now, trigger=trigger, by_user=user_id,
+                        outcome=result.outcome.value, status_after=status, spent_quota=result.spent_quota,
+                        next_check_at=next_at, detail={**result.as_dict(), "fields": result.fields or None})
 
     invoices.update(rt, invoice, also=record, diagnosis=diagnosis, **changes)
     metrics.authority_checked(result.outcome.value)
