@@ -6,6 +6,7 @@ import datetime as dt
 
 import peewee as pw
 
+from .. import prepared
 from ..db import BUSY_SLICE_MS, JSONField, SqliteDatabase
 from .rules import Issued, quota_day
 
@@ -45,8 +46,10 @@ def open_store(path: str) -> pw.SqliteDatabase:
     return db
 
 
+# Every look-up and feed call runs the reads and writes below: their SQL is built once (backend/prepared.py).
 def get(key: str) -> SimInvoice | None:
-    return SimInvoice.get_or_none(SimInvoice.key == key)
+    return prepared.first(SimInvoice, "sim_invoice", lambda k: SimInvoice.select().where(SimInvoice.key == k), key,
+                          db=db)
 
 
 def issue(key: str, fields: dict, now: dt.datetime, visible_at: dt.datetime, state: str = "normal",
@@ -79,10 +82,12 @@ def count_lookup(key: str, now: dt.datetime, time_scale: float = 1.0) -> int:
     before it."""
     day = quota_day(now, time_scale)
     with db.atomic():
-        SimLookup.insert(key=key, day=day, count=0).on_conflict_ignore().execute()
-        before = SimLookup.get((SimLookup.key == key) & (SimLookup.day == day)).count
-        SimLookup.update(count=SimLookup.count + 1).where((SimLookup.key == key) & (SimLookup.day == day)).execute()
-    return before
+        prepared.execute("sim_count", lambda k, d, one, more: SimLookup.insert(key=k, day=d, count=one).on_conflict(
+            conflict_target=(SimLookup.key, SimLookup.day), update={SimLookup.count: SimLookup.count + more}),
+            key, day, 1, 1, db=db)
+        after = prepared.scalar("sim_counted", lambda k, d: SimLookup.select(SimLookup.count).where(
+            (SimLookup.key == k) & (SimLookup.day == d)), key, day, db=db)
+    return after - 1
 
 
 def changed(since: tuple[dt.datetime, int] | None, now: dt.datetime, buyers: list[str],
@@ -91,9 +96,22 @@ def changed(since: tuple[dt.datetime, int] | None, now: dt.datetime, buyers: lis
     taxpayer named, no rows. The id breaks ties: rows sharing one time are never split by a page's end and lost."""
     if not buyers:
         return []
-    query = SimInvoice.select().where(SimInvoice.changed_at <= now,
-                                      SimInvoice.buyer_tax_id.in_([b.upper() for b in buyers]))
-    if since is not None:
-        at, row_id = since
-        query = query.where((SimInvoice.changed_at > at) | ((SimInvoice.changed_at == at) & (SimInvoice.id > row_id)))
-    return list(query.order_by(SimInvoice.changed_at, SimInvoice.id).limit(limit))
+    upper = [b.upper() for b in buyers]
+    if since is None:
+        return prepared.rows(SimInvoice, "sim_changed", lambda n, *rest: _changed_query(n, rest[:-1], rest[-1]),
+                             now, *upper, limit, db=db)
+    at, row_id = since
+    return prepared.rows(SimInvoice, "sim_changed_since",
+                         lambda n, *rest: _changed_query(n, rest[:-4], rest[-1], rest[-4:-1]),
+                         now, *upper, at, at, row_id, limit, db=db)
+
+
+def _changed_query(now: dt.datetime, buyers, limit: int, position: tuple | None = None):
+    """The feed's SELECT; its values are bound in the order of its parameters (now, the buyers, the position's
+    time twice and id, the limit), as prepared.sql binds them."""
+    query = SimInvoice.select().where(SimInvoice.changed_at <= now, SimInvoice.buyer_tax_id.in_(list(buyers)))
+    if position is not None:
+        at, at_again, row_id = position
+        query = query.where((SimInvoice.changed_at > at) | ((SimInvoice.changed_at == at_again)
+                                                            & (SimInvoice.id > row_id)))
+    return query.order_by(SimInvoice.changed_at, SimInvoice.id).limit(limit)
