@@ -62,7 +62,7 @@ class Probe:
     def processed_at(self, inv_id: int) -> float | None:
         with self.lock:
             for t, ev in self.events:
-                if ev["invoice"]["id"] == inv_id and ev["invoice"]["status"] in FINAL:
+                if (ev.get("invoice") or {}).get("id") == inv_id and ev["invoice"]["status"] in FINAL:
                     return t
         return None
 

@@ -249,7 +249,7 @@ def part_live(runs: int) -> None:
 def _status(probe, inv_id: int, status: str) -> float | None:
     with probe.lock:
         for t, ev in probe.events:
-            if ev["invoice"]["id"] == inv_id and ev["invoice"]["status"] == status:
+            if (ev.get("invoice") or {}).get("id") == inv_id and ev["invoice"]["status"] == status:
                 return t
     return None
 

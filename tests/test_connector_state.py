@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from backend.clock import iso
+from backend.db import database
 from backend.models import Invoice
 from backend.services import health, sync
 from backend.sync import schedule
@@ -89,3 +91,65 @@ def test_checks_due_during_the_maintenance_still_wait_after_a_timeout(rt, queue,
     second = Invoice.get_by_id(second.id)
     assert sim.calls.count("POST /api/v1/verify") == asked  # nothing asked of a closed platform
     assert second.next_check_at == resume and Invoice.get_by_id(first.id).next_check_at == resume
+
+
+
+class Recorder:
+    """A notifier that keeps what it was given (the events a change pushes)."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+
+    def publish(self, events) -> None:
+        self.events += list(events)
+
+    def take(self) -> list[dict]:
+        """The healths pushed since the last take, one per team, checked to be of the one kind."""
+        events, self.events = self.events, []
+        assert {e.kind for e in events} <= {"connector.updated"}
+        return [e.data["health"] for e in events]
+
+
+def test_what_the_chip_shows_is_pushed_to_every_team_as_it_changes(connector_on, clock, make_user):
+    make_user("alice", "Team A")
+    make_user("bob", "Team B")  # two teams, one connector: each board is told
+    connector_on.notifier = recorder = Recorder()
+    health.record(connector_on, None)  # the first success: the chip said "never"
+    assert len({e.team_id for e in recorder.events}) == 2
+    first = recorder.take()
+    assert len(first) == 2 and first[0]["last_ok_at"] is not None and first[0]["as_of"] == first[0]["last_ok_at"]
+    clock.advance(minutes=1)
+    health.record(connector_on, None)  # all well, its time refreshed: nothing to tell
+    assert recorder.take() == []
+    health.record(connector_on, "connector.timeout")  # the first failure
+    assert [h["failures"] for h in recorder.take()] == [1, 1]
+    health.record(connector_on, "connector.timeout")  # one more of the same: the count only
+    assert recorder.take() == []
+    health.record(connector_on, "connector.timeout")  # down now
+    assert {h["ok"] for h in recorder.take()} == {False}
+    end = clock.now() + dt.timedelta(hours=1)
+    health.record(connector_on, MAINTENANCE_ERROR, end)  # a maintenance
+    assert {h["maintenance_until"] for h in recorder.take()} == {iso(end)}
+    clock._now = end
+    health.record(connector_on, None)  # back after it
+    pushed = recorder.take()[0]
+    assert pushed["ok"] and pushed["failures"] == 0 and pushed["maintenance_until"] is None
+    assert pushed == health.snapshot(connector_on)  # what GET /api/sync/health answers
+
+
+def test_a_board_gets_the_push_and_catches_up_on_it(app, client, alice, rt, clock):
+    """Through the socket (as the web process pushes) and through GET /api/events (a board that was away)."""
+    from backend.extensions import socketio
+    from backend.realtime.notifier import SocketNotifier
+
+    rt.connector = SimpleNamespace(online=True)
+    rt.notifier = SocketNotifier(socketio)
+    sock = socketio.test_client(app, flask_test_client=client)
+    assert sock.is_connected()
+    with database.connection_context():
+        health.record(rt, "connector.down")
+    pushed = [m["args"][0] for m in sock.get_received() if m["name"] == "event"]
+    assert [(e["kind"], e["health"]["failures"], e["health"]["last_error"]) for e in pushed] == [
+        ("connector.updated", 1, "connector.down")]
+    missed = client.get("/api/events?after=0").json["events"]
+    assert [e["health"] for e in missed] == [pushed[0]["health"]]

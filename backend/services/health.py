@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from .. import prepared
 from ..clock import iso
 from ..db import write_transaction
-from ..models import BuyerEntity, ConnectorState
+from ..models import BuyerEntity, ConnectorState, Event
 from ..runtime import Runtime
 from ..sync.diagnosis import MAINTENANCE_ERROR
 from ..sync.schedule import resume_after_maintenance
+from . import events
 from .sync_facts import policy
 
 NAME = "authority"
@@ -47,11 +48,12 @@ def standing() -> Standing:
 
 
 def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None) -> None:
-    """Note one call's result: None for success, else its connector.* key (and an announced maintenance's end)."""
+    """Note one call's result: None for success, else its connector.* key (and an announced maintenance's end).
+    A change the boards' connector chip shows is appended and pushed as a connector.updated event."""
     now = rt.clock.now()
+    before = standing()
     if error_key is None:
-        current = standing()
-        state, ended = current.authority, _maintenance_over(current.maintenance_until, now)
+        state, ended = before.authority, _maintenance_over(before.maintenance_until, now)
         if state and state.ok and not state.failures and state.last_ok_at and now - state.last_ok_at < OK_REFRESH \
                 and not ended:
             return
@@ -61,16 +63,36 @@ def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None)
                 ConnectorState.create(name=NAME, ok=True, failures=0, last_ok_at=now)
             if ended:
                 _note_maintenance(None, now)
-        return
-    with write_transaction():
-        state, _ = ConnectorState.get_or_create(name=NAME)
-        state.failures += 1
-        state.last_error, state.last_error_at = error_key, now
-        state.down_since = state.down_since or now
-        state.ok = state.failures < DOWN_AFTER_FAILURES
-        state.save()
-        if error_key == MAINTENANCE_ERROR:
-            _note_maintenance(until, now)
+            told = _tell(rt, before, now)
+    else:
+        with write_transaction():
+            state, _ = ConnectorState.get_or_create(name=NAME)
+            state.failures += 1
+            state.last_error, state.last_error_at = error_key, now
+            state.down_since = state.down_since or now
+            state.ok = state.failures < DOWN_AFTER_FAILURES
+            state.save()
+            if error_key == MAINTENANCE_ERROR:
+                _note_maintenance(until, now)
+            told = _tell(rt, before, now)
+    rt.notifier.publish(told)  # after the commit, as every event is
+
+
+def _tell(rt: Runtime, before: Standing, now: dt.datetime) -> list[Event]:
+    """The connector.updated events of a change the chip shows (none for another): the same transaction appends
+    them, so a board that catches up from its cursor gets them too."""
+    after = standing()
+    return events.append_connector(snapshot(rt, after), now) if _shown(before) != _shown(after) else []
+
+
+def _shown(current: Standing) -> tuple:
+    """What a change must alter to be pushed: a first success, a success after failures, the first failure, going
+    down, another error, a maintenance kept or ended. Not each further failure's count, nor a success refreshing
+    its time (an outage fails every due check; the chip's own refresh reads those)."""
+    state = current.authority
+    if state is None:
+        return (current.maintenance_until, False, True, False, None)
+    return (current.maintenance_until, state.last_ok_at is not None, state.ok, bool(state.failures), state.last_error)
 
 
 def _maintenance_over(until: dt.datetime | None, now: dt.datetime) -> bool:
@@ -112,10 +134,12 @@ def snapshot(rt: Runtime, current: Standing | None = None) -> dict:
             "resumes_at": iso(resume_after_maintenance(until, rt.clock.now(), policy(rt)))}
     if state is None:
         return {**base, "ok": True, "last_ok_at": None, "last_error": None, "last_error_at": None,
-                "down_since": None, "failures": 0}
+                "down_since": None, "failures": 0, "as_of": None}
+    # as_of: the last answer noted, which a board compares to keep the newer of a REST read and a push.
+    as_of = max((t for t in (state.last_ok_at, state.last_error_at) if t is not None), default=None)
     return {**base, "ok": state.ok, "last_ok_at": iso(state.last_ok_at), "last_error": state.last_error,
             "last_error_at": iso(state.last_error_at), "down_since": iso(state.down_since),
-            "failures": state.failures}
+            "failures": state.failures, "as_of": iso(as_of)}
 
 
 def condition(snap: dict) -> str:
