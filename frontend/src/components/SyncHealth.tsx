@@ -1,20 +1,21 @@
 // The sync-health widget: is the authority connector up, when did it last answer, how many failures.
-// The database is the truth: it is re-read on a timer and whenever the socket (re)connects.
-import { useEffect, useState } from "preact/hooks";
+// The database is the truth: it is read on a timer and whenever the socket (re)connects, and a change of what it
+// shows is pushed (connector.updated); both go through the board's reducer, which keeps the newer.
+import { useEffect } from "preact/hooks";
 import { api } from "../api/http";
 import { lang, t } from "../i18n";
 import { localTime } from "../lib/format";
-import { connection } from "../state/store";
+import { connection, receiveHealth, syncHealth } from "../state/store";
 import type { SyncHealth as Health } from "../state/types";
 
 const REFRESH_MS = 15_000;
 
 export function SyncHealth() {
-  const [health, setHealth] = useState<Health | null>(null);
+  const health = syncHealth.value;
   const conn = connection.value;
   useEffect(() => {
     let live = true;
-    const load = () => api<{ health: Health }>("/api/sync/health").then((r) => live && setHealth(r.health)).catch(() => undefined);
+    const load = () => api<{ health: Health }>("/api/sync/health").then((r) => live && receiveHealth(r.health)).catch(() => undefined);
     load();
     const timer = setInterval(load, REFRESH_MS);
     return () => {

@@ -6,7 +6,7 @@
 // counts and facets, and the ids of each loaded page. A push updates an invoice in place (rows render from
 // `invoices`); a push that may change which invoices match or how many marks every result stale (`gen` moves
 // on), and the loader asks the server again. Pages and counts from an older generation never overwrite newer.
-import type { Claim, Invoice, ServerEvent } from "./types";
+import type { Claim, Invoice, ServerEvent, SyncHealth } from "./types";
 
 export const PAGE = 100;
 
@@ -31,6 +31,7 @@ export interface BoardState {
   claims: ReadonlyMap<number, Claim>;
   results: ReadonlyMap<string, ResultState>;
   cursor: number; // the last event applied; catch-up asks for events after it
+  health: SyncHealth | null; // the authority connector, as last read or pushed (null: not yet known)
 }
 
 export interface ResultPage {
@@ -40,7 +41,7 @@ export interface ResultPage {
   facets?: Partial<Facets>;
 }
 
-export const emptyBoard: BoardState = { invoices: new Map(), claims: new Map(), results: new Map(), cursor: 0 };
+export const emptyBoard: BoardState = { invoices: new Map(), claims: new Map(), results: new Map(), cursor: 0, health: null };
 
 const noFacets: Facets = { reimbursement: {}, booking: {}, flags: {} };
 
@@ -99,11 +100,24 @@ function markStale(results: ReadonlyMap<string, ResultState>): ReadonlyMap<strin
   return next;
 }
 
+/** The connector's health, read or pushed: the one noted later is kept (a read answered after a push may be older). */
+export function applyHealth(state: BoardState, health: SyncHealth): BoardState {
+  const held = state.health;
+  if (held && (asOf(held) > asOf(health) || JSON.stringify(held) === JSON.stringify(health))) return state;
+  return { ...state, health };
+}
+
+function asOf(health: SyncHealth): number {
+  return health.as_of ? Date.parse(health.as_of) : -Infinity; // none: nothing was ever answered
+}
+
 export function applyEvents(state: BoardState, events: readonly ServerEvent[]): BoardState {
   const invoices: Invoice[] = [];
   const claims: Claim[] = [];
+  const healths: SyncHealth[] = [];
   for (const e of events) {
     if (e.kind === "claim.updated") claims.push(e.claim);
+    else if (e.kind === "connector.updated") healths.push(e.health);
     else if (e.invoice) invoices.push(e.invoice);
   }
   const { map, changed } = upsert(state.invoices, invoices);
@@ -112,6 +126,7 @@ export function applyEvents(state: BoardState, events: readonly ServerEvent[]): 
     next = { ...next, results: markStale(next.results) };
   }
   next = applyClaims(next, claims);
+  next = healths.reduce(applyHealth, next);
   const cursor = events.reduce((max, e) => Math.max(max, e.cursor), state.cursor);
   return cursor === next.cursor ? next : { ...next, cursor };
 }

@@ -1,11 +1,11 @@
 import { computed, signal } from "@preact/signals";
 import {
-  applyClaims, applyEvents, applyInvoices, applyPage, emptyBoard, keepResults, sortedInvoices,
+  applyClaims, applyEvents, applyHealth, applyInvoices, applyPage, emptyBoard, keepResults, sortedInvoices,
   type BoardState, type PageRequest, type ResultPage,
 } from "./reduce";
 import { api } from "../api/http";
 import { createExpiryWatch } from "./expiry";
-import type { Claim, ConnectionState, Invoice, ServerEvent, User } from "./types";
+import type { Claim, ConnectionState, Invoice, ServerEvent, SyncHealth, User } from "./types";
 
 export const user = signal<User | null>(null);
 export const authChecked = signal(false);
@@ -14,6 +14,8 @@ export const board = signal<BoardState>(emptyBoard);
 export const invoiceList = computed(() => sortedInvoices(board.value));
 /** Claims as last seen (REST or `claim.updated` pushes), newest version kept. */
 export const claimsById = computed(() => board.value.claims);
+/** The authority connector as last read or pushed (`connector.updated`), the newer kept. */
+export const syncHealth = computed(() => board.value.health);
 
 // A diagnosis whose premise time has passed is asked again (state/expiry.ts); its answer comes back here.
 const expiry = createExpiryWatch((id) =>
@@ -35,6 +37,10 @@ export function receiveClaims(items: readonly Claim[]): void {
 
 export function receiveEvents(events: readonly ServerEvent[]): void {
   setBoard(applyEvents(board.value, events));
+}
+
+export function receiveHealth(health: SyncHealth): void {
+  board.value = applyHealth(board.value, health);
 }
 
 export function receivePage(query: string, req: PageRequest, page: ResultPage): void {

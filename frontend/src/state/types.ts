@@ -148,6 +148,7 @@ export interface SyncCheck {
   error: string | null;
 }
 
+/** The authority connector's health (services/health.snapshot): GET /api/sync/health and connector.updated. */
 export interface SyncHealth {
   connector: string;
   online: boolean;
@@ -157,6 +158,9 @@ export interface SyncHealth {
   last_error_at: string | null;
   down_since: string | null;
   failures: number;
+  maintenance_until?: string | null;
+  resumes_at?: string | null;
+  as_of?: string | null; // the last answer noted: of a read and a push, the newer is kept
 }
 
 interface EventBase {
@@ -172,7 +176,11 @@ export interface ClaimEvent extends EventBase {
   kind: "claim.updated";
   claim: Claim;
 }
-export type ServerEvent = InvoiceEvent | ClaimEvent;
+export interface ConnectorEvent extends EventBase {
+  kind: "connector.updated";
+  health: SyncHealth;
+}
+export type ServerEvent = InvoiceEvent | ClaimEvent | ConnectorEvent;
 
 export interface User {
   id: number;
