@@ -44,14 +44,14 @@ def test_rows_the_connector_drops_move_the_cursor_too(rt, queue, clock, sim, db,
     mine = enrolled(rt)
     BuyerEntity.create(team=mine.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=clock.now())
     issue(sim, invoice_code="", invoice_number="E066712")
-    assert feed.pull(rt) == 0
-    moved = health.feed_cursor()
-    assert moved is not None  # not asked for again from the start
-    monkeypatch.setattr(simulator_app, "FEED_PAGE", 1)
     clock.advance(seconds=1)
+    assert feed.pull(rt) == 0 and health.feed_cursor() is not None  # a page of one dropped row, not full
+    monkeypatch.setattr(simulator_app, "FEED_PAGE", 1)
     issue(sim, invoice_code="", invoice_number="E066713")
     clock.advance(seconds=1)
     issue(sim)
+    clock.advance(seconds=1)
+    moved = health.feed_cursor()
     assert feed.pull(rt) == 0 and health.feed_cursor() != moved  # a full page of one dropped row
     assert feed.pull(rt) == 1 and Invoice.get_by_id(mine.id).status == "found"
 
@@ -61,7 +61,23 @@ def test_an_idle_feed_writes_no_cursor(rt, queue, clock, sim, db):
     mine = enrolled(rt)
     BuyerEntity.create(team=mine.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=clock.now())
     issue(sim)
+    clock.advance(seconds=1)
     assert feed.pull(rt) == 1
     stored = health.feed_cursor()
     clock.advance(seconds=5)
     assert feed.pull(rt) == 0 and health.feed_cursor() == stored
+
+
+def test_a_change_at_the_same_instant_to_a_row_served_before_is_not_missed(rt, queue, clock, sim, db):
+    """The fake clock stands still: two rows of one instant are served, then the first is voided at that very
+    instant. The next page has it (before: the cursor named the second row, and the first has a smaller id)."""
+    first, second = (enrolled(rt, {**FIELDS, "invoice_number": n}) for n in ("87654351", "87654352"))
+    BuyerEntity.create(team=first.team_id, name="甲公司", tax_id=FIELDS["buyer_tax_id"], created_at=clock.now())
+    for inv in (first, second):
+        issue(sim, invoice_number=inv.fields["invoice_number"]["value"])
+    assert feed.pull(rt) == 2
+    res = sim.client.post(f"/api/v1/invoices/{FIELDS['invoice_code']}-87654351/state", json={"state": "voided"},
+                          headers={"Authorization": f"Bearer {SIM_TOKEN}"})
+    assert res.status_code == 200, res.json
+    feed.pull(rt)
+    assert [Invoice.get_by_id(i.id).status for i in (first, second)] == ["voided", "found"]

@@ -222,22 +222,28 @@ def test_maintenance_and_taxpayers_from_the_environment_and_the_config_api(tmp_p
     assert sim.put("/api/v1/config", json={"taxpayers": "all"}).status_code == 400
 
 
-def test_feed_pages_split_rows_of_one_time_without_losing_any(sim, monkeypatch):
-    """The cursor is (time, row): a page ending among rows of one instant goes on with the next of them; a plain
-    time (a cursor of before the row was in it) is read as before every row of that time, which come again."""
+def test_feed_pages_split_rows_of_one_time_without_losing_any(sim, sim_clock, monkeypatch):
+    """The cursor is (time, row): a page ending among rows of one instant goes on with the next of them; the last
+    page, not full, ends before every row of now (they may still change at it), so they come again, a page at a
+    time, then nothing; a plain time (a cursor of before the row was in it) is read as before them too."""
     monkeypatch.setattr(simulator_app, "FEED_PAGE", 2)
     for i in range(5):  # the clock stands still: all five of one time
         sim.post("/api/v1/invoices", json={**INVOICE, "invoice_number": f"8765436{i}", "delay_hours": 0})
     buyer, seen, more, cursor = INVOICE["buyer_tax_id"], [], [], None
+    plain = sim.get("/health").json["now"]  # the time all five were issued at
     for _ in range(3):
         page = sim.get("/api/v1/ledger", query_string={"buyer": buyer, **({"since": cursor} if cursor else {})}).json
         seen += [r["key"] for r in page["rows"]]
         more.append(page["more"])
         cursor = page["cursor"]
     assert seen == [f"1100094140-8765436{i}" for i in range(5)] and more == [True, True, False]
+    sim_clock.advance(seconds=1)
+    for _ in range(3):
+        page = sim.get("/api/v1/ledger", query_string={"buyer": buyer, "since": cursor}).json
+        cursor = page["cursor"]
+    assert page["more"] is False and [r["key"] for r in page["rows"]] == seen[4:]  # that instant once more
     again = sim.get("/api/v1/ledger", query_string={"buyer": buyer, "since": cursor}).json
     assert again["rows"] == [] and again["more"] is False
-    plain = sim.get("/health").json["now"]  # the time all five were issued at
     old = sim.get("/api/v1/ledger", query_string={"buyer": buyer, "since": plain}).json
     assert [r["key"] for r in old["rows"]] == seen[:2]
     for bad in ("2026-01-05T02:00:00/x", "2026-01-05T02:00:00/-1", "not a time/1"):

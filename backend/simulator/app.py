@@ -234,9 +234,10 @@ def _number(value, lo: float, hi: float) -> bool:
 
 
 def _page_end(rows: list, now: dt.datetime, more: bool) -> tuple[dt.datetime, int]:
-    """Where the next page starts: after the last row sent when the page was full, or when that row is of this
-    very time (one issued later at the same time has a larger id); otherwise after everything until now."""
-    if more or (rows and rows[-1].changed_at == now):
+    """Where the next page starts: after the last row sent when the page was full; otherwise before every row of
+    this very time, which may still change at it (a row of a smaller id voided at the same instant), so those rows
+    come again (only on a clock that stands still: the fake one) and the ledger keeps them as they are."""
+    if more:
         return rows[-1].changed_at, rows[-1].id
     return now, 0
 
