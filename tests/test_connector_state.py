@@ -91,6 +91,9 @@ def test_checks_due_during_the_maintenance_still_wait_after_a_timeout(rt, queue,
     second = Invoice.get_by_id(second.id)
     assert sim.calls.count("POST /api/v1/verify") == asked  # nothing asked of a closed platform
     assert second.next_check_at == resume and Invoice.get_by_id(first.id).next_check_at == resume
+    for inv in (first, second):  # and both say why: the maintenance, until when, when checks resume
+        cause = sync.check_panel(rt, Invoice.get_by_id(inv.id))["diagnosis"][0]
+        assert cause["key"] == "maintenance" and cause["params"]["resumes_at"] == iso(resume), cause
 
 
 

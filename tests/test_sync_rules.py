@@ -159,6 +159,9 @@ def test_each_rule_alone():
                                       "resumes_at": "2026-03-02T06:05:00.000Z"}))[0].params
     assert said["until"] == "2026-03-02T06:00:00.000Z" and said["resumes_at"] == "2026-03-02T06:05:00.000Z"
     assert dg.diagnose(ctx(connector=announced))[0].params["resumes_at"] == "—"  # it named no end
+    waited = {"ok": False, "failures": 3, "last_error": "connector.timeout", "resumes_at": "2026-03-02T06:05:00.000Z"}
+    assert keys(ctx(connector=waited)) == ["maintenance"]  # a timeout during it: its end is still waited for
+    assert keys(ctx(connector={**waited, "resumes_at": None})) == ["connector_down"]  # waited out
     mine = {"invoice_number": "1", "buyer_tax_id": "911100001234567890"}
     refused = frozenset({"911100001234567890"})
     assert keys(ctx(fields=mine, entities=(("我们公司", "911100001234567890"),), refused=refused)) \

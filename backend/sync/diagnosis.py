@@ -137,10 +137,17 @@ def _failing(c: Context) -> bool:
     return bool(c.connector) and c.last_outcome in NOT_FOUND_YET
 
 
+def _announced(connector: dict) -> bool:
+    """The authority is closed for an announced maintenance: its last answer said so, or the checks still wait for
+    the end it announced (a timeout or an outage answered during it keeps that end: services/health.record)."""
+    return bool(connector.get("resumes_at")) or (connector.get("last_error") == MAINTENANCE_ERROR
+                                                 and bool(connector.get("failures")))
+
+
 def _maintenance(c: Context) -> Hit:
     """An announced maintenance of the authority: it says so, so one refused call is enough to tell; and until
     when, so the checks wait for that end and the cause says when they resume ("—" when it named no end)."""
-    if not _failing(c) or c.connector.get("last_error") != MAINTENANCE_ERROR or not c.connector.get("failures"):
+    if not _failing(c) or not _announced(c.connector):
         return None
     return 0.906, {"since": c.connector.get("down_since"), "last_ok_at": c.connector.get("last_ok_at"),
                    "until": c.connector.get("maintenance_until") or "—",
@@ -148,7 +155,7 @@ def _maintenance(c: Context) -> Hit:
 
 
 def _connector_down(c: Context) -> Hit:
-    if not _failing(c) or c.connector.get("ok", True) or c.connector.get("last_error") == MAINTENANCE_ERROR:
+    if not _failing(c) or c.connector.get("ok", True) or _announced(c.connector):
         return None
     # Above "too new" (0.9), a guess a look-up would settle, which none can now; below what the invoice's own
     # evidence says (another taxpayer 0.92, a near miss all else agreeing ≥ 0.91): no answer would change that.
