@@ -106,12 +106,19 @@ def rows(model: type[peewee.Model], name: str, build: Callable[..., peewee.Query
     dirty), but without a query object: Model.raw passed each of its values through Peewee's per-value path
     again (~180 keys in a near-miss look-up) and resolved its columns anew on every read."""
     cursor = execute(name, build, *values, db=db)
-    columns = _columns(model, tuple(d[0] for d in cursor.description))
+    names, converted, others = _columns(model, tuple(d[0] for d in cursor.description))
     found = []
     for row in cursor.fetchall():
-        instance = model(__no_default__=1, **{n: (convert(v) if convert else v) for (n, convert), v in
-                                              zip(columns, row, strict=True)})
-        instance._dirty.clear()  # as read: a save writes only what is set afterwards
+        data = list(row)
+        for i, convert in converted:
+            data[i] = convert(data[i])
+        # What Peewee's setattr per column leaves in a fresh instance: the fields' values in its __data__ (no
+        # relation kept), a column of no field as a plain attribute; nothing dirty (a save writes only what is
+        # set afterwards).
+        instance = model(__no_default__=1)
+        instance.__data__ = {n: data[i] for i, n in names}
+        for i, n in others:
+            setattr(instance, n, data[i])
         found.append(instance)
     return found
 
@@ -120,11 +127,14 @@ _resolved: dict[tuple, tuple] = {}
 
 
 def _columns(model: type[peewee.Model], names: tuple[str, ...]) -> tuple:
-    """(field name, python_value) per column the cursor names (a column of no field: as named, unconverted)."""
+    """For the columns the cursor names: (index, field name) of those of a field, (index, python_value) of each
+    of them, (index, name) of the others (as named, unconverted)."""
     key = (model, names)
     if key not in _resolved:
         fields = [model._meta.columns.get(n) or model._meta.fields.get(n) for n in names]
-        _resolved[key] = tuple((f.name, f.python_value) if f else (n, None) for f, n in zip(fields, names, strict=True))
+        _resolved[key] = (tuple((i, f.name) for i, f in enumerate(fields) if f),
+                          tuple((i, f.python_value) for i, f in enumerate(fields) if f),
+                          tuple((i, n) for i, (f, n) in enumerate(zip(fields, names, strict=True)) if not f))
     return _resolved[key]
 
 

@@ -215,6 +215,7 @@ def _lookups(cases: list[Case]) -> dict[str, Counter]:
 
 
 def _observe(rt, c: Case, label: str, t: dt.datetime) -> None:
+    from backend import prepared
     from backend.services import sync
     from backend.services.sync_facts import invoice_by_id
     from backend.simulator.store import SimLookup
@@ -224,8 +225,9 @@ def _observe(rt, c: Case, label: str, t: dt.datetime) -> None:
     shown = sync.current_diagnosis(rt, inv)  # what the invoice page shows (GET /api/invoices/<id>)
     top = ["found"] if inv.status == "found" else [d["key"] for d in shown[:3]] or ["(none)"]
     key = invoice_key(c.reading.get("invoice_code"), c.reading["invoice_number"])
-    row = SimLookup.get_or_none((SimLookup.key == key) & (SimLookup.day == china_date(t)))
-    c.seen[label] = (inv.status, top, truth(c, t, row.count if row else 0),
+    counted = prepared.scalar("bench_lookups", lambda k, d: SimLookup.select(SimLookup.count).where(
+        (SimLookup.key == k) & (SimLookup.day == d)), key, china_date(t), db=SimLookup._meta.database)
+    c.seen[label] = (inv.status, top, truth(c, t, counted or 0),
                      wrongly_settled(c, t, inv.status, inv.next_check_at))
 
 

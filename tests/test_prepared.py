@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee
 import pytest
 
 from backend import jobrows, prepared
@@ -98,3 +99,13 @@ def test_an_event_inserted_by_kept_sql_carries_the_invoice(team, alice):
     read = Event.get_by_id(made[1].id)
     assert read.data == {"invoice": invoice_public(Invoice.get_by_id(inv.id))} and read.invoice_id == inv.id
     assert read.data["invoice"]["uploaded_by_name"] == "alice"  # her username: she has no display name
+
+
+def test_rows_are_the_instances_peewee_reads(team, alice):
+    inv = factories.invoice(team, alice, total="12.30")
+    ours = prepared.first(Invoice, "test_invoice_by_id", lambda i: Invoice.select().where(Invoice.id == i), inv.id)
+    peewees = Invoice.get_by_id(inv.id)
+    assert ours.__data__ == peewees.__data__ and not ours.dirty_fields and ours.__rel__ == {}
+    counted = prepared.rows(Invoice, "test_counted", lambda t: Invoice.select(
+        Invoice.team, peewee.fn.COUNT(Invoice.id).alias("n")).where(Invoice.team == t).group_by(Invoice.team), team.id)
+    assert [(c.team_id, c.n) for c in counted] == [(team.id, 1)]  # a column of no field: an attribute, as Peewee's

@@ -275,7 +275,8 @@ def check_if_due(rt: Runtime, invoice_id: int) -> int | None:
 
 def _claim(rt: Runtime, invoice_id: int, due_at: dt.datetime, now: dt.datetime) -> int | None:
     """The conditional UPDATE is the claim: two schedulers never queue the same check twice."""
-    claimed = (Invoice.update(next_check_at=None)
-               .where(Invoice.id == invoice_id, Invoice.next_check_at == due_at).execute())
+    # Every due check is claimed so: its UPDATE is built once (prepared.update).
+    claimed = prepared.update(Invoice, "claim_check", {"next_check_at": None},
+                              lambda i, at: (Invoice.id == i) & (Invoice.next_check_at == at), invoice_id, due_at)
     return jobrows.create(invoice_id, "check", now, rt.settings.job_max_attempts).id if claimed else None
 
