@@ -156,3 +156,17 @@ def test_a_board_gets_the_push_and_catches_up_on_it(app, client, alice, rt, cloc
         ("connector.updated", 1, "connector.down")]
     missed = client.get("/api/events?after=0").json["events"]
     assert [e["health"] for e in missed] == [pushed[0]["health"]]
+
+
+def test_an_end_too_far_off_to_believe_is_not_kept(connector_on, clock):
+    """The checks do not wait for it (they retry as for an outage), so the calls go on and are answered; kept, it
+    would outlive those successes (each before its end) and park every check once it came within a week."""
+    end = clock.now() + schedule.MAINTENANCE_AT_MOST + dt.timedelta(days=1)
+    health.record(connector_on, MAINTENANCE_ERROR, end)
+    health.record(connector_on, None)
+    clock.advance(days=2)
+    health.record(connector_on, None)
+    assert health.waiting_for_maintenance(connector_on, clock.now()) is None
+    assert health.maintenance_until() is None
+    health.record(connector_on, MAINTENANCE_ERROR, end)  # said again, now within a week: believed
+    assert health.waiting_for_maintenance(connector_on, clock.now()) == end

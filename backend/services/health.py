@@ -11,7 +11,7 @@ from ..db import write_transaction
 from ..models import BuyerEntity, ConnectorState, Event
 from ..runtime import Runtime
 from ..sync.diagnosis import MAINTENANCE_ERROR
-from ..sync.schedule import resume_after_maintenance
+from ..sync.schedule import believed_end, resume_after_maintenance
 from . import events
 from .sync_facts import policy
 
@@ -104,7 +104,14 @@ def _maintenance_over(until: dt.datetime | None, now: dt.datetime) -> bool:
 def _note_maintenance(until: dt.datetime | None, now: dt.datetime) -> None:
     """Keep the announced end of a maintenance (a maintenance answer naming none ends what was kept). Another
     failure during it (a timeout, an outage) keeps it: the platform is still closed until then; a success after
-    the end ends it (record)."""
+    the end ends it (record).
+
+    An end too far off to believe is not kept, as if none were named: the checks do not wait for it, so calls go
+    on and are answered, each before that end; kept, it would outlive them (only a success after the end ends it)
+    and park every check once it came within MAINTENANCE_AT_MOST though the platform answers. Not kept, the next
+    maintenance answer is weighed again. (Ending it on any success while not waited for would also do, but would
+    keep an end nothing waits for, shown on the chip and weighed by two rules instead of one.)"""
+    until = believed_end(until, now)
     if until is None:
         ConnectorState.delete().where(ConnectorState.name == MAINTENANCE).execute()
         return

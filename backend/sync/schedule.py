@@ -53,11 +53,17 @@ def china_day_start(now: dt.datetime) -> dt.datetime:
     return platform_day_start(now)
 
 
+def believed_end(until: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    """An announced maintenance's end, or None when there is none or it is too far off to believe."""
+    return until if until is not None and until - now <= MAINTENANCE_AT_MOST else None
+
+
 def resume_after_maintenance(until: dt.datetime | None, now: dt.datetime, policy: Policy) -> dt.datetime | None:
     """When to ask again after an announced maintenance ending `until`; None when there is no end to wait for
     (none announced, it and the margin after it past, or too far off to believe): then an outage's retry applies."""
+    until = believed_end(until, now)
     resume = until + policy.scaled(AFTER_MAINTENANCE_MINUTES / 60) if until is not None else None
-    if resume is None or resume <= now or until - now > MAINTENANCE_AT_MOST:
+    if resume is None or resume <= now:
         return None
     return resume
 
