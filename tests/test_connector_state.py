@@ -37,11 +37,14 @@ def test_an_outage_during_a_maintenance_keeps_its_end(connector_on, clock):
 
 def test_a_success_ends_the_kept_maintenance_only_after_its_end(connector_on, clock):
     """A success before the end is an answer the platform gave before it closed (a call that was under way)."""
-    end = clock.now() + dt.timedelta(hours=2)
+    start = clock.now()
+    end = start + dt.timedelta(hours=2)
     health.record(connector_on, MAINTENANCE_ERROR, end)
     clock.advance(minutes=10)
     health.record(connector_on, None)
     assert health.maintenance_until() == end
+    said = health.snapshot(connector_on)  # the success cleared down_since; the maintenance's own start stays
+    assert said["down_since"] is None and said["maintenance_since"] == iso(start)
     clock._now = end
     health.record(connector_on, None)
     assert health.maintenance_until() is None and health.snapshot(connector_on)["ok"]

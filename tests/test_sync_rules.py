@@ -162,6 +162,11 @@ def test_each_rule_alone():
     waited = {"ok": False, "failures": 3, "last_error": "connector.timeout", "resumes_at": "2026-03-02T06:05:00.000Z"}
     assert keys(ctx(connector=waited)) == ["maintenance"]  # a timeout during it: its end is still waited for
     assert keys(ctx(connector={**waited, "resumes_at": None})) == ["connector_down"]  # waited out
+    # A success during it (a call under way as it closed) clears the authority's down_since, not the maintenance's.
+    answered = {"ok": True, "failures": 0, "down_since": None, "last_error": None,
+                "resumes_at": "2026-03-02T06:05:00.000Z", "maintenance_since": "2026-03-02T04:00:00.000Z"}
+    assert dg.diagnose(ctx(connector=answered))[0].params["since"] == "2026-03-02T04:00:00.000Z"
+    assert dg.diagnose(ctx(connector={**answered, "maintenance_since": None}))[0].params["since"] == "—"
     mine = {"invoice_number": "1", "buyer_tax_id": "911100001234567890"}
     refused = frozenset({"911100001234567890"})
     assert keys(ctx(fields=mine, entities=(("我们公司", "911100001234567890"),), refused=refused)) \

@@ -33,6 +33,7 @@ class Standing:
 
     authority: ConnectorState | None
     maintenance_until: dt.datetime | None
+    maintenance_since: dt.datetime | None  # when the kept maintenance was first answered (its row's down_since)
     refused: frozenset[str]  # as refused_taxpayers()
 
     @property
@@ -44,6 +45,7 @@ def standing() -> Standing:
     rows = {r.name: r for r in prepared.rows(ConnectorState, "connector_state", ConnectorState.select)}
     announced = rows.get(MAINTENANCE)
     return Standing(rows.get(NAME), announced.last_error_at if announced else None,
+                    announced.down_since if announced else None,
                     frozenset(n[len(REFUSED):] for n, r in rows.items() if n.startswith(REFUSED) and not r.ok))
 
 
@@ -137,7 +139,7 @@ def snapshot(rt: Runtime, current: Standing | None = None) -> dict:
     current = current or standing()
     state, until = current.authority, current.maintenance_until
     base = {"connector": rt.settings.connector, "online": bool(rt.connector and rt.connector.online),
-            "maintenance_until": iso(until),
+            "maintenance_until": iso(until), "maintenance_since": iso(current.maintenance_since),
             "resumes_at": iso(resume_after_maintenance(until, rt.clock.now(), policy(rt)))}
     if state is None:
         return {**base, "ok": True, "last_ok_at": None, "last_error": None, "last_error_at": None,

@@ -149,7 +149,10 @@ def _maintenance(c: Context) -> Hit:
     when, so the checks wait for that end and the cause says when they resume ("—" when it named no end)."""
     if not _failing(c) or not _announced(c.connector):
         return None
-    return 0.906, {"since": c.connector.get("down_since"), "last_ok_at": c.connector.get("last_ok_at"),
+    # Since when: the maintenance's own start, which a success during it (a call under way) does not clear as it
+    # clears the authority's down_since; that, for a maintenance of no end kept; "—" when neither is known.
+    since = c.connector.get("maintenance_since") or c.connector.get("down_since") or "—"
+    return 0.906, {"since": since, "last_ok_at": c.connector.get("last_ok_at"),
                    "until": c.connector.get("maintenance_until") or "—",
                    "resumes_at": c.connector.get("resumes_at") or "—"}
 

@@ -159,6 +159,7 @@ export interface SyncHealth {
   down_since: string | null;
   failures: number;
   maintenance_until?: string | null;
+  maintenance_since?: string | null; // when the kept maintenance was first answered
   resumes_at?: string | null;
   as_of?: string | null; // the last answer noted: of a read and a push, the newer is kept
 }
