@@ -173,3 +173,24 @@ def test_an_end_too_far_off_to_believe_is_not_kept(connector_on, clock):
     assert health.maintenance_until() is None
     health.record(connector_on, MAINTENANCE_ERROR, end)  # said again, now within a week: believed
     assert health.waiting_for_maintenance(connector_on, clock.now()) == end
+
+
+def test_a_change_recorded_meanwhile_is_compared_against(connector_on, clock, make_user, monkeypatch):
+    """Another process's failure noted between a success's first read and its write: the success is compared with
+    that failure (read in its own transaction), so the board is told it ended, not left showing it."""
+    make_user("alice", "Team A")
+    connector_on.notifier = recorder = Recorder()
+    health.record(connector_on, "connector.timeout")
+    health.record(connector_on, None)  # back: what the success below would leave, had nothing come between
+    clock.advance(minutes=1)  # past OK_REFRESH: the next success writes
+    recorder.take()
+    real, meanwhile = health.write_transaction, ["connector.timeout"]
+
+    def after_another():
+        while meanwhile:
+            health.record(connector_on, meanwhile.pop())
+        return real()
+
+    monkeypatch.setattr(health, "write_transaction", after_another)
+    health.record(connector_on, None)
+    assert [h["failures"] for h in recorder.take()] == [1, 0]

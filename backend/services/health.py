@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .. import prepared
 from ..clock import iso
-from ..db import write_transaction
+from ..db import database, is_postgres, write_transaction
 from ..models import BuyerEntity, ConnectorState, Event
 from ..runtime import Runtime
 from ..sync.diagnosis import MAINTENANCE_ERROR
@@ -53,21 +53,21 @@ def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None)
     """Note one call's result: None for success, else its connector.* key (and an announced maintenance's end).
     A change the boards' connector chip shows is appended and pushed as a connector.updated event."""
     now = rt.clock.now()
-    before = standing()
-    if error_key is None:
-        state, ended = before.authority, _maintenance_over(before.maintenance_until, now)
-        if state and state.ok and not state.failures and state.last_ok_at and now - state.last_ok_at < OK_REFRESH \
-                and not ended:
-            return
-        with write_transaction():  # one UPDATE of the four columns a success sets (the row is created but once)
+    if error_key is None and _still_well(standing(), now):
+        return  # read alone: an idle system does not take the write lock every tick
+    with write_transaction():
+        # What the change is compared with is read in its transaction, after every other process's record: read
+        # before it, a failure noted meanwhile was missed and a success ending it went untold.
+        _lock()
+        before = standing()
+        if error_key is None:
+            # One UPDATE of the four columns a success sets (the row is created but once).
             if not ConnectorState.update(ok=True, failures=0, down_since=None, last_ok_at=now) \
                     .where(ConnectorState.name == NAME).execute():
                 ConnectorState.create(name=NAME, ok=True, failures=0, last_ok_at=now)
-            if ended:
+            if _maintenance_over(before.maintenance_until, now):
                 _note_maintenance(None, now)
-            told = _tell(rt, before, now)
-    else:
-        with write_transaction():
+        else:
             state, _ = ConnectorState.get_or_create(name=NAME)
             state.failures += 1
             state.last_error, state.last_error_at = error_key, now
@@ -76,8 +76,23 @@ def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None)
             state.save()
             if error_key == MAINTENANCE_ERROR:
                 _note_maintenance(until, now)
-            told = _tell(rt, before, now)
+        told = _tell(rt, before, now)
     rt.notifier.publish(told)  # after the commit, as every event is
+
+
+def _still_well(current: Standing, now: dt.datetime) -> bool:
+    """A success that changes nothing shown and refreshes a time noted lately: not written."""
+    state = current.authority
+    return bool(state and state.ok and not state.failures and state.last_ok_at and now - state.last_ok_at < OK_REFRESH
+                and not _maintenance_over(current.maintenance_until, now))
+
+
+def _lock() -> None:
+    """Inside a write transaction, wait until every other writer of the authority's row is done: on SQLite the
+    transaction holds the write lock from its start (BEGIN IMMEDIATE); on PostgreSQL a lock of the transaction's
+    own (not the row's, which a first record has yet to create)."""
+    if is_postgres():
+        database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"connector_state:{NAME}",))
 
 
 def _tell(rt: Runtime, before: Standing, now: dt.datetime) -> list[Event]:
@@ -232,7 +247,7 @@ def feed_cursor() -> str | None:
 
 
 def save_feed_cursor(cursor: str | None) -> None:
-    with write_transaction():
-        state, _ = ConnectorState.get_or_create(name=NAME)
-        state.feed_cursor = cursor
-        state.save()
+    with write_transaction():  # the cursor alone: a save of the row would undo a record's write made meanwhile
+        _lock()
+        if not ConnectorState.update(feed_cursor=cursor).where(ConnectorState.name == NAME).execute():
+            ConnectorState.create(name=NAME, feed_cursor=cursor)
