@@ -310,6 +310,8 @@ class ConnectorState(BaseModel):
     down_since = pw.DateTimeField(null=True)
     failures = pw.IntegerField(default=0)  # in a row
     feed_cursor = pw.CharField(max_length=64, null=True)
+    # The authority's row: bumped by every record of an answer, in its write; a board keeps the higher's snapshot.
+    version = pw.IntegerField(default=0)
 
 
 class Claim(BaseModel):

@@ -123,12 +123,13 @@ def test_what_the_chip_shows_is_pushed_to_every_team_as_it_changes(connector_on,
     health.record(connector_on, None)  # the first success: the chip said "never"
     assert len({e.team_id for e in recorder.events}) == 2
     first = recorder.take()
-    assert len(first) == 2 and first[0]["last_ok_at"] is not None and first[0]["as_of"] == first[0]["last_ok_at"]
+    assert len(first) == 2 and first[0]["last_ok_at"] is not None and first[0]["version"] == 1
     clock.advance(minutes=1)
     health.record(connector_on, None)  # all well, its time refreshed: nothing to tell
     assert recorder.take() == []
     health.record(connector_on, "connector.timeout")  # the first failure
-    assert [h["failures"] for h in recorder.take()] == [1, 1]
+    # Each record bumps the version, told or not: a board keeps the higher of a read and a push.
+    assert [(h["failures"], h["version"]) for h in recorder.take()] == [(1, 3), (1, 3)]
     health.record(connector_on, "connector.timeout")  # one more of the same: the count only
     assert recorder.take() == []
     health.record(connector_on, "connector.timeout")  # down now
@@ -159,6 +160,8 @@ def test_a_board_gets_the_push_and_catches_up_on_it(app, client, alice, rt, cloc
         ("connector.updated", 1, "connector.down")]
     missed = client.get("/api/events?after=0").json["events"]
     assert [e["health"] for e in missed] == [pushed[0]["health"]]
+    read = client.get("/api/sync/health").json["health"]
+    assert read["version"] == pushed[0]["health"]["version"] == 1
 
 
 def test_an_end_too_far_off_to_believe_is_not_kept(connector_on, clock):

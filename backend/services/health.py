@@ -61,15 +61,17 @@ def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None)
         _lock()
         before = standing()
         if error_key is None:
-            # One UPDATE of the four columns a success sets (the row is created but once).
-            if not ConnectorState.update(ok=True, failures=0, down_since=None, last_ok_at=now) \
+            # One UPDATE of the four columns a success sets and the version (the row is created but once).
+            if not ConnectorState.update(ok=True, failures=0, down_since=None, last_ok_at=now,
+                                         version=ConnectorState.version + 1) \
                     .where(ConnectorState.name == NAME).execute():
-                ConnectorState.create(name=NAME, ok=True, failures=0, last_ok_at=now)
+                ConnectorState.create(name=NAME, ok=True, failures=0, last_ok_at=now, version=1)
             if _maintenance_over(before.maintenance_until, now):
                 _note_maintenance(None, now)
         else:
             state, _ = ConnectorState.get_or_create(name=NAME)
             state.failures += 1
+            state.version += 1  # read under the lock: no other record's bump is lost
             state.last_error, state.last_error_at = error_key, now
             state.down_since = state.down_since or now
             state.ok = state.failures < DOWN_AFTER_FAILURES
@@ -158,12 +160,12 @@ def snapshot(rt: Runtime, current: Standing | None = None) -> dict:
             "resumes_at": iso(resume_after_maintenance(until, rt.clock.now(), policy(rt)))}
     if state is None:
         return {**base, "ok": True, "last_ok_at": None, "last_error": None, "last_error_at": None,
-                "down_since": None, "failures": 0, "as_of": None}
-    # as_of: the last answer noted, which a board compares to keep the newer of a REST read and a push.
-    as_of = max((t for t in (state.last_ok_at, state.last_error_at) if t is not None), default=None)
+                "down_since": None, "failures": 0, "version": 0}
+    # version: of a REST read and a push, a board keeps the higher (the times of the answers can tie, or go back
+    # between processes' clocks).
     return {**base, "ok": state.ok, "last_ok_at": iso(state.last_ok_at), "last_error": state.last_error,
             "last_error_at": iso(state.last_error_at), "down_since": iso(state.down_since),
-            "failures": state.failures, "as_of": iso(as_of)}
+            "failures": state.failures, "version": state.version}
 
 
 def condition(snap: dict) -> str:

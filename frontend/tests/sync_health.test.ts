@@ -5,19 +5,19 @@ import type { ServerEvent, SyncHealth } from "../src/state/types";
 import { ev, inv } from "./fixtures";
 
 // Shaped like services/health.snapshot: GET /api/sync/health's `health`, and a connector.updated push's.
-function health(asOf: string | null, extra: Partial<SyncHealth> = {}): SyncHealth {
+function health(version: number, lastOk: string | null, extra: Partial<SyncHealth> = {}): SyncHealth {
   return {
-    connector: "simulator", online: true, ok: true, last_ok_at: asOf, last_error: null, last_error_at: null,
-    down_since: null, failures: 0, maintenance_until: null, resumes_at: null, as_of: asOf, ...extra,
+    connector: "simulator", online: true, ok: true, last_ok_at: lastOk, last_error: null, last_error_at: null,
+    down_since: null, failures: 0, maintenance_until: null, resumes_at: null, version, ...extra,
   };
 }
 
 const pushed = (cursor: number, h: SyncHealth): ServerEvent => ({ cursor, kind: "connector.updated", team_id: 1, at: "", health: h });
 
-const NEVER = health(null);
-const FIRST_OK = health("2026-03-02T06:00:00.000Z");
-const DOWN = health("2026-03-02T06:10:00.000Z", {
-  ok: false, last_ok_at: FIRST_OK.last_ok_at, last_error: "connector.down", last_error_at: "2026-03-02T06:10:00.000Z",
+const NEVER = health(0, null);
+const FIRST_OK = health(1, "2026-03-02T06:00:00.000Z");
+const DOWN = health(4, FIRST_OK.last_ok_at, {
+  ok: false, last_error: "connector.down", last_error_at: "2026-03-02T06:10:00.000Z",
   down_since: "2026-03-02T06:05:00.000Z", failures: 3,
 });
 
@@ -29,12 +29,31 @@ describe("the connector chip's health", () => {
     expect(s.cursor).toBe(4);
   });
 
-  it("keeps the newer of a read and a push, whatever their order", () => {
+  it("keeps the higher version of a read and a push, whatever their order", () => {
     const s = applyEvents(emptyBoard, [pushed(7, DOWN)]);
     expect(applyHealth(s, FIRST_OK)).toBe(s); // a read answered before the failure, arriving after its push
-    const back = health("2026-03-02T06:20:00.000Z", { last_error: "connector.down", last_error_at: DOWN.last_error_at });
+    const back = health(5, "2026-03-02T06:20:00.000Z", { last_error: "connector.down", last_error_at: DOWN.last_error_at });
     expect(applyHealth(s, back).health).toEqual(back);
     expect(applyEvents(applyHealth(emptyBoard, DOWN), [pushed(3, FIRST_OK)]).health).toEqual(DOWN);
+  });
+
+  it("goes by the version, not by the times of the answers", () => {
+    // A failure and the success after it noted in one millisecond: the times tie, the success is the later.
+    const at = "2026-03-02T06:10:00.000Z";
+    const failed = health(2, at, { last_error: "connector.timeout", last_error_at: at, failures: 1 });
+    const answered = health(3, at, { last_error: "connector.timeout", last_error_at: at });
+    for (const order of [[failed, answered], [answered, failed]]) {
+      expect(order.reduce(applyHealth, emptyBoard).health).toEqual(answered);
+    }
+    // Noted by a process whose clock is behind: earlier times, a later change.
+    const behind = health(4, "2026-03-02T06:09:00.000Z");
+    expect(applyHealth(applyHealth(emptyBoard, answered), behind).health).toEqual(behind);
+  });
+
+  it("keeps the held object for an equal version (the same state, read again)", () => {
+    const s = applyHealth(emptyBoard, DOWN);
+    expect(applyHealth(s, { ...DOWN })).toBe(s);
+    expect(applyEvents(s, [pushed(9, { ...DOWN })]).health).toBe(DOWN);
   });
 
   it("is idempotent and leaves the invoices beside it alone", () => {

@@ -1,6 +1,6 @@
 // The sync-health widget: is the authority connector up, when did it last answer, how many failures.
 // The database is the truth: it is read on a timer and whenever the socket (re)connects, and a change of what it
-// shows is pushed (connector.updated); both go through the board's reducer, which keeps the newer.
+// shows is pushed (connector.updated); both go through the board's reducer, which keeps the higher version.
 import { useEffect } from "preact/hooks";
 import { api } from "../api/http";
 import { lang, t } from "../i18n";

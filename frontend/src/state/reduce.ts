@@ -100,15 +100,12 @@ function markStale(results: ReadonlyMap<string, ResultState>): ReadonlyMap<strin
   return next;
 }
 
-/** The connector's health, read or pushed: the one noted later is kept (a read answered after a push may be older). */
+/** The connector's health, read or pushed: the one of the higher version is kept (a read answered after a push may
+ * be older). The server bumps it in the write of every change, so it neither ties nor goes back as the times of the
+ * answers can (two in one millisecond, two processes' clocks); an equal one is the same state: the held is kept. */
 export function applyHealth(state: BoardState, health: SyncHealth): BoardState {
   const held = state.health;
-  if (held && (asOf(held) > asOf(health) || JSON.stringify(held) === JSON.stringify(health))) return state;
-  return { ...state, health };
-}
-
-function asOf(health: SyncHealth): number {
-  return health.as_of ? Date.parse(health.as_of) : -Infinity; // none: nothing was ever answered
+  return held && held.version >= health.version ? state : { ...state, health };
 }
 
 export function applyEvents(state: BoardState, events: readonly ServerEvent[]): BoardState {

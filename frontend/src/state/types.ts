@@ -161,7 +161,7 @@ export interface SyncHealth {
   maintenance_until?: string | null;
   maintenance_since?: string | null; // when the kept maintenance was first answered
   resumes_at?: string | null;
-  as_of?: string | null; // the last answer noted: of a read and a push, the newer is kept
+  version: number; // bumped by every change the server notes: of a read and a push, the higher is kept
 }
 
 interface EventBase {
