@@ -1,5 +1,5 @@
 """The connector's kept state (connector_state): an announced maintenance's end outlives the other answers that
-come during it; only a success after that end, or a new maintenance answer, replaces it."""
+come during it; only a success after that end, or a new maintenance answer naming an end, replaces it."""
 
 from __future__ import annotations
 
@@ -68,8 +68,9 @@ def test_a_new_maintenance_answer_replaces_the_kept_end(connector_on, clock):
     later = start + dt.timedelta(hours=3)
     health.record(connector_on, MAINTENANCE_ERROR, later)  # extended
     assert health.maintenance_until() == later
-    health.record(connector_on, MAINTENANCE_ERROR, None)  # a maintenance with no end named: an outage's retry
-    assert health.maintenance_until() is None
+    health.record(connector_on, MAINTENANCE_ERROR, None)  # no end named: the platform is still closed until then
+    assert health.maintenance_until() == later
+    assert health.waiting_for_maintenance(connector_on, clock.now()) == later
 
 
 def test_checks_due_during_the_maintenance_still_wait_after_a_timeout(rt, queue, clock, sim, db):

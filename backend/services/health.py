@@ -18,7 +18,7 @@ from .sync_facts import policy
 NAME = "authority"
 # While the authority is down for an announced maintenance, one row of this name holds its announced end (in
 # `last_error_at`): every process's checks and feed wait for it (sync/schedule.resume_after_maintenance). Only a
-# new maintenance answer or a success after that end replaces it.
+# new maintenance answer naming an end or a success after that end replaces it.
 MAINTENANCE = "maintenance"
 DOWN_AFTER_FAILURES = 3  # one lost request is noise; three in a row is an outage
 # The scheduler succeeds every tick: while all is well, "last good answer" is refreshed at most this
@@ -67,7 +67,7 @@ def record(rt: Runtime, error_key: str | None, until: dt.datetime | None = None)
                     .where(ConnectorState.name == NAME).execute():
                 ConnectorState.create(name=NAME, ok=True, failures=0, last_ok_at=now, version=1)
             if _maintenance_over(before.maintenance_until, now):
-                _note_maintenance(None, now)
+                _end_maintenance()
         else:
             state, _ = ConnectorState.get_or_create(name=NAME)
             state.failures += 1
@@ -121,9 +121,9 @@ def _maintenance_over(until: dt.datetime | None, now: dt.datetime) -> bool:
 
 
 def _note_maintenance(until: dt.datetime | None, now: dt.datetime) -> None:
-    """Keep the announced end of a maintenance (a maintenance answer naming none ends what was kept). Another
-    failure during it (a timeout, an outage) keeps it: the platform is still closed until then; a success after
-    the end ends it (record).
+    """A maintenance answer: keep the end it announced. One naming no end keeps the end known (the platform is still
+    closed until then; only a later end it names replaces it), as another failure during it does (a timeout, an
+    outage); a success after the end ends it (record).
 
     An end too far off to believe is not kept, as if none were named: the checks do not wait for it, so calls go
     on and are answered, each before that end; kept, it would outlive them (only a success after the end ends it)
@@ -132,12 +132,15 @@ def _note_maintenance(until: dt.datetime | None, now: dt.datetime) -> None:
     keep an end nothing waits for, shown on the chip and weighed by two rules instead of one.)"""
     until = believed_end(until, now)
     if until is None:
-        ConnectorState.delete().where(ConnectorState.name == MAINTENANCE).execute()
         return
     row, _ = ConnectorState.get_or_create(name=MAINTENANCE, defaults={"ok": False, "last_error": MAINTENANCE_ERROR,
                                                                      "down_since": now})
     row.last_error_at = until
     row.save()
+
+
+def _end_maintenance() -> None:
+    ConnectorState.delete().where(ConnectorState.name == MAINTENANCE).execute()
 
 
 def maintenance_until() -> dt.datetime | None:
