@@ -167,6 +167,10 @@ def test_each_rule_alone():
                 "resumes_at": "2026-03-02T06:05:00.000Z", "maintenance_since": "2026-03-02T04:00:00.000Z"}
     assert dg.diagnose(ctx(connector=answered))[0].params["since"] == "2026-03-02T04:00:00.000Z"
     assert dg.diagnose(ctx(connector={**answered, "maintenance_since": None}))[0].params["since"] == "—"
+    # Nothing answered yet since the app started: "—", never "None" in the sentence.
+    never = dg.diagnose(ctx(connector={"ok": False, "down_since": None, "last_ok_at": None}))[0].params
+    assert never["since"] == "—" and never["last_ok_at"] == "—"
+    assert dg.diagnose(ctx(connector=announced))[0].params["last_ok_at"] == "—"
     mine = {"invoice_number": "1", "buyer_tax_id": "911100001234567890"}
     refused = frozenset({"911100001234567890"})
     assert keys(ctx(fields=mine, entities=(("我们公司", "911100001234567890"),), refused=refused)) \

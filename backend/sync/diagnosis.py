@@ -152,7 +152,7 @@ def _maintenance(c: Context) -> Hit:
     # Since when: the maintenance's own start, which a success during it (a call under way) does not clear as it
     # clears the authority's down_since; that, for a maintenance of no end kept; "—" when neither is known.
     since = c.connector.get("maintenance_since") or c.connector.get("down_since") or "—"
-    return 0.906, {"since": since, "last_ok_at": c.connector.get("last_ok_at"),
+    return 0.906, {"since": since, "last_ok_at": c.connector.get("last_ok_at") or "—",
                    "until": c.connector.get("maintenance_until") or "—",
                    "resumes_at": c.connector.get("resumes_at") or "—"}
 
@@ -162,7 +162,8 @@ def _connector_down(c: Context) -> Hit:
         return None
     # Above "too new" (0.9), a guess a look-up would settle, which none can now; below what the invoice's own
     # evidence says (another taxpayer 0.92, a near miss all else agreeing ≥ 0.91): no answer would change that.
-    return 0.905, {"since": c.connector.get("down_since"), "last_ok_at": c.connector.get("last_ok_at"),
+    # "—" for what is not known (no answer yet since the app started), as the maintenance cause says it.
+    return 0.905, {"since": c.connector.get("down_since") or "—", "last_ok_at": c.connector.get("last_ok_at") or "—",
                   "error": c.connector.get("last_error")}
 
 
