@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--json", action="store_true", help="one JSON object per line")
     jobs = sub.add_parser("jobs", help="job commands").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("recover", help="re-deliver lost jobs")
-    models = sub.add_parser("models", help="build the int8 text detector (if stale)")
+    models = sub.add_parser("models", help="build the int8 text detector and the fused recogniser (if stale)")
     models.add_argument("--force", action="store_true", help="rebuild even if up to date")
     models.add_argument("--tagger", action="store_true",
                         help="also train the field tagger (measured, not used by the reader: README)")
@@ -163,6 +163,7 @@ def _user(settings: Settings, args) -> int:
 
 
 def _models(settings: Settings, args) -> int:
+    import functools
     import time
 
     from .weights import default_dir, quantise, tagger
@@ -172,7 +173,8 @@ def _models(settings: Settings, args) -> int:
     # The detector first: the tagger is trained on what the reader reads with it. The tagger is built on
     # request only: measured against the rules it changed no sure-and-wrong value (README), so the reader
     # does not load it and an install need not spend minutes training it.
-    for build in (quantise.build, tagger.build) if args.tagger else (quantise.build,):
+    builds = [functools.partial(quantise.build, target=target) for target in (quantise.DETECTOR, quantise.RECOGNISER)]
+    for build in [*builds, tagger.build] if args.tagger else builds:
         t0 = time.perf_counter()
         built = build(where, force=args.force)
         took = f", {time.perf_counter() - t0:.0f} s" if built.fresh else ""

@@ -57,11 +57,11 @@ def ours(path: str) -> dict:
     from backend.pipeline.extract import extract
     from backend.pipeline.types import Limits
     from backend.sniff import sniff
-    from backend.weights import detector_file
+    from backend.weights import detector_file, recogniser_file
 
     limits = Limits(max_pixels=100_000_000, max_pdf_pages=50)
     if _engine is None:
-        _engine = Engines(det_model=detector_file())
+        _engine = Engines(det_model=detector_file(), rec_model=recogniser_file())
         _engine.warm()
     lanes = os.cpu_count() or 1  # alone on the machine: every core, as the baseline's ONNX threads
     t0 = time.perf_counter()

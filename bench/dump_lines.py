@@ -18,7 +18,7 @@ from backend.pipeline.normalise import normalise
 from backend.pipeline.ocr import detect, recognise
 from backend.pipeline.types import Limits
 from backend.sniff import sniff
-from backend.weights import detector_file
+from backend.weights import detector_file, recogniser_file
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     elif kind == "ofd":
         lines, _ = textlayer.ofd_lines(data)
     else:
-        engines = Engines(det_model=detector_file())
+        engines = Engines(det_model=detector_file(), rec_model=recogniser_file())
         found = detect(normalise(decode(data, kind, limits).first_page), engines.detector)
         lines = (tuple(recognise(found, engines.recogniser).values()) if "--all" in sys.argv
                  else read_lines(found, engines))

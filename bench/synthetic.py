@@ -31,11 +31,11 @@ def main() -> None:
     from backend.pipeline.engines import Engines
     from backend.pipeline.extract import extract
     from backend.pipeline.types import Limits
-    from backend.weights import detector_file
+    from backend.weights import detector_file, recogniser_file
     from backend.weights.families import GENERATORS, generate
 
     names = args.families.split(",") if args.families else list(GENERATORS)
-    engines, limits = Engines(det_model=detector_file()), Limits(10**8, 50)
+    engines, limits = Engines(det_model=detector_file(), rec_model=recogniser_file()), Limits(10**8, 50)
     labels, preds, seconds = [], {}, []
     for name in names:
         for k in range(args.per):

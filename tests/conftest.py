@@ -69,9 +69,9 @@ def queue() -> InlineQueue:
 def engines():
     """ONNX sessions are built once, as a worker process does."""
     from backend.pipeline.engines import Engines
-    from backend.weights import detector_file
+    from backend.weights import detector_file, recogniser_file
 
-    return Engines(det_model=detector_file())
+    return Engines(det_model=detector_file(), rec_model=recogniser_file())
 
 
 @pytest.fixture
