@@ -3,7 +3,7 @@
     fapiao run            migrate, make the first admin, start web + worker, print the URL
     fapiao run --scale    the same on PostgreSQL + Redis behind nginx: 2 web, 2 workers (backend/scale.py)
     fapiao serve          the web server alone (Flask-SocketIO)
-    fapiao worker         the background worker alone (Huey consumer, separate processes)
+    fapiao worker         the background worker alone (Huey consumer; FAPIAO_WORKER_MODE)
     fapiao db upgrade     apply pending migrations
     fapiao user create    add a user (and put them in a team)
     fapiao jobs recover   deliver again lost jobs and jobs of dead workers
@@ -125,10 +125,9 @@ def _serve(settings: Settings, args) -> int:
 
 
 def _worker(settings: Settings, args) -> int:
-    from .jobs.worker import run_worker
+    from .jobs.launch import start_worker  # light: the reader is imported where it runs (launch.py)
 
-    run_worker(settings)
-    return 0
+    return start_worker(settings)
 
 
 def _migrate(settings: Settings) -> list[str]:

@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 _TRUE = {"1", "true", "yes", "on"}
 ASYNC_MODES = ("eventlet", "threading", "gevent")
 CONNECTORS = ("simulator", "ledger", "off")
+WORKER_MODES = ("threads", "processes")  # the first is the default (FAPIAO_WORKER_MODE)
 DEMO_TIME_SCALE = 1 / 120  # demo: one authority hour passes in 30 s, so the journey fits in minutes
 WORKER_MEMORY_MB = 2048  # a worker reading a phone photo peaks near 600 MB of data, a 96 MP one near 900 (README)
 MIN_BACKUP_PASSPHRASE = 8  # characters; the key is derived with scrypt, but a short phrase is still guessable
@@ -63,7 +64,10 @@ class Settings:
     # Connections one web process serves at once (each a green thread under eventlet). eventlet's own default,
     # 1024, is full with ~1000 open sockets: further requests (an upload) then wait for one to close.
     web_max_connections: int = 10_000
-    workers: int = 2  # worker processes started by `fapiao worker` / `fapiao run`
+    workers: int = 2  # jobs one `fapiao worker` runs at once (`fapiao run` starts one)
+    # How: "threads" of one reading process sharing its models (a parent process only restarts it), or
+    # "processes", each with models of its own (Huey's process consumer). See backend/jobs/launch.py.
+    worker_mode: str = WORKER_MODES[0]
     # Niceness of the worker processes: on shared cores the web process (answers, pushes, Socket.IO pings) goes
     # first. Without it, 2 workers reading on 2 cores starved the web process: pushes up to 14 s late, sockets
     # dropped for want of a ping (python -m bench.load, embedded).
@@ -183,6 +187,7 @@ class Settings:
             async_mode=async_mode,
             web_max_connections=_int(env, "FAPIAO_WEB_MAX_CONNECTIONS", 10_000),
             workers=_int(env, "FAPIAO_WORKERS", 2),
+            worker_mode=_choice(env, "FAPIAO_WORKER_MODE", WORKER_MODES),
             worker_nice=_int(env, "FAPIAO_WORKER_NICE", 10),
             worker_memory_mb=_int(env, "FAPIAO_WORKER_MEMORY_MB", WORKER_MEMORY_MB),
             max_upload_bytes=_int(env, "FAPIAO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024),

@@ -6,7 +6,7 @@ Starts the real stack (web on eventlet + Huey worker processes) once per mode an
   - upload → "processed" event received, for 1 image and for a batch of 20 (last one);
   - Socket.IO round trip (p50/p99) while the 20 are being processed;
   - push latency: event written (its server timestamp) → received by the client;
-  - peak RSS of the web process and of the worker (consumer + worker processes).
+  - peak RSS of the web process and of the worker (every process `fapiao worker` runs: FAPIAO_WORKER_MODE).
 and the reader alone (every core, at the workers' priority) on the same photos, each of the app's runs paired with
 readings beside it (the photo itself just before; 5 of a batch's before and 5 after): the app's single photo
 and its batch (per photo) as the medians of those ratios. Peak PSS too: shared pages counted once.
@@ -269,6 +269,10 @@ def main() -> None:
     finally:
         alone.close()
     keys = [k for k in results["embedded"] if not k.startswith("_")]
+    from backend.settings import Settings
+
+    settings = Settings.from_env()  # what the stacks' workers ran under (they inherit this environment)
+    print(f"worker: FAPIAO_WORKER_MODE={settings.worker_mode}, FAPIAO_WORKERS={settings.workers}")
     header = f"{'metric':48}" + "".join(f"{m:>14}" for m in modes) + ("   redis/embedded" if len(modes) == 2 else "")
     print(header)
     for k in keys:

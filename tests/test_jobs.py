@@ -6,7 +6,7 @@ import pytest
 
 from backend import jobrows
 from backend.db import database
-from backend.jobs.runner import HANDLERS, recover, run_job
+from backend.jobs.runner import COMPANY, HANDLERS, Company, recover, run_job
 from backend.models import Job
 
 from . import media
@@ -225,3 +225,40 @@ def test_a_worker_loads_the_reader_before_its_first_job_and_a_failure_is_left_to
     rt.engines = Engines(fails=True)
     warm(rt)  # logged, not raised: the worker starts, and the first job meets the failure itself
     assert rt.engines.warmed == 1 and "models" in caplog.text
+
+
+def test_jobs_running_in_one_process_know_whether_another_ran_beside_them():
+    company = Company()
+    with company.joined() as first:
+        assert not first()
+        with company.joined() as second:
+            assert first() and second()
+        assert first()  # it had company once: its memory may have been the other's
+    with company.joined() as later:
+        assert not later()
+
+
+@pytest.fixture
+def bomb(monkeypatch):
+    def handler(rt, job):
+        raise MemoryError
+
+    monkeypatch.setitem(HANDLERS, "process", handler)
+
+
+def test_out_of_memory_beside_another_job_is_retried_and_alone_fails_for_good(client, alice, queue, clock, bomb):
+    upload(client, ("a.jpg", media.jpeg()))
+    with COMPANY.joined():  # another job reading in this process (a worker's threads)
+        queue.run_all(max_rounds=1)
+    assert (job().state, job().attempts, job().last_error) == ("retry", 1, "job.failed")
+    queue.run_all(clock=clock)  # alone now
+    assert (job().state, job().attempts, job().last_error) == ("failed", 2, "job.out_of_memory")
+    inv = client.get("/api/invoices/1").json["invoice"]
+    assert inv["reason"] == "error.job.out_of_memory"
+
+
+def test_out_of_memory_at_the_last_attempt_fails_for_good_even_beside_another(client, alice, queue, clock, bomb):
+    upload(client, ("a.jpg", media.jpeg()))
+    with COMPANY.joined():
+        queue.run_all(clock=clock)
+    assert (job().state, job().attempts, job().last_error) == ("failed", 3, "job.out_of_memory")

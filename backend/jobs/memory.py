@@ -6,8 +6,10 @@ models load.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import functools
 
 # glibc gives each thread that allocates an arena of its own (up to 8 per core), and each arena keeps what
 # its thread freed: the recognition lanes' threads (Recogniser.read_all) each held their own copy of a
@@ -20,8 +22,20 @@ ARENAS = 2
 
 def share_arenas() -> None:
     """At most ARENAS malloc arenas in this process (glibc; elsewhere the allocator's own policy stands)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(_M_ARENA_MAX, ARENAS)
-    except (OSError, AttributeError):
-        pass
+    with contextlib.suppress(OSError, AttributeError):
+        _libc().mallopt(_M_ARENA_MAX, ARENAS)
+
+
+# What a job freed, handed back to the system as it ends (malloc_trim): kept, it sat in its thread's arena while
+# the job beside it grew the other (two threads of one process reading 6 generated invoice photos each peaked at
+# 462 MB, trimmed 420 MB; ~220 MB held after, not ~380). The next job maps its pages again: ~0.05 s of system time
+# a photo, of its ~1 s of CPU (a fixed 4 MB mmap threshold peaked at 410 MB for ~0.12 s a photo).
+def give_back() -> None:
+    """Return the free memory of every malloc arena to the system (glibc; elsewhere nothing)."""
+    with contextlib.suppress(OSError, AttributeError):
+        _libc().malloc_trim(0)
+
+
+@functools.cache
+def _libc():
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -45,18 +46,46 @@ GIVE_UP: dict[str, GiveUp] = {"process": _fail_invoice, "check": sync.check_give
 LOST_DELIVERY_SECONDS = 60
 
 
+class Company:
+    """The jobs running in this process now: with a worker's threads (FAPIAO_WORKER_MODE=threads) they share its
+    memory, and its limit (FAPIAO_WORKER_MEMORY_MB). A job is `shared` if another ran beside it at any moment."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[int, bool] = {}  # a token per job running → whether another ran beside it
+        self._next = 0
+
+    @contextlib.contextmanager
+    def joined(self):
+        """Yields a function telling whether another job has run beside this one so far."""
+        with self._lock:
+            token, self._next = self._next, self._next + 1
+            alone = not self._running
+            for other in self._running:
+                self._running[other] = True
+            self._running[token] = not alone
+        try:
+            yield lambda: self._running[token]
+        finally:
+            with self._lock:
+                del self._running[token]
+
+
+COMPANY = Company()
+
+
 def run_job(rt: Runtime, job_id: int) -> None:
     job = _claim(rt, job_id)
     if job is None:
         return
-    with database.connection_context():
+    with database.connection_context(), COMPANY.joined() as shared:
         started = time.perf_counter()
         try:
             HANDLERS[job.kind](rt, job)
         except InputError as exc:
             outcome = partial(_give_up, rt, job, exc.key, exc.params, exc.key)
         except Exception as exc:  # noqa: BLE001 - judged by _failed: retried unless it cannot help
-            outcome = partial(_failed, rt, job, exc)
+            outcome = partial(_failed, rt, job, exc, shared())
         else:
             outcome = partial(_finish, job, rt.clock.now())
         seconds = time.perf_counter() - started
@@ -117,8 +146,13 @@ def out_of_memory(exc: BaseException) -> bool:
     return False
 
 
-def _failed(rt: Runtime, job: Job, exc: Exception) -> str:
+def _failed(rt: Runtime, job: Job, exc: Exception, shared: bool = False) -> str:
     detail = f"{type(exc).__name__}: {exc}"
+    if out_of_memory(exc) and shared and job.attempts < job.max_attempts:
+        # Beside another job the memory may have been that one's: retried (a file too big for the limit meets it
+        # again, and fails for good when it ran alone or at its last attempt).
+        log.warning("job %s ran out of memory beside another job: retried", job.id)
+        return _retry_or_give_up(rt, job, detail)
     if out_of_memory(exc):  # the file needs more than a worker may have (FAPIAO_WORKER_MEMORY_MB): it always will
         log.warning("job %s ran out of memory (limit %s MB): %s", job.id, rt.settings.worker_memory_mb, detail)
         return _give_up(rt, job, "job.out_of_memory", {"limit_mb": rt.settings.worker_memory_mb}, detail)

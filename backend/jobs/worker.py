@@ -1,10 +1,12 @@
-"""The worker process: a Huey consumer whose tasks run our jobs. No web machinery, no eventlet."""
+"""The worker: a Huey consumer whose tasks run our jobs, on threads of one process or on processes of its own
+(FAPIAO_WORKER_MODE, started by launch.py). No web machinery, no eventlet."""
 
 from __future__ import annotations
 
 import logging
 import os
 import resource
+import threading
 
 from huey import Huey
 
@@ -15,7 +17,7 @@ from ..realtime.notifier import worker_notifier
 from ..runtime import Runtime
 from ..settings import Settings
 from ..weights import detector_file
-from .memory import share_arenas
+from .memory import give_back, share_arenas
 from .queue import Tasks, make_huey
 from .runner import recover, run_job
 
@@ -27,23 +29,27 @@ IDLE_POLL_MAX_SECONDS = 0.1
 
 
 class WorkerRuntime:
-    """Builds the Runtime lazily in each process: forked workers must not share sockets."""
+    """Builds the Runtime lazily in each process (forked workers must not share sockets), once for all its
+    threads: they share its models."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.tasks: Tasks | None = None
         self._rt: Runtime | None = None
         self._pid = 0
+        self._lock = threading.Lock()
 
     def __call__(self) -> Runtime:
-        if self._rt is None or self._pid != os.getpid():
-            assert self.tasks is not None
-            threads = max(1, (os.cpu_count() or 1) // max(1, self.settings.workers))
-            self._rt = Runtime(self.settings, dispatch=self.tasks.dispatch,
-                               notifier=worker_notifier(self.settings.redis_url),
-                               engines=Engines(threads, detector_file(self.settings.model_dir)))
-            self._pid = os.getpid()
-        return self._rt
+        with self._lock:
+            if self._rt is None or self._pid != os.getpid():
+                assert self.tasks is not None
+                # Each job's share of the cores; a lone reading takes them all (processing.reading_lanes).
+                threads = max(1, (os.cpu_count() or 1) // max(1, self.settings.workers))
+                self._rt = Runtime(self.settings, dispatch=self.tasks.dispatch,
+                                   notifier=worker_notifier(self.settings.redis_url),
+                                   engines=Engines(threads, detector_file(self.settings.model_dir)))
+                self._pid = os.getpid()
+            return self._rt
 
 
 def limit_memory(megabytes: int) -> None:
@@ -51,7 +57,8 @@ def limit_memory(megabytes: int) -> None:
     anonymous mappings: what numpy, OpenCV and onnxruntime allocate) is capped, so an allocation
     past it fails in the job that made it (MemoryError, failed for good by the runner) instead of
     the machine swapping or the kernel killing some process. RLIMIT_DATA, not RLIMIT_AS: address
-    space only reserved (malloc arenas, read-only mapped libraries and models) does not count."""
+    space only reserved (malloc arenas, read-only mapped libraries and models) does not count.
+    With threads the jobs running at once share it: the runner retries a job that ran out beside another."""
     if megabytes <= 0:
         return
     _, hard = resource.getrlimit(resource.RLIMIT_DATA)
@@ -61,12 +68,9 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
-def lower_priority(niceness: int) -> None:
-    """Run at least this nice (never raising priority back): reading an invoice is batch work and may wait a
-    moment; the web process answering and pushing to a thousand sockets on the same cores may not."""
-    current = os.getpriority(os.PRIO_PROCESS, 0)
-    if niceness > current:
-        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+def reading_process(settings: Settings) -> None:
+    limit_memory(settings.worker_memory_mb)
+    share_arenas()
 
 
 def warm(rt: Runtime) -> None:
@@ -80,32 +84,46 @@ def warm(rt: Runtime) -> None:
 
 
 def build_tasks(huey: Huey, get_runtime) -> Tasks:
-    return Tasks(huey, run_job=lambda job_id: run_job(get_runtime(), job_id),
-                 recover=lambda: recover(get_runtime()))
+    def run(job_id: int) -> None:
+        try:
+            run_job(get_runtime(), job_id)
+        finally:
+            give_back()  # what the job freed, not kept beside the next one's
+
+    return Tasks(huey, run_job=run, recover=lambda: recover(get_runtime()))
 
 
-def run_worker(settings: Settings) -> None:
+def run_worker(settings: Settings, worker_type: str = "process") -> None:
+    """Consume jobs on `settings.workers` Huey workers of `worker_type` ("thread" or "process")."""
     metrics.setup(settings)  # before the consumer forks its processes: they inherit it
-    lower_priority(settings.worker_nice)  # so do they this
     open_database(settings.db_url)
     huey = make_huey(settings)
     runtime = WorkerRuntime(settings)
     runtime.tasks = build_tasks(huey, runtime)
+    started = threading.Lock()
+    ready: set[int] = set()  # the processes (pids) this ran in
+    if worker_type == "thread":  # this is the reading process: capped and tuned before its threads start
+        reading_process(settings)
 
-    # Runs in every worker process as it starts, including one the consumer restarts after it
-    # died (kill -9, out of memory): its job is found and delivered again within a second,
-    # not at the next periodic sweep. On first start it resumes what a previous run left.
+    # Huey runs it as each of its workers starts (a thread, or a process, including one started again after
+    # it died: kill -9, out of memory): once per process, as its first worker starts. A dead process's job is
+    # found and delivered again within a second, not at the next periodic sweep; on first start it resumes
+    # what a previous run left.
     @huey.on_startup()
     def resume():
-        limit_memory(settings.worker_memory_mb)  # in each worker process, not in the consumer
-        share_arenas()
-        warm(runtime())
-        again = recover(runtime())
+        with started:
+            if os.getpid() in ready:
+                return
+            ready.add(os.getpid())
+            if worker_type == "process":  # in each reading process, not in the consumer
+                reading_process(settings)
+            warm(runtime())
+            again = recover(runtime())
         if again:
             log.info("delivered %d job(s) again: %s", len(again), again)
     consumer = huey.create_consumer(
         workers=settings.workers,
-        worker_type="process",
+        worker_type=worker_type,
         max_delay=IDLE_POLL_MAX_SECONDS,
         check_worker_health=True,
         health_check_interval=1,

@@ -51,6 +51,8 @@ def worker_notifier(redis_url: str) -> Notifier:
     """What a worker process pushes through: Redis when configured, otherwise nothing."""
     if not redis_url:
         return NullNotifier()
-    from flask_socketio import SocketIO
+    import socketio
 
-    return SocketNotifier(SocketIO(message_queue=redis_url))
+    # The write-only Redis manager Flask-SocketIO makes for a process without an app (on its default channel, the
+    # web processes'), made directly: through Flask-SocketIO a worker also imported Flask and eventlet (+27 MB).
+    return SocketNotifier(socketio.RedisManager(redis_url, channel="flask-socketio", write_only=True))
