@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..validate import Finding, validate
@@ -18,12 +18,13 @@ from . import tagger as tagging
 from .decode import decode, open_pdf
 from .derive import derive_amounts
 from .engines import Engines
-from .fields import FIELD_NAMES, assign, parse_date, tax_rate
+from .fields import FIELD_NAMES, PARSE, assign, parse_date, tax_rate
 from .ink import inks
+from .lexicon import normal, occurrences
 from .normalise import normalise, readable
 from .ocr import Detected, detect, recognise, turn, upside_down
 from .qr import NO_QR, QrRead, parse_payload, read_pdf_qr, read_qr
-from .types import Document, FieldValue, Limits, TextLine
+from .types import Document, FieldValue, Limits, Placed, TextLine
 from .verdict import NOTHING, verdict
 
 Stage = Callable[[str], None]
@@ -201,7 +202,32 @@ def read_lines(found: Detected, engines: Engines, lanes: int = 1) -> tuple[TextL
     if "校验码" not in text and "专用发票" not in text:
         # Older 普票 templates print the 校验码 in the remarks, which the plan skips: read them too.
         lines |= recognise(found, rec, [i for i, why in plan.skipped if why == "remark"], ink.threshold, lanes)
+    lines |= recognise(found, rec, beside_bare_labels(lines.values(), [found.spans[i] for i, _ in plan.skipped],
+                                                      [i for i, _ in plan.skipped]), ink.threshold, lanes)
     return tuple(lines[i] for i in sorted(lines))
+
+
+def beside_bare_labels(read: Iterable[TextLine], skipped: Sequence[Placed], ids: Sequence[int]) -> list[int]:
+    """The skipped lines where a bare label's value must be: a line that ends with a field's label
+    and has no line read to its right on its row has its value among the lines the plan skipped
+    (the 2017+ 普票 forms print the 校验码 under the date, beside the cipher block, where a printer
+    fed off register lands it inside the block's bounds). Its row to the right, or just below."""
+    read = list(read)
+    out: set[int] = set()
+    for label in read:
+        occ = occurrences(label.text, Family.UNKNOWN)
+        parse = PARSE.get((occ[-1].field or "").replace("buyer_", "").replace("seller_", "")) if occ else None
+        if parse is None or normal(label.text)[occ[-1].end:].strip(":"):
+            continue
+        tol = label.height * 0.9
+        if any(ln is not label and abs(ln.cy - label.cy) <= tol and ln.lbox[0] > label.lbox[2] - label.height * 0.5
+               and parse(ln.text) for ln in read):
+            continue  # its value was read
+        out |= {i for i, s in zip(ids, skipped, strict=True)
+                if (abs(s.cy - label.cy) <= tol and s.lbox[0] > label.lbox[2] - label.height * 0.5
+                    and s.lbox[0] < label.lbox[2] + label.height * 8)
+                or (0 < s.cy - label.cy <= label.height * 1.6 and abs(s.lbox[0] - label.lbox[0]) < label.height * 4)}
+    return sorted(out)
 
 
 def _flag(fields: dict[str, FieldValue], findings: tuple[Finding, ...]) -> dict[str, FieldValue]:

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from ..validate.codes import Family
+from ..validate import uscc
+from ..validate.codes import VAT_FAMILIES, Family
 from .lexicon import Occurrence, normal, occurrences, party, rank
 from .types import FieldValue, TextLine
 
@@ -33,7 +34,8 @@ _MONEY = re.compile(r"(?<![\d.])-?\d{1,3}(?:,?\d{3})*\.\d{2}(?!\d)")
 _FARE = re.compile(r"(?<![\d.])(\d{1,5})\.(\d)(?![\d.])")  # tickets print ¥15.5元
 _WORDS = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整]{2,}")
 _DATE = re.compile(r"(20\d{2}|19\d{2})\D{0,3}?(\d{1,2})\D{0,3}?(\d{1,2})")
-_TAX_ID = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{15,20}(?![0-9A-Z])")
+_TAX_ID = re.compile(r"(?<![0-9A-Z])(?:" + "|".join(f"[0-9A-Z]{{{n}}}" for n in sorted(uscc.LENGTHS, reverse=True))
+                     + r")(?![0-9A-Z])")
 # The red serial of a paper train ticket, alone top-left or ending the ticket ID at the bottom.
 _SERIAL = re.compile(r"(?<![A-Z])([A-Z]\d{6})(?!\d)")
 
@@ -311,6 +313,8 @@ def assign(lines: Sequence[TextLine], page_size: tuple[float, float]) -> tuple[F
                                    + layout.find(f"{who}_name", below=False, who=who))
         hits[f"{who}_tax_id"] = best(layout.find("tax_id", where=where)
                                      + layout.find(f"{who}_tax_id", who=who))
+        if hits[f"{who}_name"] is None and family in VAT_FAMILIES:
+            hits[f"{who}_name"] = _name_above(layout, hits[f"{who}_tax_id"])
     hits["amount"], hits["tax"] = _totals_row(layout)
     money = _fare if family in (Family.TAXI, Family.TRAIN, Family.TOLL) else _money
     hits["total"] = best(layout.find("total", money))
@@ -320,6 +324,19 @@ def assign(lines: Sequence[TextLine], page_size: tuple[float, float]) -> tuple[F
     if family == Family.TRAIN:
         hits.update(_paper_ticket(layout, hits))
     return family, {name: _field(hit) for name, hit in _one_label_each(hits).items()}
+
+
+def _name_above(layout: Layout, tax_id: Hit | None) -> Hit | None:
+    """Every VAT form prints a party's name on the row above its tax ID: when the 名称 label was
+    lost (its wide spacing split or dropped by the detector), the nearest name-shaped line above the
+    tax ID's value, starting where it starts, is the name — by position (under the review line)."""
+    if tax_id is None or tax_id.anchor is None:
+        return None
+    h, value = tax_id.anchor.height, tax_id.line
+    above = [ln for ln in layout.lines if 0 < value.cy - ln.cy <= h * 3 and abs(ln.lbox[0] - value.lbox[0]) < h * 2
+             and not layout.starts_labelled(ln) and _name(ln.text)]
+    nearest = max(above, key=lambda ln: ln.cy, default=None)
+    return Hit(_name(nearest.text), nearest, "position") if nearest is not None else None
 
 
 def _one_label_each(hits: dict[str, Hit | None]) -> dict[str, Hit | None]:

@@ -16,6 +16,7 @@ on the page. Three things make that hold on layouts the reader has never seen:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,7 +90,10 @@ _LONGEST_FIRST = sorted(_BY_TEXT, key=len, reverse=True)
 
 
 def normal(text: str) -> str:
-    """What labels are matched against: no spaces, ASCII punctuation (NFKC already made most of it)."""
+    """What labels are matched against: no spaces, ASCII punctuation (NFKC already made most of it),
+    and no pictographs: the recogniser reads the wide gap inside a spaced label (名    称:) as a
+    box or tick (名☑称:), and no label or value holds one (but №, the number's label)."""
+    text = "".join(c for c in text if c == "№" or unicodedata.category(c) != "So")
     return re.sub(r"\s+", "", text).replace("：", ":").replace("（", "(").replace("）", ")")
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# The lengths a taxpayer ID is printed in: the 18-character USCC, 15-digit legacy IDs, 17 and 20
+# characters for individuals and tax offices. A run of 16 or 19 digits is a bank account.
+LENGTHS = (15, 17, 18, 20)
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 

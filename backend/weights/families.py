@@ -116,7 +116,9 @@ class Page:
 
     def __post_init__(self) -> None:
         paper = tuple(self.rng.randint(236, 252) for _ in range(3))
-        self.image = Image.new("RGB", (self.width, self.height), paper)
+        # The canvas grows with the layout's scale: drawn at its own size, a page scaled up lost
+        # what lies near its right and bottom edges (a 数电 number's last digits off the page).
+        self.image = Image.new("RGB", (round(self.width * self.scale), round(self.height * self.scale)), paper)
         self.draw = ImageDraw.Draw(self.image)
 
     def font(self, size: float, mono: bool = False) -> ImageFont.FreeTypeFont:
@@ -135,10 +137,20 @@ class Page:
     def box(self, x0, y0, x1, y1, ink, width=2) -> None:
         self.draw.rectangle(tuple(v * self.scale for v in (x0, y0, x1, y1)), outline=ink, width=width)
 
-    def qr(self, payload: str, x: float, y: float, module: int = 4) -> None:
+    def qr(self, payload: str, x: float, y: float, module: int = 4, faint: float = 0.0) -> None:
+        """`faint`: how far a dot-matrix print fades the code (0: crisp; 0.6: a worn ribbon's grey
+        with dots missing) — such codes often do not decode, and the reader must do without."""
         code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode)
-        qr = Image.fromarray(np.asarray(zxingcpp.write_barcode_to_image(code, scale=module))).convert("RGB")
-        self.image.paste(qr, (int(x * self.scale), int(y * self.scale)))
+        dark = np.asarray(zxingcpp.write_barcode_to_image(code, scale=module)) < 128
+        if faint:
+            dark &= np.random.default_rng(self.rng.randint(0, 1 << 30)).random(dark.shape) > faint * 0.4
+        x0, y0 = int(x * self.scale), int(y * self.scale)
+        area = np.asarray(self.image)[y0:y0 + dark.shape[0], x0:x0 + dark.shape[1]].astype(np.float32)
+        dark = dark[:area.shape[0], :area.shape[1]]
+        ink = np.array(DATA_INKS[0], np.float32) * (1 - faint) + area.mean(axis=(0, 1)) * faint
+        area[dark] = ink
+        area[~dark] = area[~dark] * 0 + np.array(self.image.getpixel((0, 0)), np.float32)
+        self.image.paste(Image.fromarray(area.astype(np.uint8)), (x0, y0))
 
     def seal(self, cx: float, cy: float, text: str, rx: float = 150, ry: float = 100) -> None:
         """A red oval seal, its name along the top and 发票专用章 across: over whatever is there."""
@@ -188,7 +200,11 @@ def vat_paper(rng: random.Random, special: bool) -> tuple[np.ndarray, dict]:
     """Paper 增值税 专票/普票: a pre-printed form in one ink, dot-matrix data over it, off register."""
     issued = day(rng)
     region = rng.choice(["1100", "3100", "3200", "4400", "3300", "1200", "4403"])
-    code, number = paper_code(rng, issued, special, region), digits(rng, 8)
+    # 普票 forms printed since 2018 carry a 12-digit code (type 04: two-part, 05: five-part).
+    long_code = not special and rng.random() < 0.4
+    code = (e_code(rng, issued, region, rng.choice(("04", "05"))) if long_code
+            else paper_code(rng, issued, special, region))
+    number = digits(rng, 8)
     check = None if special else digits(rng, 20)
     goods, rate = rng.choice(GOODS)
     amount, tax, total, words = amounts(rng, rate)
@@ -207,14 +223,21 @@ def vat_paper(rng: random.Random, special: bool) -> tuple[np.ndarray, dict]:
     p.text(1700, 150, number, 26, ink, mono=True)
     p.text(1350, 195, "开票日期:", 30, form, data=False)
     p.text(1520, 195, _cn_date(issued), 30, ink)
-    if rng.random() < 0.5:
+    if rng.random() < 0.5:  # the tax machine's 12 digits, as long as a 12-digit code
         p.text(120, 215, "机器编号:", 28, form, data=False)
-        p.text(280, 215, digits(rng, 12), 28, ink, mono=True)
-    remarks_check = check is not None and rng.random() < 0.4
-    if check and not remarks_check:
-        p.text(700, 215, "校验码 " + " ".join(check[i:i + 5] for i in range(0, 20, 5)), 28, ink)
+        p.text(280 + rng.randint(0, 60), 215, digits(rng, 12), 28, ink, mono=True)
+    # Where the 校验码 goes differs by the form's edition: under the date top right (the 2017+
+    # forms), across the top band, or in the remarks.
+    where = rng.choice(("date", "band", "remarks")) if check else None
+    spaced = " ".join(check[i:i + 5] for i in range(0, 20, 5)) if check else ""
+    if where == "band":
+        p.text(700, 215, "校验码 " + spaced, 28, ink)
+    elif where == "date":
+        p.text(1350, 235, "校 验 码:", 28, form, data=False)
+        p.text(1520, 235, spaced, 28, ink)
     p.box(100, 260, 1900, 1150, form, 3)
-    for label, value, y in (("名    称:", buyer, 290), ("纳税人识别号:", buyer_id, 340)):
+    name_label = rng.choice(("名    称:", "名 称:", "名称:", "名      称"))  # spaced as each form's edition
+    for label, value, y in ((name_label, buyer, 290), ("纳税人识别号:", buyer_id, 340)):
         p.text(200, y, label, 30, form, data=False)
         p.text(470, y, value, 30, ink)
     p.text(200, 390, "地 址、电 话:", 30, form, data=False)
@@ -236,7 +259,7 @@ def vat_paper(rng: random.Random, special: bool) -> tuple[np.ndarray, dict]:
     p.text(600, 870, words, 30, ink)
     p.text(1350, 870, "(小写)", 30, form, data=False)
     p.text(1470, 870, f"¥{total}", 30, ink)
-    for label, value, y in (("名    称:", seller, 950), ("纳税人识别号:", seller_id, 1000)):
+    for label, value, y in ((name_label, seller, 950), ("纳税人识别号:", seller_id, 1000)):
         p.text(200, y, label, 30, form, data=False)
         p.text(470, y, value, 30, ink)
     p.text(200, 1050, "开户行及账号:", 30, form, data=False)
@@ -244,14 +267,14 @@ def vat_paper(rng: random.Random, special: bool) -> tuple[np.ndarray, dict]:
     p.text(470, 1050, bank, 26, ink)
     p.text(1150, 960, "备", 30, form, data=False)
     p.text(1150, 1060, "注", 30, form, data=False)
-    if remarks_check:
-        p.text(1220, 980, "校验码 " + " ".join(check[i:i + 5] for i in range(0, 20, 5)), 26, ink)
+    if where == "remarks":
+        p.text(1220, 980, "校验码 " + spaced, 26, ink)
     p.text(160, 1170, "收款人:", 28, form, data=False)
     p.text(800, 1170, "开票人:", 28, form, data=False)
     p.seal(1650, 1060, seller)
-    if rng.random() < 0.7:
+    if rng.random() < 0.7:  # printed by the data printer: off register with the form, often faint
         p.qr(f"01,{'01' if special else '04'},{code},{number},{amount},{issued:%Y%m%d},{check or ''},{digits(rng, 4)},",
-             110, 30, 4)
+             110 + p.shift[0], 30 + max(p.shift[1], -20), 4, faint=rng.choice((0.0, 0.0, 0.4, 0.6)))
     return p.array(), _truth(invoice_code=code, invoice_number=number, issue_date=f"{issued}", check_code=check,
                              buyer_name=buyer, buyer_tax_id=buyer_id, seller_name=seller, seller_tax_id=seller_id,
                              amount=amount, tax=tax, total=total, total_in_words=words)
@@ -429,14 +452,22 @@ def taxi_labelled(rng: random.Random) -> tuple[np.ndarray, dict]:
     form, ink = rng.choice(((60, 60, 60), (120, 60, 40))), (30, 30, 30)
     p.text(200, 60, rng.choice(["出租汽车专用发票", "出租车机打发票", "通用机打发票(出租车)"]), 44, form, data=False)
     date_label = rng.choice(["日期:", "乘车日期:", "日期"])
-    total_label, total_text = rng.choice((("金额:", f"¥{fare}"), ("金额合计:", f"#{fare}"), ("金额", f"¥{fare}")))
-    rows = [("发票代码:", code), ("发票号码:", number), ("车号:", f"沪A-{digits(rng, 5)}"), (date_label, f"{issued}"),
+    date_text = rng.choice((f"{issued}", f"{issued:%Y.%m.%d}", _cn_date(issued)))
+    # Each city's wording of the fare; "元" after it or a "¥"/"#" before it.
+    total_label = rng.choice(("金额:", "金额合计:", "金额", "金额(元):", "车费:", "实收金额:", "应收金额:"))
+    total_text = rng.choice((f"¥{fare}", f"#{fare}", f"{fare}元", fare))
+    rows = [("发票代码:", code), ("发票号码:", number), ("车号:", f"沪A-{digits(rng, 5)}"), (date_label, date_text),
             ("上车:", "08:28"), ("下车:", "08:52"), ("单价:", "2.00"), ("里程:", f"{rng.randint(1, 30)}.0"),
             ("等候:", "00:06:54")]
     head, rest = rows[:2], rows[2:]
     rng.shuffle(rest)
+    tail = [(total_label, total_text)]
+    if total_label.startswith(("实收", "应收")) and rng.random() < 0.6:
+        # The metered fare and a surcharge before the amount paid, which is what the receipt totals.
+        metered = Decimal(fare) - 1
+        tail = [("金额:", f"{metered:.2f}元"), ("燃油附加费:", "1.00元")] + tail
     y = 200
-    for label, value in head + rest + [(total_label, total_text)]:
+    for label, value in head + rest + tail:
         p.text(60, y, label, 38, form, data=False)
         p.text(340, y - rng.randint(0, 20), value, 42, ink, mono=True)
         y += 95
