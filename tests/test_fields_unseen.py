@@ -65,3 +65,20 @@ def test_a_name_whose_label_was_lost_is_the_line_above_its_tax_id_by_position():
     _, f = assign([ln for ln in lines if "有限公司" not in ln.text], (2200, 1400))
     assert f["buyer_name"].value is None  # 机器编号's line is labelled: not a name
 
+
+def test_a_twelve_digit_vat_code_not_led_by_0_is_never_sure():
+    import datetime as dt
+
+    from backend.pipeline import confidence
+    from backend.pipeline.fields import FIELD_NAMES
+    from backend.pipeline.types import FieldValue
+
+    def checked(code: str, family: Family) -> float:
+        fields = {k: FieldValue(None, 0.0, None, None) for k in FIELD_NAMES}
+        fields["invoice_code"] = FieldValue(code, 0.999, (0, 0, 1, 1), "ocr", evidence=("label:发票代码", "how:inline"))
+        fields["issue_date"] = FieldValue("2019-05-06", 0.999, (0, 0, 1, 1), "ocr", evidence=("how:inline",))
+        return confidence.checks(fields, family, dt.date(2026, 1, 1))["invoice_code"].confidence
+
+    assert checked("044031900104", Family.VAT_NORMAL) >= 0.9  # 0, 4403 深圳, printed 2019, batch, type 04
+    assert checked("644031900104", Family.VAT_NORMAL) < 0.9  # a 机器编号's twelve digits
+    assert checked("111001981007", Family.TAXI) >= 0.9  # a taxi roll's 通用机打 code is led by 1
