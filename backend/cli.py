@@ -192,9 +192,9 @@ def _extract(settings: Settings, args) -> int:
     from .pipeline.extract import extract
     from .pipeline.types import Limits
     from .sniff import sniff
-    from .weights import detector_file
+    from .weights import detector_file, recogniser_file
 
-    engines = Engines(det_model=detector_file(settings.model_dir))
+    engines = Engines(det_model=detector_file(settings.model_dir), rec_model=recogniser_file(settings.model_dir))
     limits = Limits(max_pixels=settings.max_pixels, max_pdf_pages=settings.max_pdf_pages)
     failed = 0
     for name in args.files:

@@ -229,10 +229,10 @@ def _alone_start(niceness: int) -> None:
     import os
 
     from backend.pipeline.engines import Engines
-    from backend.weights import detector_file
+    from backend.weights import detector_file, recogniser_file
 
     os.nice(max(0, niceness - os.nice(0)))
-    _alone = Engines(det_model=detector_file())
+    _alone = Engines(det_model=detector_file(), rec_model=recogniser_file())
     _alone.warm()
 
 

@@ -95,9 +95,10 @@ def main() -> None:
 
     from backend.pipeline.engines import Engines
     from backend.pipeline.types import Limits
-    from backend.weights import detector_file, tagger_file
+    from backend.weights import detector_file, recogniser_file, tagger_file
 
-    engines, limits = Engines(det_model=detector_file(), tagger_model=tagger_file()), Limits(10**8, 50)
+    engines = Engines(det_model=detector_file(), rec_model=recogniser_file(), tagger_model=tagger_file())
+    limits = Limits(10**8, 50)
     if engines.tagger is None:
         raise SystemExit("no up-to-date field tagger: run `fapiao models`")
     if args.readings and args.readings.exists():

@@ -16,7 +16,7 @@ from ..pipeline.engines import Engines
 from ..realtime.notifier import worker_notifier
 from ..runtime import Runtime
 from ..settings import Settings
-from ..weights import detector_file
+from ..weights import detector_file, recogniser_file
 from .memory import give_back, share_arenas
 from .queue import Tasks, make_huey
 from .runner import recover, run_job
@@ -47,7 +47,8 @@ class WorkerRuntime:
                 threads = max(1, (os.cpu_count() or 1) // max(1, self.settings.workers))
                 self._rt = Runtime(self.settings, dispatch=self.tasks.dispatch,
                                    notifier=worker_notifier(self.settings.redis_url),
-                                   engines=Engines(threads, detector_file(self.settings.model_dir)))
+                                   engines=Engines(threads, detector_file(self.settings.model_dir),
+                                                   recogniser_file(self.settings.model_dir)))
                 self._pid = os.getpid()
             return self._rt
 

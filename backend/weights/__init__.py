@@ -58,7 +58,8 @@ def detector_file(model_dir: Path | None = None) -> Path | None:
 def recogniser_file(model_dir: Path | None = None) -> Path | None:
     """The recogniser the reader should run: the project's build in `model_dir` (default: inside the
     environment) when it was built from the installed wheel, else None — the wheel's own, which reads
-    the same ~10 % slower. Chosen and passed to `Engines` like the detector (`detector_file`)."""
+    the same, its recognition a few per cent slower. Chosen and passed to `Engines` like the detector
+    (`detector_file`)."""
     from .quantise import RECOGNISER, current
 
     where = model_dir or default_dir()
