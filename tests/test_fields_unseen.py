@@ -24,6 +24,17 @@ def test_a_spaced_label_read_with_a_box_in_its_gap_is_still_the_label():
     assert f["seller_name"].value == "郑州华科文化传媒有限公司"
 
 
+def test_a_pictograph_misread_in_a_value_keeps_the_value_malformed():
+    from backend.pipeline.lexicon import normal
+
+    assert normal("名 ☐ 称 : 某") == "名称:某"  # in a label's gap: dropped
+    for value in ("¥2●3.50", "¥1○0.00", "9111○0000000000000"):  # a digit misread: kept, so no shorter value
+        assert normal(f"金额:{value}") == f"金额:{value}"
+    lines = [line("北京增值税电子普通发票", 800, 150), line("价税合计(小写)¥2●3.50", 1400, 900)]
+    _, f = assign(lines, (2200, 1400))
+    assert f["total"].value != "23.50"  # the ● is not taken out of the value
+
+
 def test_a_bare_label_whose_value_was_skipped_has_its_row_read():
     date_label, date = line("开票日期:", 1377, 299, 1506, 342), line("2020年10月09日", 1529, 322, 1739, 362)
     check = line("校验码:", 1379, 333, 1489, 378)

@@ -91,10 +91,29 @@ _LONGEST_FIRST = sorted(_BY_TEXT, key=len, reverse=True)
 
 def normal(text: str) -> str:
     """What labels are matched against: no spaces, ASCII punctuation (NFKC already made most of it),
-    and no pictographs: the recogniser reads the wide gap inside a spaced label (名    称:) as a
-    box or tick (名☑称:), and no label or value holds one (but №, the number's label)."""
-    text = "".join(c for c in text if c == "№" or unicodedata.category(c) != "So")
+    and no pictograph in the gap of a spaced label: the recogniser reads the wide gap inside 名    称:
+    as a box or tick (名☑称:)."""
+    text = _drop_gap_marks(text)
     return re.sub(r"\s+", "", text).replace("：", ":").replace("（", "(").replace("）", ")")
+
+
+def _drop_gap_marks(text: str) -> str:
+    """Pictographs (Unicode So, but №) between two Chinese characters go; anywhere else they stay: values are
+    cut from this text too, and a ○ or ● misread for a digit (¥2●3.50) must keep the value malformed, not make
+    it a well-formed shorter one."""
+    kept: list[str] = []
+    for i, c in enumerate(text):
+        if c != "№" and unicodedata.category(c) == "So":
+            before = next((d for d in reversed(kept) if not d.isspace()), "")
+            after = next((d for d in text[i + 1:] if not d.isspace() and unicodedata.category(d) != "So"), "")
+            if _han(before) and _han(after):
+                continue
+        kept.append(c)
+    return "".join(kept)
+
+
+def _han(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"
 
 
 @dataclass(frozen=True)
