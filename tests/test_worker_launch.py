@@ -27,11 +27,11 @@ CHILD = textwrap.dedent("""
     here = Path(sys.argv[1])
 
     def run():
-        with open(here / "pids", "a") as f:
-            f.write(f"{os.getpid()}\\n")
-        if (here / "exit").exists():
-            sys.exit(3)
-        try:
+        try:  # a SIGINT as soon as the pid is seen still finds the handler
+            with open(here / "pids", "a") as f:
+                f.write(f"{os.getpid()}\\n")
+            if (here / "exit").exists():
+                sys.exit(3)
             time.sleep(60)
         except KeyboardInterrupt:
             return
@@ -90,3 +90,45 @@ def test_the_reading_process_dies_with_its_parent(tmp_path):
         wait_for(lambda: not _alive(child), timeout=10, interval=0.05)
     finally:
         parent.kill()
+
+
+def test_a_stop_during_the_restart_pause_stops_it_cleanly(tmp_path):
+    parent = _start(tmp_path)
+    try:
+        (first,) = wait_for(lambda: _pids(tmp_path), timeout=20, interval=0.05)
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: not _alive(first), timeout=20, interval=0.02)
+        parent.send_signal(signal.SIGTERM)  # in the pause: no child to pass it to, and none started after it
+        assert parent.wait(timeout=20) == 128 + signal.SIGKILL
+        assert _pids(tmp_path) == [first]
+    finally:
+        parent.kill()
+
+
+def test_sighup_starts_another_reading_process_and_sigint_is_passed_on_once(tmp_path):
+    parent = _start(tmp_path)
+    try:
+        (first,) = wait_for(lambda: _pids(tmp_path), timeout=20, interval=0.05)
+        parent.send_signal(signal.SIGHUP)  # the first stops as on SIGINT (finishing its jobs); another starts
+        second = wait_for(lambda: _pids(tmp_path)[1:], timeout=20, interval=0.05)[0]
+        assert parent.poll() is None and not _alive(first)
+        assert os.getpgid(second) == second  # a terminal's Ctrl-C reaches the parent alone
+        parent.send_signal(signal.SIGINT)
+        parent.send_signal(signal.SIGINT)  # a second one is not passed on (it would stop Huey at once)
+        assert parent.wait(timeout=20) == 0
+        assert not _alive(second)
+    finally:
+        parent.kill()
+
+
+def test_a_reading_process_killed_at_every_start_is_given_up(tmp_path, monkeypatch):
+    from backend.jobs import launch
+
+    monkeypatch.setattr(launch, "RESTART_PAUSE_SECONDS", 0.0)
+    monkeypatch.setattr(launch, "CRASHES_AT_MOST", 2)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        assert launch.keep_alive(lambda: os.kill(os.getpid(), signal.SIGKILL)) == 128 + signal.SIGKILL
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)

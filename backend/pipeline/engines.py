@@ -124,7 +124,9 @@ class Recogniser:
             return [self.read(t) for t in tensors]
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="recognise")
+                # Room for every reading's lanes at once (a lone one took every core, then others joined with
+                # their share): sized at the cores alone, a later reading's lanes queued behind the first's.
+                self._pool = ThreadPoolExecutor(max_workers=4 * (os.cpu_count() or 2), thread_name_prefix="recognise")
         order = iter(sorted(range(len(tensors)), key=lambda i: -tensors[i].shape[-1]))
         taking = threading.Lock()
         out: list[Read] = [None] * len(tensors)  # type: ignore[list-item]

@@ -53,6 +53,8 @@ def worker_notifier(redis_url: str) -> Notifier:
         return NullNotifier()
     import socketio
 
-    # The write-only Redis manager Flask-SocketIO makes for a process without an app (on its default channel, the
-    # web processes'), made directly: through Flask-SocketIO a worker also imported Flask and eventlet (+27 MB).
-    return SocketNotifier(socketio.RedisManager(redis_url, channel="flask-socketio", write_only=True))
+    # The write-only manager Flask-SocketIO makes for a process without an app (on its default channel, the web
+    # processes'), made directly: through Flask-SocketIO a worker also imported Flask and eventlet (+27 MB). Its
+    # rule for which: Redis for redis:// and rediss://, Kombu for any other URL (the web side listens there).
+    manager = socketio.RedisManager if redis_url.startswith(("redis://", "rediss://")) else socketio.KombuManager
+    return SocketNotifier(manager(redis_url, channel="flask-socketio", write_only=True))

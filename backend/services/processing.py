@@ -6,6 +6,7 @@ Runs in worker processes only. Each reader stage is pushed live, so the board sh
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from .. import metrics
@@ -112,6 +113,6 @@ def reading_lanes() -> int:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # a process's jobs run on threads
     tmp.write_bytes(data)
     os.replace(tmp, path)
