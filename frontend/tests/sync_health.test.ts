@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvents, applyHealth, emptyBoard } from "../src/state/reduce";
+import { applyEvents, applyHealth, emptyBoard, unconfirmHealth } from "../src/state/reduce";
 import { receiveEvents, receiveHealth, resetBoard, syncHealth } from "../src/state/store";
 import type { ServerEvent, SyncHealth } from "../src/state/types";
 import { ev, inv } from "./fixtures";
@@ -54,6 +54,21 @@ describe("the connector chip's health", () => {
     const s = applyHealth(emptyBoard, DOWN);
     expect(applyHealth(s, { ...DOWN })).toBe(s);
     expect(applyEvents(s, [pushed(9, { ...DOWN })]).health).toBe(DOWN);
+  });
+
+  it("takes an equal version whose worked-out parts moved (online, a maintenance's resume time once passed)", () => {
+    const waiting = health(6, FIRST_OK.last_ok_at, { resumes_at: "2026-03-02T07:05:00.000Z" });
+    const s = applyHealth(emptyBoard, waiting);
+    expect(applyHealth(s, { ...waiting, resumes_at: null }).health?.resumes_at).toBeNull();
+    expect(applyHealth(s, { ...waiting, online: false }).health?.online).toBe(false);
+  });
+
+  it("after a break takes the next health whatever its version (a server restored from a backup counts from less)", () => {
+    const s = applyHealth(emptyBoard, DOWN);
+    expect(applyHealth(s, FIRST_OK)).toBe(s);
+    const after = applyHealth(unconfirmHealth(s), FIRST_OK);
+    expect(after.health).toEqual(FIRST_OK);
+    expect(applyHealth(after, NEVER)).toBe(after); // then ordered by version again
   });
 
   it("is idempotent and leaves the invoices beside it alone", () => {

@@ -3,7 +3,7 @@
 // while we were away is ever missed.
 import { io, type Socket } from "socket.io-client";
 import { refreshed, sessionEnded } from "../state/session";
-import { board, connection, receiveEvents, setCursorAtLeast } from "../state/store";
+import { board, connection, healthMayHaveGoneBack, receiveEvents, setCursorAtLeast } from "../state/store";
 import type { ServerEvent, User } from "../state/types";
 import { api, ApiError } from "./http";
 
@@ -67,6 +67,7 @@ export function connect(): void {
   });
   socket.on("disconnect", (reason: string) => {
     connection.value = navigator.onLine ? "reconnecting" : "offline";
+    healthMayHaveGoneBack(); // the chip reads it again on the reconnect (its effect follows the connection)
     // The server closed it: a session ended (the reconnect is refused) or a role changed (it comes back into
     // the rooms I hold now). Socket.IO does not reconnect by itself after a server's disconnect.
     if (reason === "io server disconnect") socket?.connect();

@@ -102,10 +102,25 @@ function markStale(results: ReadonlyMap<string, ResultState>): ReadonlyMap<strin
 
 /** The connector's health, read or pushed: the one of the higher version is kept (a read answered after a push may
  * be older). The server bumps it in the write of every change, so it neither ties nor goes back as the times of the
- * answers can (two in one millisecond, two processes' clocks); an equal one is the same state: the held is kept. */
+ * answers can (two in one millisecond, two processes' clocks). An equal version is the same stored state, but what
+ * the server works out beside it (online, resumes_at once passed) may have moved: taken unless it is all the same. */
 export function applyHealth(state: BoardState, health: SyncHealth): BoardState {
   const held = state.health;
-  return held && held.version >= health.version ? state : { ...state, health };
+  if (held && (held.version > health.version || (held.version === health.version && sameHealth(held, health)))) {
+    return state;
+  }
+  return { ...state, health };
+}
+
+function sameHealth(a: SyncHealth, b: SyncHealth): boolean {
+  const keys = Object.keys(a) as (keyof SyncHealth)[];
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** After a break the server may not be the one the held health came from (restored from a backup, its count
+ * started again): the next health is taken whatever its version, then versions order them again. */
+export function unconfirmHealth(state: BoardState): BoardState {
+  return state.health ? { ...state, health: { ...state.health, version: -1 } } : state;
 }
 
 export function applyEvents(state: BoardState, events: readonly ServerEvent[]): BoardState {

@@ -1,6 +1,7 @@
 import { computed, signal } from "@preact/signals";
 import {
   applyClaims, applyEvents, applyHealth, applyInvoices, applyPage, emptyBoard, keepResults, sortedInvoices,
+  unconfirmHealth,
   type BoardState, type PageRequest, type ResultPage,
 } from "./reduce";
 import { api } from "../api/http";
@@ -41,6 +42,10 @@ export function receiveEvents(events: readonly ServerEvent[]): void {
 
 export function receiveHealth(health: SyncHealth): void {
   board.value = applyHealth(board.value, health);
+}
+
+export function healthMayHaveGoneBack(): void {
+  board.value = unconfirmHealth(board.value);
 }
 
 export function receivePage(query: string, req: PageRequest, page: ResultPage): void {
