@@ -26,9 +26,11 @@ $(STAMPS)/fonts:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk)
 	@touch $@
 
-# The int8 text detector, derived from the installed wheel's model (backend/weights/quantise.py).
+# The int8 text detector and the fused recogniser, derived from the installed wheel's models
+# (backend/weights/quantise.py; each rebuilt only when its recipe changed).
 # (The field tagger, `fapiao models --tagger`, is built on request only: the reader does not use it.)
-$(STAMPS)/models: $(STAMPS)/python $(STAMPS)/fonts backend/weights/quantise.py backend/weights/synth.py
+$(STAMPS)/models: $(STAMPS)/python $(STAMPS)/fonts backend/weights/__init__.py backend/weights/quantise.py \
+		backend/weights/synth.py
 	$(BIN)/fapiao models
 	@touch $@
 

@@ -49,9 +49,11 @@ class Target:
     recipe: dict
 
 
+# `build`: raised whenever the code of a target's transform changes, which no other part of the recipe sees (a
+# build of the same recipe is taken as up to date, and `make install` would keep the old file).
 DETECTOR = Target(DET_SOURCE, DET_INT8, MANIFEST,
-                  {"pages": CALIBRATION_PAGES, "seed": SEED, "opset": OPSET})
-RECOGNISER = Target(REC_SOURCE, REC_FUSED, REC_MANIFEST, {"head": "gemm"})
+                  {"pages": CALIBRATION_PAGES, "seed": SEED, "opset": OPSET, "build": 1})
+RECOGNISER = Target(REC_SOURCE, REC_FUSED, REC_MANIFEST, {"head": "gemm", "build": 1})
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,11 @@ def sha256(path: Path) -> str:
 
 def recipe(target: Target = DETECTOR) -> dict:
     """Everything the built model depends on: a build with the same recipe is the same model."""
+    import onnx
     import onnxruntime
 
     return {"source": target.source, "source_sha256": sha256(wheel_model(target.source)),
-            "onnxruntime": onnxruntime.__version__, **target.recipe}
+            "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__, **target.recipe}
 
 
 def current(model_dir: Path, target: Target = DETECTOR) -> Path | None:
