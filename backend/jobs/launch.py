@@ -127,8 +127,10 @@ def _child(run: Callable[[], None], held) -> None:
     code = 0
     try:
         run()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+    except SystemExit as exc:  # sys.exit(): 0; sys.exit(n): n; sys.exit("why"): 1, the why logged
+        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+        if not isinstance(exc.code, int | None):
+            log.error("the reading process stopped: %s", exc.code)
     except BaseException:  # noqa: BLE001 - reported, and the parent returns the code
         log.exception("the reading process failed")
         code = 1

@@ -38,4 +38,9 @@ def give_back() -> None:
 
 @functools.cache
 def _libc():
-    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    """The C library, or None where it cannot be loaded: kept either way (find_library runs ldconfig, and a
+    failure not kept would run it again after every job)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
